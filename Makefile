@@ -1,0 +1,42 @@
+# All set-up happens here: `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip install --disable-pip-version-check -q
+# Real benchmark data lives beside the project (never copied into it); override as you like.
+NASPERF_DATA ?= $(abspath ../shared/data)
+export NASPERF_DATA
+# torch is pinned: this version has a CPU wheel on the build machines (see DEVELOPERS.md).
+TORCH  := torch==2.13.0
+
+.PHONY: run test bench lint clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PIP) $(TORCH)
+	$(PIP) -e '.[all]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
+	$(PIP) -e '.[test]'
+	touch $@
+
+run: $(VENV)/.installed-run
+	$(VENV)/bin/nasperf evaluate --benchmark nbgraph-cora \
+		--predictors xgb,lgb,rf,gp,ngb,mlp,col:params_m \
+		--train-sizes 14,42,121,347 --test-size 200 --trials 5 --seed 0 --out runs/main
+
+test: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/pytest -q -m "not slow"
+
+bench: $(VENV)/.installed-test
+	$(PY) benchmarks/bench_predictors.py
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .ruff_cache

@@ -1,0 +1,117 @@
+"""Tabular benchmarks behind one :class:`Benchmark` interface, looked up by short name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .._paths import DATA_ENV, data_dir
+from ..exceptions import ConfigurationError, UnknownNameError
+from ._base import Benchmark, TabularBenchmark
+from ._loaders import (
+    GRAPH_DATASETS,
+    load_csv,
+    load_nas_bench_graph,
+    load_nb201_curves,
+    load_nb201_table,
+    load_suite_zero,
+)
+
+__all__ = [
+    "Benchmark",
+    "TabularBenchmark",
+    "BenchmarkInfo",
+    "BENCHMARKS",
+    "benchmark_names",
+    "load_benchmark",
+    "load_csv",
+    "load_nb201_table",
+    "load_nb201_curves",
+    "load_suite_zero",
+    "load_nas_bench_graph",
+]
+
+
+@dataclass(frozen=True)
+class BenchmarkInfo:
+    """A named benchmark: how to load it, which data file it reads, and what it is."""
+
+    loader: Callable[[], Benchmark]
+    summary: str
+    data_file: str | None = None  # relative to NASPERF_DATA; None for data shipped in packages
+
+
+BENCHMARKS: dict[str, BenchmarkInfo] = {
+    "nb201-cifar10": BenchmarkInfo(
+        lambda: load_nb201_table(dataset="cifar10"),
+        "NAS-Bench-201 CIFAR-10, all 15,625 cells, proxies and hardware costs",
+        "nb201/nb201_cifar10.csv.gz",
+    ),
+    "nb201-cifar10-curves": BenchmarkInfo(
+        load_nb201_curves,
+        "NAS-Bench-201 CIFAR-10, 200 cells with full 200-epoch curves",
+        "nb201/nb201_cifar10_curves.json.gz",
+    ),
+    **{
+        f"suite-zero-{s}": BenchmarkInfo(
+            (lambda s=s: load_suite_zero(s)),
+            f"NAS-Bench-Suite-Zero {s.upper()} CIFAR-10 with 13 zero-cost proxies",
+            f"suite_zero/zc_nasbench{s[2:]}.json",
+        )
+        for s in ("nb101", "nb201", "nb301")
+    },
+    **{
+        f"nbgraph-{d}": BenchmarkInfo(
+            (lambda d=d: load_nas_bench_graph(d)),
+            f"NAS-Bench-Graph {d} (from the installed nas-bench-graph package)",
+        )
+        for d in GRAPH_DATASETS
+    },
+}
+
+
+def benchmark_names() -> list[str]:
+    """Names accepted by :func:`load_benchmark`, plus the path forms."""
+    return [*BENCHMARKS, "nb201-DATASET", "nb201:PATH", "csv:PATH"]
+
+
+def load_benchmark(
+    name: str,
+    target: str | None = None,
+    features: Sequence[str] | None = None,
+    id_column: str | None = None,
+    space: str = "custom",
+) -> Benchmark:
+    """Load the benchmark called ``name``.
+
+    Besides the fixed names: ``nb201-DATASET`` reads ``nb201/nb201_DATASET.csv.gz`` from
+    ``NASPERF_DATA``; ``nb201:PATH`` reads any file in that schema; ``csv:PATH`` reads a user's own
+    results, which needs ``target`` (the column to predict).
+    """
+    if name.startswith("csv:"):
+        if not target:
+            raise ConfigurationError("a csv: benchmark needs --target COLUMN (the metric to predict)")
+        return load_csv(name[4:], target, features=features, id_column=id_column, space=space)
+    if target is not None and not name.startswith("csv:"):
+        raise ConfigurationError(f"--target only applies to csv: benchmarks, not {name!r}")
+    if name.startswith("nb201:"):
+        return load_nb201_table(Path(name[6:]))
+    info = BENCHMARKS.get(name)
+    if info is not None:
+        return info.loader()
+    if name.startswith("nb201-") and name.count("-") == 1:
+        return load_nb201_table(dataset=name[6:])
+    raise UnknownNameError("benchmark", name, benchmark_names())
+
+
+def benchmark_status(name: str) -> tuple[str, int | None]:
+    """Whether the data of ``name`` is at hand (``found``/``missing``/``installed``) and its size."""
+    info = BENCHMARKS[name]
+    if info.data_file is None:
+        return "installed", None
+    root = data_dir()
+    if root is None:
+        return f"missing ({DATA_ENV} unset)", None
+    path = root / info.data_file
+    return ("found", path.stat().st_size) if path.is_file() else (f"missing ({path})", None)

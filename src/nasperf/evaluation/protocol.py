@@ -1,0 +1,187 @@
+"""The evaluation protocol of White et al. 2021 ("How Powerful are Performance Predictors in NAS?").
+
+Per trial: draw a test set, then training sets of each requested size from the remaining pool
+(nested: each smaller set is a prefix of the larger one, so train sizes differ only by data),
+fit each predictor, predict the test set, and record every metric with the fit time and the
+query time per candidate. Trials are independent and seeded, so a run is reproducible.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..benchmarks import Benchmark
+from ..exceptions import ConfigurationError, MissingRequirementError
+from ..predictors import Predictor, make_predictor
+from ..records import Record, targets_of
+from .metrics import compute_metrics
+
+__all__ = ["ProtocolConfig", "EvaluationResult", "evaluate_predictors", "usable_pool"]
+
+logger = logging.getLogger(__name__)
+
+#: train sizes of White et al. (log-spaced 5..1000)
+WHITE_TRAIN_SIZES = (5, 8, 14, 24, 42, 71, 121, 205, 347, 589, 1000)
+
+
+@dataclass(frozen=True)
+class ProtocolConfig:
+    """Settings of one evaluation; ``test_size=None`` uses every candidate not used for training."""
+
+    train_sizes: tuple[int, ...] = (14, 24, 42, 71, 121, 205, 347, 589, 1000)
+    test_size: int | None = 200
+    trials: int = 20
+    seed: int = 0
+    metrics: tuple[str, ...] | None = None
+
+    def validate(self, pool_size: int, needs_training: bool) -> None:
+        """Raise ConfigurationError for impossible settings, before any work starts."""
+        if self.trials < 1:
+            raise ConfigurationError(f"--trials must be at least 1, got {self.trials}")
+        if not self.train_sizes:
+            raise ConfigurationError("give at least one train size")
+        if any(n < 0 for n in self.train_sizes):
+            raise ConfigurationError(f"train sizes must be >= 0, got {list(self.train_sizes)}")
+        if needs_training and min(self.train_sizes) < 2:
+            raise ConfigurationError(
+                "a predictor that learns from data needs train sizes of at least 2; "
+                "train size 0 only suits predictors that need no training data (col:NAME)"
+            )
+        if self.test_size is not None and self.test_size < 2:
+            raise ConfigurationError(f"--test-size must be at least 2, got {self.test_size}")
+        needed = max(self.train_sizes) + (self.test_size or 2)
+        if needed > pool_size:
+            raise ConfigurationError(
+                f"largest train size {max(self.train_sizes)} + test size "
+                f"{self.test_size or 2} = {needed} exceeds the {pool_size} usable candidates; "
+                "lower --train-sizes or --test-size"
+            )
+
+
+@dataclass
+class EvaluationResult:
+    """Every (predictor, train size, trial) row, with the settings that produced them."""
+
+    benchmark: str
+    config: ProtocolConfig
+    rows: list[dict] = field(default_factory=list)
+    pool_size: int = 0
+
+    def frame(self) -> pd.DataFrame:
+        """One row per predictor, train size and trial."""
+        return pd.DataFrame(self.rows)
+
+    def summary(self) -> pd.DataFrame:
+        """Mean and standard deviation over trials per predictor and train size."""
+        df = self.frame()
+        value_cols = [c for c in df.columns if c not in ("predictor", "train_size", "trial")]
+        grouped = df.groupby(["predictor", "train_size"], sort=False)[value_cols]
+        mean = grouped.mean().add_suffix("_mean")
+        std = grouped.std(ddof=0).add_suffix("_std")
+        out = pd.concat([mean, std], axis=1).reset_index()
+        order = ["predictor", "train_size"]
+        for c in value_cols:
+            order += [f"{c}_mean", f"{c}_std"]
+        return out[order]
+
+    def to_dict(self) -> dict:
+        return {
+            "benchmark": self.benchmark,
+            "config": asdict(self.config),
+            "pool_size": self.pool_size,
+            "rows": self.rows,
+        }
+
+
+def usable_pool(records: Sequence[Record], predictors: Mapping[str, Predictor]) -> list[Record]:
+    """The records with a finite target that satisfy every predictor's requirements."""
+    pool = [r for r in records if r.target is not None and np.isfinite(r.target)]
+    for name, pred in predictors.items():
+        req = pred.requires
+        kept = []
+        for r in pool:
+            try:
+                req.check([r])
+            except MissingRequirementError:
+                continue
+            kept.append(r)
+        if len(kept) < len(pool):
+            logger.info("%s: %d of %d candidates have what it needs", name, len(kept), len(pool))
+        pool = kept
+    return pool
+
+
+def evaluate_predictors(
+    benchmark: Benchmark,
+    predictors: Sequence[str] | Mapping[str, Predictor],
+    config: ProtocolConfig,
+    callback: Callable[[str], None] | None = None,
+) -> EvaluationResult:
+    """Run the protocol for ``predictors`` (names or ready instances) on ``benchmark``.
+
+    ``callback`` is called once per fitted (trial, train size, predictor) with a description,
+    so a caller can show progress. When predictors need different things (a column baseline
+    present for some cells only), every predictor is evaluated on the common pool, so all are
+    compared on the same test sets.
+    """
+    if not isinstance(predictors, Mapping):
+        predictors = {name: make_predictor(name) for name in predictors}
+    if not predictors:
+        raise ConfigurationError("give at least one predictor")
+    pool = usable_pool(benchmark.records(), predictors)
+    if len(pool) < len(benchmark):
+        logger.warning(
+            "evaluating on the %d of %d candidates that every predictor can use",
+            len(pool), len(benchmark),
+        )
+    needs_training = any(p.requires.targets for p in predictors.values())
+    config.validate(len(pool), needs_training)
+    result = EvaluationResult(benchmark.name, config, pool_size=len(pool))
+    sizes = sorted(set(config.train_sizes))
+    for trial in range(config.trials):
+        rng = np.random.default_rng([config.seed, trial])
+        order = rng.permutation(len(pool))
+        test_n = config.test_size or (len(pool) - max(sizes))
+        test = [pool[i] for i in order[:test_n]]
+        train_all = [pool[i] for i in order[test_n:test_n + max(sizes)]]
+        y_test = targets_of(test)
+        for n in sizes:
+            train = train_all[:n]
+            for name, template in predictors.items():
+                row = _run_one(name, template, train, test, y_test, config, trial)
+                row.update(predictor=name, train_size=n, trial=trial)
+                result.rows.append(row)
+                if callback is not None:
+                    callback(f"trial {trial + 1}/{config.trials} n={n} {name}")
+    return result
+
+
+def _run_one(
+    name: str,
+    template: Predictor,
+    train: list[Record],
+    test: list[Record],
+    y_test: np.ndarray,
+    config: ProtocolConfig,
+    trial: int,
+) -> dict:
+    from sklearn.base import clone
+
+    pred = clone(template)
+    if "random_state" in pred.get_params():
+        pred.set_params(random_state=int(np.random.default_rng([config.seed, trial, 1]).integers(2**31)))
+    t0 = time.perf_counter()
+    pred.fit(train)
+    t1 = time.perf_counter()
+    y_pred = pred.predict(test)
+    t2 = time.perf_counter()
+    row: dict = compute_metrics(y_test, y_pred, config.metrics)
+    row["fit_time"] = t1 - t0
+    row["query_time"] = (t2 - t1) / len(test)
+    return row

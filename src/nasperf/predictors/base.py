@@ -1,0 +1,171 @@
+"""The predictor contract shared by every family.
+
+A predictor follows scikit-learn's estimator conventions: ``__init__`` only stores its
+hyperparameters, learned state ends in ``_``, ``get_params``/``set_params`` work (inherited from
+``sklearn.base.BaseEstimator``). ``fit(records)`` learns from records with targets,
+``predict(records)`` returns one score per record where higher means better, and predictors with
+an uncertainty also implement ``predict_dist``. ``requires`` says what the records must carry.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from ..exceptions import InvalidDataError, MissingRequirementError, NotFittedError
+from ..records import Record, encode_records, targets_of
+
+__all__ = ["Requirements", "Predictor", "EncodingPredictor", "resolve_encoding"]
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What a predictor needs of each record.
+
+    ``encoding``: an architecture encoding (``"default"`` means the space's default one);
+    ``curve`` and ``fidelity``: a learning curve observed up to that epoch; ``scores``: named
+    zero-cost or column scores; ``live_model``: a PyTorch model and a data batch; ``targets``:
+    whether ``fit`` needs training records with targets.
+    """
+
+    encoding: str | None = None
+    curve: str | None = None
+    fidelity: int | None = None
+    scores: tuple[str, ...] = ()
+    live_model: bool = False
+    targets: bool = True
+
+    def describe(self) -> str:
+        """A short human-readable summary, for ``nasperf predictors``."""
+        parts = []
+        if self.encoding:
+            parts.append(f"encoding={self.encoding}")
+        if self.curve:
+            parts.append(f"curve={self.curve}" + (f"[:{self.fidelity}]" if self.fidelity else ""))
+        if self.scores:
+            parts.append("scores=" + ",".join(self.scores))
+        if self.live_model:
+            parts.append("live model + data")
+        if not self.targets:
+            parts.append("no training data")
+        return "; ".join(parts) or "nothing"
+
+    def check(self, records: Sequence[Record]) -> None:
+        """Raise MissingRequirementError if a record lacks something required."""
+        if len(records) == 0:
+            raise InvalidDataError("no records given")
+        for r in records:
+            if self.curve is not None:
+                r.curve(self.curve, self.fidelity)
+            for name in self.scores:
+                if name not in r.scores:
+                    raise MissingRequirementError(
+                        f"record {r.arch!r} has no {name!r} score; this predictor needs "
+                        f"scores {', '.join(self.scores)}"
+                    )
+            if self.live_model and r.info.get("model") is None:
+                raise MissingRequirementError(
+                    f"record {r.arch!r} carries no live model; this predictor needs one"
+                )
+        if self.encoding is not None:
+            # Encoding errors (unknown kind, no feature vector) surface here, before any fitting.
+            records[0].encode(resolve_encoding(records, self.encoding))
+
+
+def resolve_encoding(records: Sequence[Record], encoding: str) -> str:
+    """Map ``"default"`` to the default encoding of the records' space."""
+    if encoding != "default":
+        return encoding
+    from ..spaces import get_space
+
+    return get_space(records[0].space).default_encoding
+
+
+class Predictor(BaseEstimator, abc.ABC):
+    """Base class of all predictors; subclasses implement ``_fit`` and ``_predict``."""
+
+    #: family name shown by ``nasperf predictors``
+    family: ClassVar[str] = "model-based"
+    #: whether ``predict_dist`` is implemented
+    has_dist: ClassVar[bool] = False
+
+    @property
+    @abc.abstractmethod
+    def requires(self) -> Requirements:
+        """What each record must carry."""
+
+    def fit(self, records: Sequence[Record]) -> Predictor:
+        """Learn from ``records`` (which need finite targets if ``requires.targets``)."""
+        records = list(records)
+        req = self.requires
+        req.check(records)
+        y = targets_of(records) if req.targets else None
+        self._fit(records, y)
+        self.is_fitted_ = True
+        return self
+
+    def predict(self, records: Sequence[Record]) -> np.ndarray:
+        """Return one score per record; higher means better."""
+        records = self._check_predict(records)
+        out = np.asarray(self._predict(records), dtype=np.float64).reshape(-1)
+        return self._check_output(out, len(records))
+
+    def predict_dist(self, records: Sequence[Record]) -> tuple[np.ndarray, np.ndarray]:
+        """Return the predictive mean and standard deviation of each record."""
+        if not self.has_dist:
+            raise NotImplementedError(f"{type(self).__name__} has no predictive distribution")
+        records = self._check_predict(records)
+        mean, std = self._predict_dist(records)
+        mean = self._check_output(np.asarray(mean, dtype=np.float64).reshape(-1), len(records))
+        std = self._check_output(np.asarray(std, dtype=np.float64).reshape(-1), len(records))
+        return mean, std
+
+    # -- hooks -------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def _fit(self, records: list[Record], y: np.ndarray | None) -> None: ...
+
+    @abc.abstractmethod
+    def _predict(self, records: list[Record]) -> np.ndarray: ...
+
+    def _predict_dist(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _check_predict(self, records: Sequence[Record]) -> list[Record]:
+        if not getattr(self, "is_fitted_", False):
+            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(records) first")
+        records = list(records)
+        req = self.requires
+        req.check(records)
+        return records
+
+    def _check_output(self, out: np.ndarray, n: int) -> np.ndarray:
+        if out.shape != (n,):
+            raise RuntimeError(f"{type(self).__name__} returned shape {out.shape}, expected ({n},)")
+        if not np.all(np.isfinite(out)):
+            raise InvalidDataError(
+                f"{type(self).__name__} produced non-finite predictions; check the inputs for "
+                "NaN or infinite values"
+            )
+        return out
+
+
+class EncodingPredictor(Predictor):
+    """A model-based predictor on a fixed-length architecture encoding.
+
+    Subclasses set ``encoding`` in ``__init__`` (``"default"``: the space's default encoding).
+    """
+
+    encoding: str = "default"
+
+    @property
+    def requires(self) -> Requirements:
+        return Requirements(encoding=self.encoding)
+
+    def _features(self, records: Sequence[Record]) -> np.ndarray:
+        return encode_records(records, resolve_encoding(records, self.encoding))

@@ -1,0 +1,77 @@
+"""Explicit table from CLI names to predictor classes (imported lazily, on first use)."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from ..exceptions import UnknownNameError
+from .base import Predictor
+
+__all__ = ["PredictorSpec", "PREDICTORS", "predictor_names", "get_predictor_class", "make_predictor"]
+
+
+@dataclass(frozen=True)
+class PredictorSpec:
+    """Where a predictor lives and a one-line description."""
+
+    module: str
+    cls: str
+    summary: str
+    extra: str | None = None  # the optional-dependency extra it needs
+
+
+PREDICTORS: dict[str, PredictorSpec] = {
+    "xgb": PredictorSpec(
+        "nasperf.predictors.model_based._trees", "XGBoostPredictor",
+        "XGBoost regression on the one-hot encoding", "trees"),
+    "lgb": PredictorSpec(
+        "nasperf.predictors.model_based._trees", "LightGBMPredictor",
+        "LightGBM regression on the one-hot encoding", "trees"),
+    "rf": PredictorSpec(
+        "nasperf.predictors.model_based._trees", "RandomForestPredictor",
+        "random forest on the one-hot encoding"),
+    "ngb": PredictorSpec(
+        "nasperf.predictors.model_based._trees", "NGBoostPredictor",
+        "NGBoost (natural-gradient boosting, Gaussian) on the one-hot encoding", "trees"),
+    "gp": PredictorSpec(
+        "nasperf.predictors.model_based._gp", "GPPredictor",
+        "Gaussian process (Matern 5/2 + noise, marginal-likelihood fit)"),
+    "mlp": PredictorSpec(
+        "nasperf.predictors.model_based._mlp", "MLPPredictor",
+        "a plain MLP on the one-hot encoding", "torch"),
+    "bananas": PredictorSpec(
+        "nasperf.predictors.model_based._mlp", "BananasPredictor",
+        "BANANAS: ensemble of 3 MLPs on the path encoding", "torch"),
+}
+
+#: prefix of column baselines: ``col:NAME`` uses the numeric column NAME as the score
+COLUMN_PREFIX = "col:"
+
+
+def predictor_names() -> list[str]:
+    """Names accepted by :func:`make_predictor` (column baselines are ``col:NAME``)."""
+    return [*PREDICTORS, COLUMN_PREFIX + "NAME"]
+
+
+def get_predictor_class(name: str) -> type[Predictor]:
+    """Return the class registered as ``name``."""
+    if name.startswith(COLUMN_PREFIX):
+        from .baselines import ColumnBaseline
+
+        return ColumnBaseline
+    spec = PREDICTORS.get(name)
+    if spec is None:
+        raise UnknownNameError("predictor", name, predictor_names())
+    return getattr(importlib.import_module(spec.module), spec.cls)
+
+
+def make_predictor(name: str, **params: object) -> Predictor:
+    """Build the predictor called ``name`` with ``params`` (``col:NAME`` for a column baseline)."""
+    cls = get_predictor_class(name)
+    if name.startswith(COLUMN_PREFIX):
+        column = name[len(COLUMN_PREFIX):]
+        if not column:
+            raise UnknownNameError("predictor", name, predictor_names())
+        return cls(column=column, **params)
+    return cls(**params)

@@ -1,0 +1,115 @@
+"""The record: one evaluated candidate (an architecture or a configuration) and what is known of it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .exceptions import InvalidDataError, MissingRequirementError
+
+__all__ = ["Record", "encode_records", "targets_of", "scores_of", "curves_of"]
+
+
+@dataclass(eq=False)
+class Record:
+    """One candidate of a benchmark.
+
+    ``arch`` identifies the candidate in its ``space`` (an NB201 cell string, a NASLib tuple, a
+    NAS-Bench-Graph ``(links, ops)`` pair, a configuration). ``target`` is the final metric,
+    higher is better. ``curves`` maps a curve name (``val_acc``, ``train_acc``, ``train_loss``,
+    ...) to its per-epoch values; ``scores`` holds zero-cost scores and any other numeric column;
+    ``cost`` is the full training cost in seconds where known. ``features`` is a user-supplied
+    fixed-length vector, used by the ``features`` encoding of tabular search histories.
+    """
+
+    arch: Hashable
+    space: str
+    target: float | None = None
+    curves: Mapping[str, np.ndarray] = field(default_factory=dict)
+    scores: Mapping[str, float] = field(default_factory=dict)
+    cost: float | None = None
+    features: np.ndarray | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+    _encodings: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def encode(self, kind: str) -> np.ndarray:
+        """Return the encoding ``kind`` of this record's architecture (cached)."""
+        cached = self._encodings.get(kind)
+        if cached is not None:
+            return cached
+        if kind == "features":
+            if self.features is None:
+                raise MissingRequirementError(
+                    f"record {self.arch!r} has no feature vector; the 'features' encoding needs "
+                    "a benchmark with feature columns (e.g. csv:PATH --features a,b)"
+                )
+            value = np.asarray(self.features, dtype=np.float64)
+        else:
+            from .spaces import get_space
+
+            value = get_space(self.space).encode(self.arch, kind)
+        self._encodings[kind] = value
+        return value
+
+    def curve(self, name: str, upto: int | None = None) -> np.ndarray:
+        """Return curve ``name``, its first ``upto`` epochs when given."""
+        if name not in self.curves:
+            raise MissingRequirementError(
+                f"record {self.arch!r} has no {name!r} curve; available: "
+                f"{', '.join(self.curves) or 'none'}"
+            )
+        values = np.asarray(self.curves[name], dtype=np.float64)
+        if upto is not None:
+            if upto < 1 or upto > len(values):
+                raise MissingRequirementError(
+                    f"record {self.arch!r} has {len(values)} epochs of {name!r}; "
+                    f"fidelity {upto} is out of range"
+                )
+            values = values[:upto]
+        return values
+
+
+def encode_records(records: Sequence[Record], kind: str) -> np.ndarray:
+    """Stack the ``kind`` encodings of ``records`` into a 2-D float array."""
+    if len(records) == 0:
+        raise InvalidDataError("no records given")
+    return np.vstack([r.encode(kind) for r in records]).astype(np.float64, copy=False)
+
+
+def targets_of(records: Sequence[Record]) -> np.ndarray:
+    """Return the targets of ``records``; raise if one is missing or not finite."""
+    y = np.empty(len(records), dtype=np.float64)
+    for i, r in enumerate(records):
+        if r.target is None or not math.isfinite(float(r.target)):
+            raise InvalidDataError(
+                f"record {r.arch!r} has target {r.target!r}; every training record needs a "
+                "finite target (drop or fill such rows)"
+            )
+        y[i] = float(r.target)
+    return y
+
+
+def scores_of(records: Sequence[Record], name: str) -> np.ndarray:
+    """Return score ``name`` of each record; raise if a record lacks it or it is not finite."""
+    out = np.empty(len(records), dtype=np.float64)
+    for i, r in enumerate(records):
+        value = r.scores.get(name)
+        if value is None or not math.isfinite(float(value)):
+            raise MissingRequirementError(
+                f"record {r.arch!r} has no finite {name!r} score; restrict the pool to records "
+                "that have it (nasperf evaluate does this for column baselines)"
+            )
+        out[i] = float(value)
+    return out
+
+
+def curves_of(records: Sequence[Record], name: str, upto: int) -> np.ndarray:
+    """Stack the first ``upto`` epochs of curve ``name`` into an (n, upto) array."""
+    out = np.vstack([r.curve(name, upto) for r in records])
+    if not np.all(np.isfinite(out)):
+        raise InvalidDataError(f"curve {name!r} contains NaN or inf values in its first {upto} epochs")
+    return out

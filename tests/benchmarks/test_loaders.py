@@ -1,0 +1,135 @@
+"""Loaders of the published tables and of a user's CSV."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import needs_data
+from scipy.stats import spearmanr
+
+from nasperf.benchmarks import load_benchmark, load_csv
+from nasperf.spaces import get_space
+from nasperf.exceptions import (
+    ConfigurationError,
+    DataNotFoundError,
+    InvalidArchitectureError,
+    InvalidDataError,
+    UnknownNameError,
+)
+
+
+@pytest.fixture(scope="module")
+def nb201():
+    return load_benchmark("nb201-cifar10")
+
+
+@needs_data("nb201/nb201_cifar10.csv.gz")
+def test_nb201_table(nb201) -> None:
+    assert len(nb201) == 15625
+    rec = nb201.query("|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|"
+                      "skip_connect~1|skip_connect~2|")
+    assert rec.target == pytest.approx(81.9)
+    assert rec.info["index"] == 0
+    assert "val_acc_200ep" not in rec.scores and "index" not in rec.scores
+    assert rec.scores["params_m"] == pytest.approx(0.129306)
+    with_sz = [r for r in nb201.records() if "sz_jacov" in r.scores]
+    assert len(with_sz) == 9445
+    assert rec.encode("onehot").shape == (30,)
+
+
+@needs_data("nb201/nb201_cifar10.csv.gz")
+@pytest.mark.parametrize("column, published", [("sz_jacov", 0.82), ("sz_nwot", 0.79),
+                                               ("synflow", 0.73), ("val_acc_12ep", 0.81)])
+def test_published_column_correlations(nb201, column: str, published: float) -> None:
+    recs = [r for r in nb201.records() if column in r.scores]
+    rho = spearmanr([r.scores[column] for r in recs], [r.target for r in recs])[0]
+    assert rho == pytest.approx(published, abs=0.006)
+
+
+@needs_data("nb201/nb201_cifar10_curves.json.gz")
+def test_nb201_curves() -> None:
+    bench = load_benchmark("nb201-cifar10-curves")
+    assert len(bench) == 200 and bench.max_fidelity == 200
+    rec = bench.records()[0]
+    assert rec.curve("val_acc").shape == (200,)
+    assert bench.metric(rec.arch, 12) == pytest.approx(rec.curves["val_acc"][11])
+    assert bench.metric(rec.arch) == rec.target == rec.curves["val_acc"][-1]
+    assert bench.cost(rec.arch, 50) == 50.0  # no recorded time: one unit per epoch
+    with pytest.raises(ConfigurationError):
+        bench.metric(rec.arch, 201)
+
+
+@pytest.mark.parametrize("which, n, space", [
+    pytest.param(w, n, s, marks=needs_data(f"suite_zero/zc_nasbench{w[2:]}.json"))
+    for w, n, s in [("nb101", 500, "nb101"), ("nb201", 491, "nb201"), ("nb301", 500, "darts")]
+])
+def test_suite_zero(which: str, n: int, space: str) -> None:
+    bench = load_benchmark(f"suite-zero-{which}")
+    assert len(bench) == n and bench.space == space
+    rec = bench.records()[0]
+    assert {"jacov", "synflow", "flops", "params"} <= set(rec.scores)
+    assert rec.encode(get_space(space).default_encoding).ndim == 1
+
+
+def test_nas_bench_graph_default_is_installed() -> None:
+    bench = load_benchmark("nbgraph-cora")
+    assert len(bench) > 20000
+    targets = np.array([r.target for r in bench.records()])
+    assert 0 < targets.min() and targets.max() <= 100
+    rec = bench.records()[0]
+    assert set(rec.scores) == {"test_acc", "latency", "params_m"}
+    assert bench.query(rec.arch) is rec
+    proteins = load_benchmark("nbgraph-proteins")
+    assert proteins.space == "graph-proteins" and len(proteins) > 1000
+
+
+def test_missing_data_file_names_file_and_variable(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("NASPERF_DATA", str(tmp_path))
+    with pytest.raises(DataNotFoundError, match="nb201_cifar10.csv.gz.*NASPERF_DATA"):
+        load_benchmark("nb201-cifar10")
+    monkeypatch.delenv("NASPERF_DATA")
+    with pytest.raises(DataNotFoundError, match="NASPERF_DATA variable is not set"):
+        load_benchmark("suite-zero-nb101")
+
+
+def test_unknown_benchmark() -> None:
+    with pytest.raises(UnknownNameError, match="unknown benchmark 'nope'"):
+        load_benchmark("nope")
+
+
+def test_csv_of_own_results(tmp_path) -> None:
+    path = tmp_path / "runs.csv"
+    path.write_text("arch,lr,depth,acc,note\na,0.1,3,90.5,x\nb,0.01,5,91.0,y\nc,0.05,4,89.0,z\n")
+    bench = load_csv(path, target="acc")
+    assert len(bench) == 3 and bench.space == "custom"
+    rec = bench.query("b")
+    assert rec.target == 91.0
+    np.testing.assert_array_equal(rec.encode("features"), [0.01, 5.0])
+    assert set(rec.scores) == {"lr", "depth"}
+    assert load_csv(path, target="acc", features=["depth"]).query("a").encode("features")[0] == 3
+
+
+@pytest.mark.parametrize("content, target, message", [
+    ("a,b\n1,2\n", "acc", "no column 'acc'"),
+    ("a,acc\n1,good\n2,bad\n", "acc", "not numeric"),
+    ("a,acc\n1,90\n2,\n", "acc", "missing or infinite"),
+])
+def test_csv_bad_target(tmp_path, content: str, target: str, message: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    with pytest.raises(InvalidDataError, match=message):
+        load_csv(path, target=target)
+
+
+def test_csv_missing_file_and_duplicates(tmp_path) -> None:
+    with pytest.raises(DataNotFoundError):
+        load_csv(tmp_path / "none.csv", target="acc")
+    path = tmp_path / "dup.csv"
+    path.write_text("arch,acc\na,1\na,2\n")
+    with pytest.raises(InvalidArchitectureError, match="twice"):
+        load_csv(path, target="acc")
+
+
+def test_csv_needs_target() -> None:
+    with pytest.raises(ConfigurationError, match="--target"):
+        load_benchmark("csv:whatever.csv")

@@ -1,0 +1,45 @@
+"""Shared fixtures: synthetic records, and the real data under NASPERF_DATA (skipped if absent)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nasperf.records import Record
+
+
+def _data_root() -> Path | None:
+    value = os.environ.get("NASPERF_DATA")
+    return Path(value) if value else None
+
+
+def needs_data(relative: str):  # noqa: ANN201 - a pytest mark
+    """Skip a test, with a reason, unless NASPERF_DATA/relative exists."""
+    root = _data_root()
+    ok = root is not None and (root / relative).is_file()
+    reason = (
+        "NASPERF_DATA is not set; set it to ../shared/data to run the real-data tests"
+        if root is None
+        else f"{root / relative} is missing"
+    )
+    return pytest.mark.skipif(not ok, reason=reason)
+
+
+def synthetic_records(n: int = 120, d: int = 8, seed: int = 0, noise: float = 0.1) -> list[Record]:
+    """Records with a feature vector and a target that is a smooth function of it."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d))
+    y = 2.0 * x[:, 0] - x[:, 1] + 0.5 * x[:, 2] ** 2 + noise * rng.normal(size=n)
+    return [
+        Record(arch=i, space="custom", target=float(y[i]), features=x[i],
+               scores={"s": float(x[i, 0])})
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def records() -> list[Record]:
+    return synthetic_records()

@@ -1,0 +1,112 @@
+"""check_estimator-style tests run over every registered predictor."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+from conftest import synthetic_records
+from sklearn.base import clone
+
+from nasperf.exceptions import (
+    InvalidDataError,
+    MissingRequirementError,
+    NotFittedError,
+    UnknownNameError,
+)
+from nasperf.predictors import PREDICTORS, Predictor, get_predictor_class, make_predictor
+from nasperf.records import Record
+
+NAMES = [*PREDICTORS, "col:s"]
+
+
+def build(name: str, **params: object) -> Predictor:
+    pred = make_predictor(name)
+    if "encoding" in pred.get_params():
+        pred.set_params(encoding="features")
+    return pred.set_params(**params)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_init_only_stores_params(name: str) -> None:
+    pred = build(name)
+    params = pred.get_params()
+    sig = inspect.signature(type(pred).__init__)
+    assert set(params) == {p for p in sig.parameters if p != "self"}
+    # nothing learned before fit
+    assert not [k for k in vars(pred) if k.endswith("_")]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fit_predict_shapes_and_quality(name: str) -> None:
+    train, test = synthetic_records(80, seed=1), synthetic_records(40, seed=2)
+    pred = build(name)
+    assert pred.fit(train) is pred
+    y = pred.predict(test)
+    assert y.shape == (40,) and y.dtype == np.float64 and np.all(np.isfinite(y))
+    truth = np.array([r.target for r in test])
+    assert np.corrcoef(y, truth)[0, 1] > 0.3  # every predictor learns (or reads) the signal
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deterministic_under_seed(name: str) -> None:
+    train, test = synthetic_records(60, seed=3), synthetic_records(20, seed=4)
+    a = build(name).fit(train).predict(test)
+    b = build(name).fit(train).predict(test)
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_get_set_params_round_trip(name: str) -> None:
+    pred = build(name)
+    params = pred.get_params()
+    twin = clone(pred)
+    assert twin.get_params() == params
+    twin.set_params(**params)
+    assert twin.get_params() == params
+    with pytest.raises(ValueError):
+        pred.set_params(no_such_parameter=1)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_predict_before_fit(name: str) -> None:
+    with pytest.raises(NotFittedError):
+        build(name).predict(synthetic_records(5))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_records_lacking_requirements(name: str) -> None:
+    pred = build(name)
+    bare = [Record(arch=i, space="custom", target=float(i)) for i in range(10)]
+    with pytest.raises(MissingRequirementError):
+        pred.fit(bare)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if get_predictor_class(n)().requires.targets])
+def test_nan_target_rejected(name: str) -> None:
+    recs = synthetic_records(20)
+    recs[3].target = float("nan")
+    with pytest.raises(InvalidDataError, match="target"):
+        build(name).fit(recs)
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if get_predictor_class(n).has_dist])
+def test_predict_dist(name: str) -> None:
+    pred = build(name).fit(synthetic_records(60, seed=5))
+    mean, std = pred.predict_dist(synthetic_records(15, seed=6))
+    assert mean.shape == std.shape == (15,)
+    assert np.all(np.isfinite(mean)) and np.all(std > 0)
+
+
+def test_predict_dist_unsupported() -> None:
+    pred = make_predictor("col:s").fit(synthetic_records(5))
+    with pytest.raises(NotImplementedError):
+        pred.predict_dist(synthetic_records(5))
+
+
+def test_unknown_predictor_name() -> None:
+    with pytest.raises(UnknownNameError, match="unknown predictor 'nope'.*xgb"):
+        make_predictor("nope")
+    with pytest.raises(UnknownNameError):
+        make_predictor("col:")

@@ -1,0 +1,122 @@
+"""The command line: success paths, and bad input as one line with exit code 2."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import needs_data
+
+from nasperf.cli import main
+
+GOOD_CELL = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+
+
+def write_csv(path, n: int = 60, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    lines = ["id,x1,x2,acc"]
+    for i in range(n):
+        x1, x2 = rng.normal(size=2)
+        lines.append(f"c{i},{x1:.4f},{x2:.4f},{80 + 3 * x1 - x2:.4f}")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def assert_one_line_error(code: int, err: str, fragment: str) -> None:
+    assert code == 2
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert len(lines) == 1, err
+    assert lines[0].startswith("error:") and fragment in lines[0], err
+
+
+def test_evaluate_csv_table_and_files(tmp_path, capsys) -> None:
+    write_csv(tmp_path / "r.csv")
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "evaluate", "--benchmark", f"csv:{tmp_path / 'r.csv'}",
+                         "--target", "acc", "--predictors", "rf,col:x1", "--train-sizes", "10,20",
+                         "--test-size", "30", "--trials", "2", "--out", str(out_dir))
+    assert code == 0, err
+    assert "kendall_tau" in out and "rf" in out and "col:x1" in out
+    assert (out_dir / "plot.png").is_file() and (out_dir / "summary.csv").is_file()
+
+
+def test_evaluate_json_format(tmp_path, capsys) -> None:
+    write_csv(tmp_path / "r.csv")
+    code, out, _ = run(capsys, "evaluate", "-b", f"csv:{tmp_path / 'r.csv'}", "--target", "acc",
+                       "-p", "col:x1", "--train-sizes", "0", "--test-size", "all", "--trials", "1",
+                       "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["summary"][0]["kendall_tau_mean"] > 0.5 and data["pool_size"] == 60
+
+
+@pytest.mark.parametrize("extra, fragment", [
+    (["-b", "nope"], "unknown benchmark 'nope'"),
+    (["-p", "xgb,nope"], "unknown predictor 'nope'"),
+    (["--train-sizes", "50", "--test-size", "30"], "exceeds the 60"),
+    (["--train-sizes", "a,b"], "comma-separated integers"),
+    (["--format", "xml"], "--format"),
+    (["--metric", "accuracy"], "unknown metric"),
+])
+def test_bad_options(tmp_path, capsys, extra: list[str], fragment: str) -> None:
+    write_csv(tmp_path / "r.csv")
+    out_dir = tmp_path / "out"
+    args = ["evaluate", "-b", f"csv:{tmp_path / 'r.csv'}", "--target", "acc", "-p", "rf",
+            "--train-sizes", "10", "--test-size", "20", "--trials", "1", "--out", str(out_dir)]
+    for key, value in zip(extra[::2], extra[1::2]):
+        if key in args:
+            args[args.index(key) + 1] = value
+        else:
+            args += [key, value]
+    code, _, err = run(capsys, *args)
+    assert_one_line_error(code, err, fragment)
+    assert not out_dir.exists()  # nothing written half-way
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("id,x1,score\na,1,2\n", "no column 'acc'"),
+    ("id,x1,acc\na,1,high\nb,2,low\n", "not numeric"),
+    ("id,x1,acc\na,1,90\nb,2,\nc,3,91\n", "missing or infinite"),
+])
+def test_bad_csv(tmp_path, capsys, content: str, fragment: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    out_dir = tmp_path / "out"
+    code, _, err = run(capsys, "evaluate", "-b", f"csv:{path}", "--target", "acc", "-p", "rf",
+                       "--train-sizes", "2", "--test-size", "2", "--out", str(out_dir))
+    assert_one_line_error(code, err, fragment)
+    assert not out_dir.exists()
+
+
+def test_malformed_nb201_string(tmp_path, capsys) -> None:
+    path = tmp_path / "cells.csv"
+    path.write_text(f"arch_str,acc\n{GOOD_CELL},90\n|nor_conv_9x9~0|+|oops|,80\n")
+    code, _, err = run(capsys, "evaluate", "-b", f"csv:{path}", "--target", "acc",
+                       "--space", "nb201", "-p", "xgb", "--train-sizes", "2", "--test-size", "2")
+    assert_one_line_error(code, err, "nor_conv_9x9")
+
+
+def test_csv_without_target_option(capsys) -> None:
+    code, _, err = run(capsys, "evaluate", "-b", "csv:x.csv", "-p", "rf")
+    assert_one_line_error(code, err, "--target")
+
+
+def test_listing_commands(capsys) -> None:
+    code, out, _ = run(capsys, "predictors")
+    assert code == 0 and "bananas" in out and "col:NAME" in out
+    code, out, _ = run(capsys, "benchmarks", "--no-count")
+    assert code == 0 and "nbgraph-cora" in out and "installed" in out
+
+
+@needs_data("nb201/nb201_cifar10.csv.gz")
+def test_benchmarks_lists_found_data(capsys) -> None:
+    code, out, _ = run(capsys, "benchmarks", "--no-count")
+    assert code == 0
+    assert "nb201-cifar10 " in out or "nb201-cifar10" in out
+    assert "found" in out
