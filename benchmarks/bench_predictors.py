@@ -36,7 +36,7 @@ def main() -> None:
             for rep in range(args.repeats):
                 order = np.random.default_rng(rep).permutation(len(records))
                 test = [records[i] for i in order[: args.test_size]]
-                train = [records[i] for i in order[args.test_size: args.test_size + n]]
+                train = [records[i] for i in order[args.test_size : args.test_size + n]]
                 pred = make_predictor(name)
                 t0 = time.perf_counter()
                 pred.fit(train)
@@ -45,12 +45,23 @@ def main() -> None:
                 t2 = time.perf_counter()
                 fits.append(t1 - t0)
                 queries.append((t2 - t1) / len(test))
-            rows.append({"predictor": name, "n": n, "fit_s": statistics.median(fits),
-                         "query_ms": 1000 * statistics.median(queries)})
-            print(f"{name:8s} n={n:5d} fit {rows[-1]['fit_s']:8.3f} s   "
-                  f"query {rows[-1]['query_ms']:8.4f} ms/candidate", flush=True)
-    print(f"\nmachine: {platform.processor() or platform.machine()}, "
-          f"median of {args.repeats} runs, test size {args.test_size}\n")
+            rows.append(
+                {
+                    "predictor": name,
+                    "n": n,
+                    "fit_s": statistics.median(fits),
+                    "query_ms": 1000 * statistics.median(queries),
+                }
+            )
+            print(
+                f"{name:8s} n={n:5d} fit {rows[-1]['fit_s']:8.3f} s   "
+                f"query {rows[-1]['query_ms']:8.4f} ms/candidate",
+                flush=True,
+            )
+    print(
+        f"\nmachine: {platform.processor() or platform.machine()}, "
+        f"median of {args.repeats} runs, test size {args.test_size}\n"
+    )
     print("| predictor | " + " | ".join(f"fit s (n={n}) | query ms (n={n})" for n in sizes) + " |")
     print("|---|" + "---|---|" * len(sizes))
     for name in dict.fromkeys(r["predictor"] for r in rows):

@@ -34,8 +34,9 @@ def synthetic_records(n: int = 120, d: int = 8, seed: int = 0, noise: float = 0.
     x = rng.normal(size=(n, d))
     y = 2.0 * x[:, 0] - x[:, 1] + 0.5 * x[:, 2] ** 2 + noise * rng.normal(size=n)
     return [
-        Record(arch=i, space="custom", target=float(y[i]), features=x[i],
-               scores={"s": float(x[i, 0])})
+        Record(
+            arch=i, space="custom", target=float(y[i]), features=x[i], scores={"s": float(x[i, 0])}
+        )
         for i in range(n)
     ]
 

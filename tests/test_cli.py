@@ -6,11 +6,13 @@ import json
 
 import numpy as np
 import pytest
-from conftest import needs_data
 
+from conftest import needs_data
 from nasperf.cli import main
 
-GOOD_CELL = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+GOOD_CELL = (
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+)
 
 
 def write_csv(path, n: int = 60, seed: int = 0) -> None:
@@ -38,9 +40,24 @@ def assert_one_line_error(code: int, err: str, fragment: str) -> None:
 def test_evaluate_csv_table_and_files(tmp_path, capsys) -> None:
     write_csv(tmp_path / "r.csv")
     out_dir = tmp_path / "out"
-    code, out, err = run(capsys, "evaluate", "--benchmark", f"csv:{tmp_path / 'r.csv'}",
-                         "--target", "acc", "--predictors", "rf,col:x1", "--train-sizes", "10,20",
-                         "--test-size", "30", "--trials", "2", "--out", str(out_dir))
+    code, out, err = run(
+        capsys,
+        "evaluate",
+        "--benchmark",
+        f"csv:{tmp_path / 'r.csv'}",
+        "--target",
+        "acc",
+        "--predictors",
+        "rf,col:x1",
+        "--train-sizes",
+        "10,20",
+        "--test-size",
+        "30",
+        "--trials",
+        "2",
+        "--out",
+        str(out_dir),
+    )
     assert code == 0, err
     assert "kendall_tau" in out and "rf" in out and "col:x1" in out
     assert (out_dir / "plot.png").is_file() and (out_dir / "summary.csv").is_file()
@@ -48,28 +65,61 @@ def test_evaluate_csv_table_and_files(tmp_path, capsys) -> None:
 
 def test_evaluate_json_format(tmp_path, capsys) -> None:
     write_csv(tmp_path / "r.csv")
-    code, out, _ = run(capsys, "evaluate", "-b", f"csv:{tmp_path / 'r.csv'}", "--target", "acc",
-                       "-p", "col:x1", "--train-sizes", "0", "--test-size", "all", "--trials", "1",
-                       "--format", "json")
+    code, out, _ = run(
+        capsys,
+        "evaluate",
+        "-b",
+        f"csv:{tmp_path / 'r.csv'}",
+        "--target",
+        "acc",
+        "-p",
+        "col:x1",
+        "--train-sizes",
+        "0",
+        "--test-size",
+        "all",
+        "--trials",
+        "1",
+        "--format",
+        "json",
+    )
     assert code == 0
     data = json.loads(out)
     assert data["summary"][0]["kendall_tau_mean"] > 0.5 and data["pool_size"] == 60
 
 
-@pytest.mark.parametrize("extra, fragment", [
-    (["-b", "nope"], "unknown benchmark 'nope'"),
-    (["-p", "xgb,nope"], "unknown predictor 'nope'"),
-    (["--train-sizes", "50", "--test-size", "30"], "exceeds the 60"),
-    (["--train-sizes", "a,b"], "comma-separated integers"),
-    (["--format", "xml"], "--format"),
-    (["--metric", "accuracy"], "unknown metric"),
-])
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        (["-b", "nope"], "unknown benchmark 'nope'"),
+        (["-p", "xgb,nope"], "unknown predictor 'nope'"),
+        (["--train-sizes", "50", "--test-size", "30"], "exceeds the 60"),
+        (["--train-sizes", "a,b"], "comma-separated integers"),
+        (["--format", "xml"], "--format"),
+        (["--metric", "accuracy"], "unknown metric"),
+    ],
+)
 def test_bad_options(tmp_path, capsys, extra: list[str], fragment: str) -> None:
     write_csv(tmp_path / "r.csv")
     out_dir = tmp_path / "out"
-    args = ["evaluate", "-b", f"csv:{tmp_path / 'r.csv'}", "--target", "acc", "-p", "rf",
-            "--train-sizes", "10", "--test-size", "20", "--trials", "1", "--out", str(out_dir)]
-    for key, value in zip(extra[::2], extra[1::2]):
+    args = [
+        "evaluate",
+        "-b",
+        f"csv:{tmp_path / 'r.csv'}",
+        "--target",
+        "acc",
+        "-p",
+        "rf",
+        "--train-sizes",
+        "10",
+        "--test-size",
+        "20",
+        "--trials",
+        "1",
+        "--out",
+        str(out_dir),
+    ]
+    for key, value in zip(extra[::2], extra[1::2], strict=True):
         if key in args:
             args[args.index(key) + 1] = value
         else:
@@ -79,17 +129,34 @@ def test_bad_options(tmp_path, capsys, extra: list[str], fragment: str) -> None:
     assert not out_dir.exists()  # nothing written half-way
 
 
-@pytest.mark.parametrize("content, fragment", [
-    ("id,x1,score\na,1,2\n", "no column 'acc'"),
-    ("id,x1,acc\na,1,high\nb,2,low\n", "not numeric"),
-    ("id,x1,acc\na,1,90\nb,2,\nc,3,91\n", "missing or infinite"),
-])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ("id,x1,score\na,1,2\n", "no column 'acc'"),
+        ("id,x1,acc\na,1,high\nb,2,low\n", "not numeric"),
+        ("id,x1,acc\na,1,90\nb,2,\nc,3,91\n", "missing or infinite"),
+    ],
+)
 def test_bad_csv(tmp_path, capsys, content: str, fragment: str) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(content)
     out_dir = tmp_path / "out"
-    code, _, err = run(capsys, "evaluate", "-b", f"csv:{path}", "--target", "acc", "-p", "rf",
-                       "--train-sizes", "2", "--test-size", "2", "--out", str(out_dir))
+    code, _, err = run(
+        capsys,
+        "evaluate",
+        "-b",
+        f"csv:{path}",
+        "--target",
+        "acc",
+        "-p",
+        "rf",
+        "--train-sizes",
+        "2",
+        "--test-size",
+        "2",
+        "--out",
+        str(out_dir),
+    )
     assert_one_line_error(code, err, fragment)
     assert not out_dir.exists()
 
@@ -97,8 +164,22 @@ def test_bad_csv(tmp_path, capsys, content: str, fragment: str) -> None:
 def test_malformed_nb201_string(tmp_path, capsys) -> None:
     path = tmp_path / "cells.csv"
     path.write_text(f"arch_str,acc\n{GOOD_CELL},90\n|nor_conv_9x9~0|+|oops|,80\n")
-    code, _, err = run(capsys, "evaluate", "-b", f"csv:{path}", "--target", "acc",
-                       "--space", "nb201", "-p", "xgb", "--train-sizes", "2", "--test-size", "2")
+    code, _, err = run(
+        capsys,
+        "evaluate",
+        "-b",
+        f"csv:{path}",
+        "--target",
+        "acc",
+        "--space",
+        "nb201",
+        "-p",
+        "xgb",
+        "--train-sizes",
+        "2",
+        "--test-size",
+        "2",
+    )
     assert_one_line_error(code, err, "nor_conv_9x9")
 
 

@@ -7,7 +7,6 @@ import logging
 import sys
 from pathlib import Path
 
-import click
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
@@ -19,6 +18,7 @@ from .exceptions import ConfigurationError, NasperfError
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="Estimate how well neural network candidates will perform, long before training ends.",
 )
 out = Console()
@@ -54,19 +54,30 @@ def _metric_table(summary, metric: str, title: str) -> Table:  # noqa: ANN001 - 
     table.add_column("query ms", justify="right")
     for name, part in summary.groupby("predictor", sort=False):
         by_n = part.set_index("train_size")
-        cells = [f"{by_n.at[n, f'{metric}_mean']:.3f}±{by_n.at[n, f'{metric}_std']:.3f}"
-                 if n in by_n.index else "" for n in sizes]
+        cells = [
+            f"{by_n.at[n, f'{metric}_mean']:.3f}±{by_n.at[n, f'{metric}_std']:.3f}"
+            if n in by_n.index
+            else ""
+            for n in sizes
+        ]
         last = by_n.loc[max(by_n.index)]
-        table.add_row(name, *cells, f"{last['fit_time_mean']:.3f}",
-                      f"{1000 * last['query_time_mean']:.3f}")
+        table.add_row(
+            name, *cells, f"{last['fit_time_mean']:.3f}", f"{1000 * last['query_time_mean']:.3f}"
+        )
     return table
 
 
 @app.command()
 def evaluate(
-    benchmark: str = typer.Option("nbgraph-cora", "--benchmark", "-b", help="benchmark name or csv:PATH"),
-    predictors: str = typer.Option("xgb,rf,gp", "--predictors", "-p",
-                                   help="comma-separated predictor names (col:NAME for a column)"),
+    benchmark: str = typer.Option(
+        "nbgraph-cora", "--benchmark", "-b", help="benchmark name or csv:PATH"
+    ),
+    predictors: str = typer.Option(
+        "xgb,rf,gp",
+        "--predictors",
+        "-p",
+        help="comma-separated predictor names (col:NAME for a column)",
+    ),
     train_sizes: str = typer.Option("14,24,42,71,121,205,347,589,1000", "--train-sizes"),
     test_size: str = typer.Option("200", "--test-size", help="an integer, or 'all' for the rest"),
     trials: int = typer.Option(20, "--trials"),
@@ -97,25 +108,43 @@ def evaluate(
     config = ProtocolConfig(train_sizes=sizes, test_size=tsize, trials=trials, seed=seed)
     preds = {name: make_predictor(name) for name in _names(predictors, "--predictors")}
     feats = _names(features, "--features") if features else None
-    bench = load_benchmark(benchmark, target=target, features=feats, id_column=id_column,
-                           space=space)
+    bench = load_benchmark(
+        benchmark, target=target, features=feats, id_column=id_column, space=space
+    )
     total = config.trials * len(set(sizes)) * len(preds)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err, transient=True,
-                  disable=not err.is_terminal) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
         task = progress.add_task(f"evaluating on {bench.name}", total=total)
         result = evaluate_predictors(
-            bench, preds, config,
+            bench,
+            preds,
+            config,
             callback=lambda desc: progress.update(task, advance=1, description=desc),
         )
     paths = save_result(result, out_dir, metric) if out_dir is not None else {}
     summary = result.summary()
     if fmt == "json":
-        out.print_json(json.dumps({"benchmark": bench.name, "pool_size": result.pool_size,
-                                   "summary": summary.to_dict(orient="records")}))
+        out.print_json(
+            json.dumps(
+                {
+                    "benchmark": bench.name,
+                    "pool_size": result.pool_size,
+                    "summary": summary.to_dict(orient="records"),
+                }
+            )
+        )
     else:
-        title = (f"{bench.name}: {metric} (mean±std over {trials} trials, "
-                 f"test size {tsize or 'rest'}, pool {result.pool_size})")
+        title = (
+            f"{bench.name}: {metric} (mean±std over {trials} trials, "
+            f"test size {tsize or 'rest'}, pool {result.pool_size})"
+        )
         out.print(_metric_table(summary, metric, title))
         for kind, path in paths.items():
             out.print(f"{kind}: {path}")
@@ -163,26 +192,30 @@ def predictors_cmd() -> None:
             ok = any(importlib.util.find_spec(m) is not None for m in extra_modules[spec.extra])
             extra = f"{spec.extra} ({'installed' if ok else 'missing'})"
         table.add_row(name, cls.family, req, extra, spec.summary)
-    table.add_row(COLUMN_PREFIX + "NAME", "baseline", "scores=NAME; no training data", "",
-                  "a numeric column (params, FLOPs, a proxy) as the score")
+    table.add_row(
+        COLUMN_PREFIX + "NAME",
+        "baseline",
+        "scores=NAME; no training data",
+        "",
+        "a numeric column (params, FLOPs, a proxy) as the score",
+    )
     out.print(table)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: NasperfError becomes one line on stderr and exit code 2."""
-    logging.basicConfig(level=logging.WARNING, format="%(message)s",
-                        handlers=[RichHandler(console=err, show_time=False, show_path=False)])
+    logging.basicConfig(
+        level=logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_time=False, show_path=False)],
+    )
     try:
-        app(args=argv, standalone_mode=False, prog_name="nasperf")
+        app(args=argv, prog_name="nasperf")  # usage errors: typer prints them, exits with 2
     except NasperfError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         return 2
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
-        err.print("aborted")
-        return 1
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
 
 

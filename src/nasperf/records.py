@@ -1,4 +1,4 @@
-"""The record: one evaluated candidate (an architecture or a configuration) and what is known of it."""
+"""The record: one evaluated candidate (architecture or configuration) and what is known of it."""
 
 from __future__ import annotations
 
@@ -111,5 +111,7 @@ def curves_of(records: Sequence[Record], name: str, upto: int) -> np.ndarray:
     """Stack the first ``upto`` epochs of curve ``name`` into an (n, upto) array."""
     out = np.vstack([r.curve(name, upto) for r in records])
     if not np.all(np.isfinite(out)):
-        raise InvalidDataError(f"curve {name!r} contains NaN or inf values in its first {upto} epochs")
+        raise InvalidDataError(
+            f"curve {name!r} contains NaN or inf values in its first {upto} epochs"
+        )
     return out

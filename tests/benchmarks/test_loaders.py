@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import needs_data
 from scipy.stats import spearmanr
 
+from conftest import needs_data
 from nasperf.benchmarks import load_benchmark, load_csv
-from nasperf.spaces import get_space
 from nasperf.exceptions import (
     ConfigurationError,
     DataNotFoundError,
@@ -16,6 +15,7 @@ from nasperf.exceptions import (
     InvalidDataError,
     UnknownNameError,
 )
+from nasperf.spaces import get_space
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +26,10 @@ def nb201():
 @needs_data("nb201/nb201_cifar10.csv.gz")
 def test_nb201_table(nb201) -> None:
     assert len(nb201) == 15625
-    rec = nb201.query("|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|"
-                      "skip_connect~1|skip_connect~2|")
+    rec = nb201.query(
+        "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|"
+        "skip_connect~1|skip_connect~2|"
+    )
     assert rec.target == pytest.approx(81.9)
     assert rec.info["index"] == 0
     assert "val_acc_200ep" not in rec.scores and "index" not in rec.scores
@@ -38,8 +40,10 @@ def test_nb201_table(nb201) -> None:
 
 
 @needs_data("nb201/nb201_cifar10.csv.gz")
-@pytest.mark.parametrize("column, published", [("sz_jacov", 0.82), ("sz_nwot", 0.79),
-                                               ("synflow", 0.73), ("val_acc_12ep", 0.81)])
+@pytest.mark.parametrize(
+    "column, published",
+    [("sz_jacov", 0.82), ("sz_nwot", 0.79), ("synflow", 0.73), ("val_acc_12ep", 0.81)],
+)
 def test_published_column_correlations(nb201, column: str, published: float) -> None:
     recs = [r for r in nb201.records() if column in r.scores]
     rho = spearmanr([r.scores[column] for r in recs], [r.target for r in recs])[0]
@@ -59,10 +63,13 @@ def test_nb201_curves() -> None:
         bench.metric(rec.arch, 201)
 
 
-@pytest.mark.parametrize("which, n, space", [
-    pytest.param(w, n, s, marks=needs_data(f"suite_zero/zc_nasbench{w[2:]}.json"))
-    for w, n, s in [("nb101", 500, "nb101"), ("nb201", 491, "nb201"), ("nb301", 500, "darts")]
-])
+@pytest.mark.parametrize(
+    "which, n, space",
+    [
+        pytest.param(w, n, s, marks=needs_data(f"suite_zero/zc_nasbench{w[2:]}.json"))
+        for w, n, s in [("nb101", 500, "nb101"), ("nb201", 491, "nb201"), ("nb301", 500, "darts")]
+    ],
+)
 def test_suite_zero(which: str, n: int, space: str) -> None:
     bench = load_benchmark(f"suite-zero-{which}")
     assert len(bench) == n and bench.space == space
@@ -109,11 +116,14 @@ def test_csv_of_own_results(tmp_path) -> None:
     assert load_csv(path, target="acc", features=["depth"]).query("a").encode("features")[0] == 3
 
 
-@pytest.mark.parametrize("content, target, message", [
-    ("a,b\n1,2\n", "acc", "no column 'acc'"),
-    ("a,acc\n1,good\n2,bad\n", "acc", "not numeric"),
-    ("a,acc\n1,90\n2,\n", "acc", "missing or infinite"),
-])
+@pytest.mark.parametrize(
+    "content, target, message",
+    [
+        ("a,b\n1,2\n", "acc", "no column 'acc'"),
+        ("a,acc\n1,good\n2,bad\n", "acc", "not numeric"),
+        ("a,acc\n1,90\n2,\n", "acc", "missing or infinite"),
+    ],
+)
 def test_csv_bad_target(tmp_path, content: str, target: str, message: str) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(content)

@@ -6,9 +6,9 @@ import inspect
 
 import numpy as np
 import pytest
-from conftest import synthetic_records
 from sklearn.base import clone
 
+from conftest import synthetic_records
 from nasperf.exceptions import (
     InvalidDataError,
     MissingRequirementError,

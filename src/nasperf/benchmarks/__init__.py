@@ -91,22 +91,27 @@ def load_benchmark(
     """
     if name.startswith("csv:"):
         if not target:
-            raise ConfigurationError("a csv: benchmark needs --target COLUMN (the metric to predict)")
+            raise ConfigurationError(
+                "a csv: benchmark needs --target COLUMN (the metric to predict)"
+            )
         return load_csv(name[4:], target, features=features, id_column=id_column, space=space)
-    if target is not None and not name.startswith("csv:"):
-        raise ConfigurationError(f"--target only applies to csv: benchmarks, not {name!r}")
     if name.startswith("nb201:"):
-        return load_nb201_table(Path(name[6:]))
-    info = BENCHMARKS.get(name)
-    if info is not None:
-        return info.loader()
-    if name.startswith("nb201-") and name.count("-") == 1:
-        return load_nb201_table(dataset=name[6:])
-    raise UnknownNameError("benchmark", name, benchmark_names())
+        loader: Callable[[], Benchmark] = lambda: load_nb201_table(Path(name[6:]))  # noqa: E731
+    elif name in BENCHMARKS:
+        loader = BENCHMARKS[name].loader
+    elif name.startswith("nb201-") and name.count("-") == 1:
+        loader = lambda: load_nb201_table(dataset=name[6:])  # noqa: E731
+    else:
+        raise UnknownNameError("benchmark", name, benchmark_names())
+    if target is not None or features is not None or id_column is not None:
+        raise ConfigurationError(
+            f"--target, --features and --id-column only apply to csv: benchmarks, not {name!r}"
+        )
+    return loader()
 
 
 def benchmark_status(name: str) -> tuple[str, int | None]:
-    """Whether the data of ``name`` is at hand (``found``/``missing``/``installed``) and its size."""
+    """Whether the data of ``name`` is at hand (found, missing, installed) and its size."""
     info = BENCHMARKS[name]
     if info.data_file is None:
         return "installed", None

@@ -34,7 +34,15 @@ SUITE_ZERO_FILES = {"nb101": "nasbench101", "nb201": "nasbench201", "nb301": "na
 SUITE_ZERO_SPACES = {"nb101": "nb101", "nb201": "nb201", "nb301": "darts"}
 
 GRAPH_DATASETS = (
-    "cora", "citeseer", "pubmed", "cs", "physics", "photo", "computers", "arxiv", "proteins",
+    "cora",
+    "citeseer",
+    "pubmed",
+    "cs",
+    "physics",
+    "photo",
+    "computers",
+    "arxiv",
+    "proteins",
 )
 
 
@@ -178,13 +186,15 @@ def load_nas_bench_graph(dataset: str) -> TabularBenchmark:
     """
     if dataset not in GRAPH_DATASETS:
         raise InvalidDataError(
-            f"unknown NAS-Bench-Graph dataset {dataset!r}; choose one of {', '.join(GRAPH_DATASETS)}"
+            f"unknown NAS-Bench-Graph dataset {dataset!r}; "
+            f"choose one of {', '.join(GRAPH_DATASETS)}"
         )
     try:
         from nas_bench_graph import light_read
     except ImportError as exc:  # a core dependency, but say so if someone removed it
         raise DataNotFoundError(
-            "NAS-Bench-Graph data comes from the 'nas-bench-graph' package: pip install nas-bench-graph"
+            "NAS-Bench-Graph data comes from the 'nas-bench-graph' package: "
+            "pip install nas-bench-graph"
         ) from exc
     try:
         bench = light_read(dataset)
@@ -276,7 +286,9 @@ def load_csv(
     feat = df[list(features)].to_numpy(dtype=np.float64) if features else None
     if feat is not None and not np.all(np.isfinite(feat)):
         bad = int(np.flatnonzero(~np.all(np.isfinite(feat), axis=1))[0])
-        raise InvalidDataError(f"feature columns in {path} have missing values (CSV line {bad + 2})")
+        raise InvalidDataError(
+            f"feature columns in {path} have missing values (CSV line {bad + 2})"
+        )
     parser = get_space(space)
     ids = df[id_column].tolist() if id_column is not None else list(range(len(df)))
     records = [

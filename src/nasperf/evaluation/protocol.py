@@ -138,7 +138,8 @@ def evaluate_predictors(
     if len(pool) < len(benchmark):
         logger.warning(
             "evaluating on the %d of %d candidates that every predictor can use",
-            len(pool), len(benchmark),
+            len(pool),
+            len(benchmark),
         )
     needs_training = any(p.requires.targets for p in predictors.values())
     config.validate(len(pool), needs_training)
@@ -149,7 +150,7 @@ def evaluate_predictors(
         order = rng.permutation(len(pool))
         test_n = config.test_size or (len(pool) - max(sizes))
         test = [pool[i] for i in order[:test_n]]
-        train_all = [pool[i] for i in order[test_n:test_n + max(sizes)]]
+        train_all = [pool[i] for i in order[test_n : test_n + max(sizes)]]
         y_test = targets_of(test)
         for n in sizes:
             train = train_all[:n]
@@ -175,7 +176,9 @@ def _run_one(
 
     pred = clone(template)
     if "random_state" in pred.get_params():
-        pred.set_params(random_state=int(np.random.default_rng([config.seed, trial, 1]).integers(2**31)))
+        pred.set_params(
+            random_state=int(np.random.default_rng([config.seed, trial, 1]).integers(2**31))
+        )
     t0 = time.perf_counter()
     pred.fit(train)
     t1 = time.perf_counter()

@@ -30,8 +30,9 @@ def _atomic_write(path: Path, write) -> None:  # noqa: ANN001 - a callable takin
 def pivot_metric(result: EvaluationResult, metric: str = "kendall_tau") -> pd.DataFrame:
     """Predictors as rows, train sizes as columns, mean of ``metric`` over trials as values."""
     df = result.frame()
-    table = df.pivot_table(index="predictor", columns="train_size", values=metric, aggfunc="mean",
-                           sort=False)
+    table = df.pivot_table(
+        index="predictor", columns="train_size", values=metric, aggfunc="mean", sort=False
+    )
     return table
 
 
@@ -48,10 +49,15 @@ def plot_result(result: EvaluationResult, path: Path, metric: str = "kendall_tau
         x = part["train_size"].to_numpy()
         y = part[f"{metric}_mean"].to_numpy()
         err = part[f"{metric}_std"].to_numpy()
-        line, = axes[0].plot(x, y, marker="o", label=name)
+        (line,) = axes[0].plot(x, y, marker="o", label=name)
         axes[0].fill_between(x, y - err, y + err, alpha=0.15, color=line.get_color())
-        axes[1].plot(np.maximum(part["fit_time_mean"].to_numpy(), 1e-4), y, marker="o",
-                     label=name, color=line.get_color())
+        axes[1].plot(
+            np.maximum(part["fit_time_mean"].to_numpy(), 1e-4),
+            y,
+            marker="o",
+            label=name,
+            color=line.get_color(),
+        )
     label = metric.replace("_", " ")
     axes[0].set_xscale("log")
     axes[0].set_xlabel("train size")
@@ -60,15 +66,19 @@ def plot_result(result: EvaluationResult, path: Path, metric: str = "kendall_tau
     axes[1].set_xlabel("fit time (s)")
     axes[1].set_ylabel(label)
     axes[0].legend(fontsize=8)
-    fig.suptitle(f"{result.benchmark}: {label}, mean over {result.config.trials} trials, "
-                 f"test size {result.config.test_size or 'rest'}")
+    fig.suptitle(
+        f"{result.benchmark}: {label}, mean over {result.config.trials} trials, "
+        f"test size {result.config.test_size or 'rest'}"
+    )
     fig.tight_layout()
     _atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
     return path
 
 
-def save_result(result: EvaluationResult, out_dir: Path, metric: str = "kendall_tau") -> dict[str, Path]:
+def save_result(
+    result: EvaluationResult, out_dir: Path, metric: str = "kendall_tau"
+) -> dict[str, Path]:
     """Write ``result.json``, ``rows.csv``, ``summary.csv`` and ``plot.png`` into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {

@@ -103,7 +103,8 @@ class Predictor(BaseEstimator, abc.ABC):
         """Learn from ``records`` (which need finite targets if ``requires.targets``)."""
         records = list(records)
         req = self.requires
-        req.check(records)
+        if req.targets or records:  # predictors that need no data may be fitted on none
+            req.check(records)
         y = targets_of(records) if req.targets else None
         self._fit(records, y)
         self.is_fitted_ = True

@@ -1,4 +1,4 @@
-"""Column baselines: a numeric column (params, FLOPs, a proxy, a short-run accuracy) as the score."""
+"""Column baselines: a numeric column (params, FLOPs, a proxy, a short-run accuracy) as score."""
 
 from __future__ import annotations
 

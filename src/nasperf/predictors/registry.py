@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from ..exceptions import UnknownNameError
 from .base import Predictor
 
-__all__ = ["PredictorSpec", "PREDICTORS", "predictor_names", "get_predictor_class", "make_predictor"]
+__all__ = [
+    "PredictorSpec",
+    "PREDICTORS",
+    "predictor_names",
+    "get_predictor_class",
+    "make_predictor",
+]
 
 
 @dataclass(frozen=True)
@@ -23,26 +29,45 @@ class PredictorSpec:
 
 PREDICTORS: dict[str, PredictorSpec] = {
     "xgb": PredictorSpec(
-        "nasperf.predictors.model_based._trees", "XGBoostPredictor",
-        "XGBoost regression on the one-hot encoding", "trees"),
+        "nasperf.predictors.model_based._trees",
+        "XGBoostPredictor",
+        "XGBoost regression on the one-hot encoding",
+        "trees",
+    ),
     "lgb": PredictorSpec(
-        "nasperf.predictors.model_based._trees", "LightGBMPredictor",
-        "LightGBM regression on the one-hot encoding", "trees"),
+        "nasperf.predictors.model_based._trees",
+        "LightGBMPredictor",
+        "LightGBM regression on the one-hot encoding",
+        "trees",
+    ),
     "rf": PredictorSpec(
-        "nasperf.predictors.model_based._trees", "RandomForestPredictor",
-        "random forest on the one-hot encoding"),
+        "nasperf.predictors.model_based._trees",
+        "RandomForestPredictor",
+        "random forest on the one-hot encoding",
+    ),
     "ngb": PredictorSpec(
-        "nasperf.predictors.model_based._trees", "NGBoostPredictor",
-        "NGBoost (natural-gradient boosting, Gaussian) on the one-hot encoding", "trees"),
+        "nasperf.predictors.model_based._trees",
+        "NGBoostPredictor",
+        "NGBoost (natural-gradient boosting, Gaussian) on the one-hot encoding",
+        "trees",
+    ),
     "gp": PredictorSpec(
-        "nasperf.predictors.model_based._gp", "GPPredictor",
-        "Gaussian process (Matern 5/2 + noise, marginal-likelihood fit)"),
+        "nasperf.predictors.model_based._gp",
+        "GPPredictor",
+        "Gaussian process (Matern 5/2 + noise, marginal-likelihood fit)",
+    ),
     "mlp": PredictorSpec(
-        "nasperf.predictors.model_based._mlp", "MLPPredictor",
-        "a plain MLP on the one-hot encoding", "torch"),
+        "nasperf.predictors.model_based._mlp",
+        "MLPPredictor",
+        "a plain MLP on the one-hot encoding",
+        "torch",
+    ),
     "bananas": PredictorSpec(
-        "nasperf.predictors.model_based._mlp", "BananasPredictor",
-        "BANANAS: ensemble of 3 MLPs on the path encoding", "torch"),
+        "nasperf.predictors.model_based._mlp",
+        "BananasPredictor",
+        "BANANAS: ensemble of 3 MLPs on the path encoding",
+        "torch",
+    ),
 }
 
 #: prefix of column baselines: ``col:NAME`` uses the numeric column NAME as the score
@@ -70,7 +95,7 @@ def make_predictor(name: str, **params: object) -> Predictor:
     """Build the predictor called ``name`` with ``params`` (``col:NAME`` for a column baseline)."""
     cls = get_predictor_class(name)
     if name.startswith(COLUMN_PREFIX):
-        column = name[len(COLUMN_PREFIX):]
+        column = name[len(COLUMN_PREFIX) :]
         if not column:
             raise UnknownNameError("predictor", name, predictor_names())
         return cls(column=column, **params)
