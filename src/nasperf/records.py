@@ -93,12 +93,15 @@ def targets_of(records: Sequence[Record]) -> np.ndarray:
     return y
 
 
-def scores_of(records: Sequence[Record], name: str) -> np.ndarray:
-    """Return score ``name`` of each record; raise if a record lacks it or it is not finite."""
+def scores_of(records: Sequence[Record], name: str, allow_inf: bool = False) -> np.ndarray:
+    """Return score ``name`` of each record; raise if a record lacks it or it is NaN.
+
+    Infinite values raise too unless ``allow_inf`` (for rank-only uses such as column baselines).
+    """
     out = np.empty(len(records), dtype=np.float64)
     for i, r in enumerate(records):
         value = r.scores.get(name)
-        if value is None or not math.isfinite(float(value)):
+        if value is None or math.isnan(value) or (not allow_inf and math.isinf(value)):
             raise MissingRequirementError(
                 f"record {r.arch!r} has no finite {name!r} score; restrict the pool to records "
                 "that have it (nasperf evaluate does this for column baselines)"

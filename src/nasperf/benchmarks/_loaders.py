@@ -65,10 +65,12 @@ def _numeric_scores(df: pd.DataFrame, exclude: Sequence[str]) -> dict[str, np.nd
 
 def _row_scores(columns: dict[str, np.ndarray], i: int) -> dict[str, float]:
     # Missing values (NaN) are left out rather than stored, so "has the score" is a key lookup.
+    # Infinities are kept: a published -inf (e.g. NASWOT's log-determinant of a singular kernel)
+    # is a real value meaning "lowest".
     out = {}
     for name, values in columns.items():
         v = values[i]
-        if math.isfinite(v):
+        if not math.isnan(v):
             out[name] = float(v)
     return out
 

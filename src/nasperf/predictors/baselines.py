@@ -30,4 +30,23 @@ class ColumnBaseline(Predictor):
         return None
 
     def _predict(self, records: list[Record]) -> np.ndarray:
-        return self.sign * scores_of(records, self.column)
+        values = self.sign * scores_of(records, self.column, allow_inf=True)
+        return _finite_ranks_kept(values)
+
+
+def _finite_ranks_kept(values: np.ndarray) -> np.ndarray:
+    """Replace -inf/+inf by values just below/above the finite range, keeping the order.
+
+    Published proxy tables hold -inf where a log-determinant is of a singular matrix; the
+    candidate is then the worst, which this keeps, while predictions stay finite.
+    """
+    inf = np.isinf(values)
+    if not inf.any():
+        return values
+    finite = values[~inf]
+    lo, hi = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
+    gap = max(hi - lo, 1.0)
+    out = values.copy()
+    out[values == -np.inf] = lo - gap
+    out[values == np.inf] = hi + gap
+    return out

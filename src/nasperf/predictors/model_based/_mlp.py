@@ -1,0 +1,194 @@
+"""Multi-layer perceptrons on a fixed-length encoding (PyTorch, the ``torch`` extra).
+
+:class:`MLPPredictor` is one fully connected network; :class:`BananasPredictor` is the
+BANANAS meta neural network of White et al. (2021a): an ensemble of independently initialised
+MLPs on the path encoding whose mean is the prediction and whose spread is the uncertainty.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...exceptions import ConfigurationError, require
+from ...records import Record
+from ..base import EncodingPredictor
+from ._trees import TargetScaler
+
+__all__ = ["MLPPredictor", "BananasPredictor", "train_mlp"]
+
+LOSSES = ("mae", "mse")
+
+
+def train_mlp(
+    X: np.ndarray,
+    z: np.ndarray,
+    *,
+    num_layers: int,
+    layer_width: int,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    weight_decay: float,
+    loss: str,
+    seed: int,
+) -> Any:
+    """Train one ReLU MLP regressing ``z`` on ``X`` with Adam; return the model in eval mode.
+
+    All randomness (initial weights, minibatch order) comes from ``seed``, and the global torch
+    RNG is left as it was.
+    """
+    torch = require("torch", "torch")
+    if loss not in LOSSES:
+        raise ConfigurationError(f"unknown loss {loss!r}; choose one of: {', '.join(LOSSES)}")
+    if num_layers < 1 or layer_width < 1 or epochs < 1 or batch_size < 1:
+        raise ConfigurationError(
+            "num_layers, layer_width, epochs and batch_size must all be at least 1"
+        )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        layers: list[Any] = []
+        width_in = X.shape[1]
+        for _ in range(num_layers):
+            layers += [torch.nn.Linear(width_in, layer_width), torch.nn.ReLU()]
+            width_in = layer_width
+        layers.append(torch.nn.Linear(width_in, 1))
+        model = torch.nn.Sequential(*layers).double()
+        opt = torch.optim.Adam(model.parameters(), lr=learning_rate, weight_decay=weight_decay)
+        loss_fn = torch.nn.L1Loss() if loss == "mae" else torch.nn.MSELoss()
+        Xt = torch.as_tensor(X, dtype=torch.float64)
+        zt = torch.as_tensor(z, dtype=torch.float64).reshape(-1, 1)
+        gen = torch.Generator().manual_seed(seed)
+        n = len(Xt)
+        model.train()
+        for _ in range(epochs):
+            order = torch.randperm(n, generator=gen)
+            for start in range(0, n, batch_size):
+                idx = order[start : start + batch_size]
+                opt.zero_grad()
+                loss_fn(model(Xt[idx]), zt[idx]).backward()
+                opt.step()
+    model.eval()
+    return model
+
+
+def _apply(model: Any, X: np.ndarray) -> np.ndarray:
+    torch = require("torch", "torch")
+    with torch.no_grad():
+        return model(torch.as_tensor(X, dtype=torch.float64)).numpy().reshape(-1)
+
+
+class MLPPredictor(EncodingPredictor):
+    """A fully connected ReLU network trained with Adam on the encoding.
+
+    Targets are mapped by ``target_transform`` (rank-normal by default, see
+    :class:`~nasperf.predictors.model_based.TargetScaler`) before training and back afterwards.
+    """
+
+    def __init__(
+        self,
+        encoding: str = "default",
+        num_layers: int = 3,
+        layer_width: int = 64,
+        epochs: int = 200,
+        batch_size: int = 32,
+        learning_rate: float = 1e-3,
+        weight_decay: float = 1e-4,
+        loss: str = "mse",
+        target_transform: str = "quantile",
+        random_state: int = 0,
+    ) -> None:
+        self.encoding = encoding
+        self.num_layers = num_layers
+        self.layer_width = layer_width
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.weight_decay = weight_decay
+        self.loss = loss
+        self.target_transform = target_transform
+        self.random_state = random_state
+
+    def _train(self, X: np.ndarray, z: np.ndarray, seed: int) -> Any:
+        return train_mlp(
+            X,
+            z,
+            num_layers=self.num_layers,
+            layer_width=self.layer_width,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            weight_decay=self.weight_decay,
+            loss=self.loss,
+            seed=seed,
+        )
+
+    def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
+        assert y is not None
+        self.scaler_ = TargetScaler(self.target_transform)
+        z = self.scaler_.fit_transform(y)
+        self.model_ = self._train(self._features(records), z, int(self.random_state))
+
+    def _predict(self, records: list[Record]) -> np.ndarray:
+        return self.scaler_.inverse(_apply(self.model_, self._features(records)))
+
+
+class BananasPredictor(MLPPredictor):
+    """The BANANAS ensemble: ``n_models`` MLPs on the path encoding (White et al. 2021a).
+
+    Defaults follow the paper: 3 networks of 10 layers of width 20, Adam with learning rate
+    0.01, 200 epochs, mean absolute error. Each member starts from its own seed; ``predict`` is
+    the ensemble mean and ``predict_dist`` adds the ensemble standard deviation.
+    """
+
+    has_dist = True
+
+    def __init__(
+        self,
+        encoding: str = "path",
+        n_models: int = 3,
+        num_layers: int = 10,
+        layer_width: int = 20,
+        epochs: int = 200,
+        batch_size: int = 32,
+        learning_rate: float = 0.01,
+        weight_decay: float = 0.0,
+        loss: str = "mae",
+        target_transform: str = "standard",
+        random_state: int = 0,
+    ) -> None:
+        super().__init__(
+            encoding=encoding,
+            num_layers=num_layers,
+            layer_width=layer_width,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            weight_decay=weight_decay,
+            loss=loss,
+            target_transform=target_transform,
+            random_state=random_state,
+        )
+        self.n_models = n_models
+
+    def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
+        assert y is not None
+        if self.n_models < 1:
+            raise ConfigurationError("n_models must be at least 1")
+        self.scaler_ = TargetScaler(self.target_transform)
+        z = self.scaler_.fit_transform(y)
+        X = self._features(records)
+        base = int(self.random_state) * 1000
+        self.models_ = [self._train(X, z, base + i) for i in range(self.n_models)]
+
+    def _members(self, records: list[Record]) -> np.ndarray:
+        X = self._features(records)
+        return np.stack([_apply(m, X) for m in self.models_])
+
+    def _predict(self, records: list[Record]) -> np.ndarray:
+        return self.scaler_.inverse(self._members(records).mean(axis=0))
+
+    def _predict_dist(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
+        preds = self._members(records)
+        return self.scaler_.inverse_dist(preds.mean(axis=0), preds.std(axis=0))

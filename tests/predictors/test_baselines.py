@@ -1,0 +1,36 @@
+"""Column baselines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from nasperf.exceptions import MissingRequirementError
+from nasperf.predictors import ColumnBaseline
+from nasperf.records import Record
+
+
+def recs(values: list[float]) -> list[Record]:
+    return [
+        Record(arch=i, space="custom", target=float(i), scores={"c": v})
+        for i, v in enumerate(values)
+    ]
+
+
+def test_infinite_scores_keep_their_rank() -> None:
+    values = [-np.inf, 1.0, 2.0, np.inf, 3.0]
+    pred = ColumnBaseline("c").fit([]).predict(recs(values))
+    assert np.all(np.isfinite(pred))
+    assert list(np.argsort(pred)) == [0, 1, 2, 4, 3]
+    assert spearmanr(pred, values)[0] == pytest.approx(1.0)
+
+
+def test_sign_flips_order() -> None:
+    pred = ColumnBaseline("c", sign=-1.0).fit([]).predict(recs([1.0, 2.0, 3.0]))
+    assert list(pred) == [-1.0, -2.0, -3.0]
+
+
+def test_nan_score_is_missing() -> None:
+    with pytest.raises(MissingRequirementError, match="'c'"):
+        ColumnBaseline("c").fit([]).predict(recs([1.0, float("nan")]))
