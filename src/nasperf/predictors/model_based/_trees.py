@@ -297,7 +297,7 @@ class NGBoostPredictor(_TreePredictor):
         from sklearn.tree import DecisionTreeRegressor
 
         base = DecisionTreeRegressor(
-            criterion="friedman_mse",
+            criterion="squared_error",
             max_depth=self.max_depth,
             min_samples_leaf=self.min_samples_leaf,
             random_state=self.random_state,
