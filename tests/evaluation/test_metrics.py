@@ -206,7 +206,13 @@ def test_precision_default_k_needs_ten_values() -> None:
 
 def test_registry_names() -> None:
     assert list(METRICS) == [
-        "kendall_tau", "spearman", "pearson", "sparse_kendall_tau", "precision_at_k", "mae", "rmse",
+        "kendall_tau",
+        "spearman",
+        "pearson",
+        "sparse_kendall_tau",
+        "precision_at_k",
+        "mae",
+        "rmse",
     ]
     assert set(RANK_METRICS) <= set(METRICS)
     assert "mae" not in RANK_METRICS and "rmse" not in RANK_METRICS
