@@ -10,7 +10,10 @@ import pytest
 from conftest import needs_data
 from nasperf.cli import main
 
-GOOD_CELL = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+GOOD_CELL = (
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|"
+    "+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+)
 
 
 def write_csv(path, n: int = 60, seed: int = 0) -> None:
