@@ -284,6 +284,20 @@ class NB201Space(SearchSpace):
         """Return the 6 op names of ``arch`` in cell-string edge order (:data:`CELL_EDGES`)."""
         return list(_ops_of(arch))
 
+    def build(self, arch: object, **kwargs: object):  # noqa: ANN201 - a torch.nn.Module
+        """Build the PyTorch network of ``arch`` (needs the ``torch`` extra).
+
+        ``kwargs`` (``C``, ``N``, ``in_channels``, ``num_classes``) go to
+        :func:`nasperf.spaces._nb201_net.build_nb201_network`; the defaults give the
+        benchmark's CIFAR-10 network, whose parameter count equals the published one.
+        """
+        from ..exceptions import require
+
+        require("torch", "torch")
+        from ._nb201_net import build_nb201_network
+
+        return build_nb201_network(arch, **kwargs)
+
     def to_tuple(self, arch: object) -> tuple[int, ...]:
         """Return NASLib's 6-tuple of op indices (NASLib edge and op order)."""
         ops = _ops_of(arch)
