@@ -40,7 +40,7 @@ def _names(text: str, what: str) -> list[str]:
     if not names:
         raise ConfigurationError(f"{what} is empty")
     if len(set(names)) != len(names):
-        raise ConfigurationError(f"{what} names a predictor twice: {text!r}")
+        raise ConfigurationError(f"{what} names one twice: {text!r}")
     return names
 
 
@@ -89,9 +89,12 @@ def evaluate(
     features: str | None = typer.Option(None, "--features", help="csv: feature columns"),
     id_column: str | None = typer.Option(None, "--id-column", help="csv: candidate id column"),
     space: str = typer.Option("custom", "--space", help="csv: search space of the ids"),
+    scores: Path | None = typer.Option(
+        None, "--scores", help="CSV of extra score columns by 'arch' (e.g. from nasperf proxies)"
+    ),
 ) -> None:
     """Evaluate predictors with the White et al. 2021 protocol."""
-    from .benchmarks import load_benchmark
+    from .benchmarks import load_benchmark, with_scores
     from .evaluation import METRICS, ProtocolConfig, evaluate_predictors, save_result
     from .exceptions import UnknownNameError
     from .predictors import make_predictor
@@ -111,6 +114,8 @@ def evaluate(
     bench = load_benchmark(
         benchmark, target=target, features=feats, id_column=id_column, space=space
     )
+    if scores is not None:
+        bench = with_scores(bench, scores)
     total = config.trials * len(set(sizes)) * len(preds)
     with Progress(
         TextColumn("{task.description}"),
@@ -148,6 +153,60 @@ def evaluate(
         out.print(_metric_table(summary, metric, title))
         for kind, path in paths.items():
             out.print(f"{kind}: {path}")
+
+
+@app.command("proxies")
+def proxies_cmd(
+    space: str = typer.Option("nb201", "--space", help="search space whose networks are built"),
+    dataset: str = typer.Option("mnist", "--dataset", help="digits, mnist, mnist1d or cifar10"),
+    cells: str = typer.Option("1000", "--cells", help="how many cells to sample, or 'all'"),
+    proxies: str | None = typer.Option(
+        None, "--proxies", help="comma-separated proxy names (default: all 15)"
+    ),
+    batch_size: int = typer.Option(64, "--batch-size"),
+    size: int | None = typer.Option(32, "--size", help="resize inputs to SIZE x SIZE (0: keep)"),
+    channels: int | None = typer.Option(3, "--channels", help="1 or 3 input channels (0: keep)"),
+    data_root: Path | None = typer.Option(None, "--data-root", help="directory of the dataset"),
+    seed: int = typer.Option(0, "--seed", help="cell sample, batch and weight initialisation"),
+    workers: int = typer.Option(1, "--workers", help="processes computing cells in parallel"),
+    out_file: Path = typer.Option(..., "--out", help="CSV to write (resumed if it exists)"),
+) -> None:
+    """Compute zero-cost proxies on real networks and data; resumable, one row per cell."""
+    from .benchmarks._proxy_table import ProxyTableConfig, compute_proxy_table, select_cells
+
+    if cells == "all":
+        n_cells = None
+    else:
+        (n_cells,) = _int_list(cells, "--cells")
+    config = ProxyTableConfig(
+        space=space,
+        dataset=dataset,
+        proxies=tuple(_names(proxies, "--proxies")) if proxies else (),
+        batch_size=batch_size,
+        seed=seed,
+        size=size or None,
+        channels=channels or None,
+        data_root=str(data_root) if data_root else None,
+    )
+    archs = select_cells(space, n_cells, seed)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task(f"proxies on {dataset}", total=len(archs))
+        path = compute_proxy_table(
+            out_file,
+            config,
+            archs,
+            workers=workers,
+            on_cell=lambda done, total: progress.update(task, completed=done),
+        )
+    out.print(f"proxies: {path} ({len(archs)} cells)")
 
 
 @app.command("benchmarks")

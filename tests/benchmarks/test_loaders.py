@@ -143,3 +143,25 @@ def test_csv_missing_file_and_duplicates(tmp_path) -> None:
 def test_csv_needs_target() -> None:
     with pytest.raises(ConfigurationError, match="--target"):
         load_benchmark("csv:whatever.csv")
+
+
+def test_with_scores_adds_columns_by_candidate(tmp_path) -> None:
+    from nasperf.benchmarks import load_csv, with_scores
+    from nasperf.exceptions import InvalidArchitectureError, InvalidDataError
+
+    table = tmp_path / "runs.csv"
+    table.write_text("id,acc,p\na,90,1\nb,80,2\nc,70,3\n")
+    bench = load_csv(table, "acc")
+    extra = tmp_path / "extra.csv"
+    extra.write_text("arch,proxy\nb,5.5\na,-inf\n")
+    merged = with_scores(bench, extra)
+    scores = {r.arch: r.scores for r in merged.records()}
+    assert scores["a"] == {"p": 1.0, "proxy": float("-inf")}
+    assert scores["b"]["proxy"] == 5.5 and "proxy" not in scores["c"]
+    assert "proxy" not in bench.query("a").scores  # the original is untouched
+    extra.write_text("arch,p\na,1\n")
+    with pytest.raises(InvalidDataError, match="already has: p"):
+        with_scores(bench, extra)
+    extra.write_text("arch,proxy\nzzz,1\n")
+    with pytest.raises(InvalidArchitectureError, match="zzz"):
+        with_scores(bench, extra)

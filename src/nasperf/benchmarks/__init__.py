@@ -16,6 +16,7 @@ from ._loaders import (
     load_nb201_curves,
     load_nb201_table,
     load_suite_zero,
+    with_scores,
 )
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "load_nb201_curves",
     "load_suite_zero",
     "load_nas_bench_graph",
+    "with_scores",
 ]
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from .._paths import find_data_file
 from ..exceptions import DataNotFoundError, InvalidArchitectureError, InvalidDataError
 from ..records import Record
 from ..spaces import get_space
-from ._base import TabularBenchmark
+from ._base import Benchmark, TabularBenchmark
 
 __all__ = [
     "load_nb201_table",
@@ -304,3 +305,41 @@ def load_csv(
         for i in range(len(df))
     ]
     return TabularBenchmark(f"csv:{path.name}", space, target, records)
+
+
+def with_scores(bench: Benchmark, path: str | Path, id_column: str = "arch") -> TabularBenchmark:
+    """``bench`` with the numeric columns of the CSV at ``path`` added to its records' scores.
+
+    The CSV has one row per candidate, identified by ``id_column`` in any form the benchmark's
+    space parses (``nasperf proxies`` writes such a file). Candidates absent from the file keep
+    their scores; a column baseline on a new column then uses just the candidates that have it.
+    A column that the benchmark already has is an error, so published values are never
+    silently overwritten.
+    """
+    path = Path(path)
+    df = _read_csv(path)
+    if id_column not in df.columns:
+        raise InvalidDataError(f"{path} has no id column {id_column!r}")
+    columns = _numeric_scores(df, (id_column,))
+    if not columns:
+        raise InvalidDataError(f"{path} has no numeric columns to add as scores")
+    records = bench.records()
+    existing = set().union(*(r.scores for r in records)) if records else set()
+    clash = sorted(set(columns) & existing)
+    if clash:
+        raise InvalidDataError(
+            f"{path} repeats score columns that {bench.name} already has: {', '.join(clash)}; "
+            "rename them in the file"
+        )
+    extra: dict[Hashable, dict[str, float]] = {}
+    for i, key in enumerate(df[id_column].tolist()):
+        rec = bench.query(key)
+        if rec.arch in extra:
+            raise InvalidDataError(f"{path}: candidate {rec.arch!r} appears twice")
+        extra[rec.arch] = _row_scores(columns, i)
+    merged = [
+        replace(r, scores={**r.scores, **extra[r.arch]}) if r.arch in extra else r for r in records
+    ]
+    return TabularBenchmark(
+        f"{bench.name}+{path.name}", bench.space, bench.target_name, merged, bench.max_fidelity
+    )

@@ -68,6 +68,97 @@ PREDICTORS: dict[str, PredictorSpec] = {
         "BANANAS: ensemble of 3 MLPs on the path encoding",
         "torch",
     ),
+    # zero-cost proxies of a live model: records carry info['model'] and info['batch']
+    "zc-synflow": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "SynflowPredictor",
+        "SynFlow: Σ|θ·∂R/∂θ| with |θ|, all-ones input, float64",
+        "torch",
+    ),
+    "zc-snip": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "SnipPredictor",
+        "SNIP: Σ|θ·∂L/∂θ|",
+        "torch",
+    ),
+    "zc-grasp": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "GraspPredictor",
+        "GraSP: Σ −θ·Hg (Suite-Zero sign)",
+        "torch",
+    ),
+    "zc-fisher": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "FisherPredictor",
+        "Fisher: activation × gradient squared per channel",
+        "torch",
+    ),
+    "zc-jacov": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "JacovPredictor",
+        "Jacobian covariance: log-det-like score of input-Jacobian correlations",
+        "torch",
+    ),
+    "zc-grad_norm": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "GradNormPredictor",
+        "gradient norm: Σ‖∂L/∂W‖",
+        "torch",
+    ),
+    "zc-plain": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "PlainPredictor",
+        "plain: Σ θ·∂L/∂θ",
+        "torch",
+    ),
+    "zc-l2_norm": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "L2NormPredictor",
+        "Σ of the layers' weight norms",
+        "torch",
+    ),
+    "zc-nwot": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "NwotPredictor",
+        "NASWOT: log|K| of the Hamming kernel of ReLU codes",
+        "torch",
+    ),
+    "zc-epe_nas": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "EpeNasPredictor",
+        "EPE-NAS: per-class correlations of input Jacobians",
+        "torch",
+    ),
+    "zc-zen": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "ZenPredictor",
+        "Zen-score: log Gaussian-perturbation response + BN scales",
+        "torch",
+    ),
+    "zc-params": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "ParamsPredictor",
+        "trainable parameter count of the live model",
+        "torch",
+    ),
+    "zc-flops": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "FlopsPredictor",
+        "Conv/Linear multiply-adds of the live model (MFLOPs)",
+        "torch",
+    ),
+    "zc-zico": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "ZicoPredictor",
+        "ZiCo: Σ log Σ mean|g|/std(g) over two half-batches",
+        "torch",
+    ),
+    "zc-meco": PredictorSpec(
+        "nasperf.predictors.zero_cost",
+        "MecoPredictor",
+        "MeCo: Σ minimum eigenvalues of feature-map correlations",
+        "torch",
+    ),
 }
 
 #: prefix of column baselines: ``col:NAME`` uses the numeric column NAME as the score
