@@ -34,6 +34,7 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_predictors.py
+	$(PY) benchmarks/bench_proxies.py
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests benchmarks
