@@ -35,7 +35,7 @@ def rss_mb() -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cells", type=int, default=10)
-    parser.add_argument("--memory-cells", type=int, default=200)
+    parser.add_argument("--memory-cells", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--dataset", default="mnist")
