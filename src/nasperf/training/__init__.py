@@ -1,0 +1,63 @@
+"""Train classifiers on nasperf datasets: a lean, deterministic, resumable training loop.
+
+>>> from nasperf.data import load_dataset
+>>> from nasperf.spaces._nb201_net import build_nb201_network
+>>> from nasperf.training import FeatureCapture, TrainConfig, Trainer, seeded
+>>> data = load_dataset("digits")  # doctest: +SKIP
+>>> with seeded(0):  # reproducible weights  # doctest: +SKIP
+...     model = build_nb201_network(arch, C=8, N=1, in_channels=1)
+>>> capture = FeatureCapture()  # doctest: +SKIP
+>>> result = Trainer(TrainConfig(epochs=12), [capture]).fit(model, data)  # doctest: +SKIP
+>>> result.curves["val_acc"], capture.val_features.shape  # doctest: +SKIP
+
+:class:`TrainConfig` and :class:`TrainResult` need only numpy; the other names need torch
+(``pip install 'nasperf[torch]'``) and are imported on first use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from .config import OPTIMIZERS, SCHEDULE_UNITS, SCHEDULES, TrainConfig
+from .result import CURVES, STATUSES, TrainResult
+
+__all__ = [
+    "TrainConfig",
+    "TrainResult",
+    "Trainer",
+    "Callback",
+    "FeatureCapture",
+    "seeded",
+    "CURVES",
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "SCHEDULE_UNITS",
+    "STATUSES",
+]
+
+_LAZY = {
+    "Trainer": ".trainer",
+    "Callback": ".callbacks",
+    "FeatureCapture": ".callbacks",
+    "seeded": "._utils",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._utils import seeded
+    from .callbacks import Callback, FeatureCapture
+    from .trainer import Trainer
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nasperf.training' has no attribute {name!r}")
+    from ..exceptions import require
+
+    require("torch", "torch")
+    return getattr(importlib.import_module(module, __name__), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

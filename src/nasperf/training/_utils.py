@@ -1,0 +1,63 @@
+"""Small torch helpers shared by the trainer and the callbacks."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..exceptions import ConfigurationError
+
+__all__ = ["seeded", "restore_modes", "model_device"]
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Seed torch (CPU and every CUDA device), numpy's global and Python's ``random`` RNGs with
+    ``seed`` inside the block, and restore all of them afterwards.
+
+    Use it to make weight initialisation reproducible without disturbing the caller's RNGs:
+
+    >>> with seeded(0):  # doctest: +SKIP
+    ...     model = build_nb201_network(arch, C=16, N=5)
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigurationError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    py_state = random.getstate()
+    np_state = np.random.get_state()
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        random.seed(seed)
+        np.random.seed(seed % 2**32)
+        try:
+            yield
+        finally:
+            random.setstate(py_state)
+            np.random.set_state(np_state)
+
+
+@contextmanager
+def restore_modes(model: nn.Module) -> Iterator[None]:
+    """Restore the train/eval flag of every submodule of ``model`` when the block ends."""
+    modes = [(module, module.training) for module in model.modules()]
+    try:
+        yield
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter; ConfigurationError if it has none."""
+    param = next(model.parameters(), None)
+    if param is None:
+        raise ConfigurationError(
+            f"{type(model).__name__} has no parameters to train; pass a model with parameters"
+        )
+    return param.device

@@ -1,0 +1,274 @@
+"""Callbacks that watch or stop a :class:`~nasperf.training.Trainer` run.
+
+A callback subclasses :class:`Callback` and overrides the hooks it needs. ``epoch`` is the
+0-based index of the epoch that just ended; ``logs`` holds that epoch's curve values (see
+:data:`~nasperf.training.CURVES`). While a run is going, the trainer exposes ``trainer.config``,
+``trainer.data`` (the :class:`~nasperf.data.ArrayDataset`), ``trainer.device`` and
+``trainer.history`` (the curves so far, as lists).
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..exceptions import ConfigurationError
+from ._utils import restore_modes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .result import TrainResult
+    from .trainer import Trainer
+
+__all__ = ["Callback", "FeatureCapture"]
+
+logger = logging.getLogger(__name__)
+
+
+class Callback(ABC):  # noqa: B024 - every hook is optional
+    """Base class of trainer callbacks; every hook does nothing unless overridden.
+
+    A callback that keeps state across epochs should implement :meth:`state_dict` and
+    :meth:`load_state_dict`, so that a run resumed from a checkpoint continues it.
+    """
+
+    def on_train_begin(self, trainer: Trainer, model: nn.Module) -> None:
+        """Called once before the first epoch of a (possibly resumed) run."""
+        return None
+
+    def on_epoch_end(
+        self, trainer: Trainer, model: nn.Module, epoch: int, logs: dict[str, float]
+    ) -> bool | None:
+        """Called after each completed epoch; return True to stop training after it."""
+        return None
+
+    def on_train_end(self, trainer: Trainer, model: nn.Module, result: TrainResult) -> None:
+        """Called once when the run is over, whatever its status."""
+        return None
+
+    def state_dict(self) -> dict[str, Any]:
+        """State to keep in a checkpoint (tensors, numbers, strings, lists and dicts only)."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the state of :meth:`state_dict` when a run resumes from a checkpoint."""
+        return None
+
+
+def _classifier(model: nn.Module) -> tuple[str, nn.Module]:
+    """The model's ``classifier`` module if it has one, else its last ``nn.Linear``."""
+    names = {module: name for name, module in model.named_modules()}
+    head = getattr(model, "classifier", None)
+    if isinstance(head, nn.Module) and head in names:
+        return names[head], head
+    linears = [(name, m) for name, m in model.named_modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        raise ConfigurationError(
+            f"{type(model).__name__} has no `classifier` attribute and no nn.Linear; "
+            "name the modules to capture, e.g. FeatureCapture(modules=['head'])"
+        )
+    return linears[-1]
+
+
+class FeatureCapture(Callback):
+    """Record activations after every epoch, for a fixed probe of training images and the
+    whole validation split.
+
+    ``modules`` names submodules (as in ``model.named_modules()``) whose outputs are recorded;
+    by default the input of the final classifier (the model's ``classifier`` attribute, else
+    its last ``nn.Linear``) is. Each sample's activations are flattened and the modules are
+    concatenated along the feature axis (:attr:`feature_slices` says where each one is). The
+    probe is ``probe_size`` training images (all of them if fewer), drawn once from ``seed``.
+    After the run :attr:`train_features` and :attr:`val_features` are ``dtype`` arrays of shape
+    ``(epochs, n_samples, feature_dim)``, with the labels in :attr:`train_labels` and
+    :attr:`val_labels`. The forward passes run in eval mode under ``no_grad`` and the model's
+    train/eval flags are restored; they cost about one extra validation pass per epoch.
+    """
+
+    def __init__(
+        self,
+        modules: Sequence[str] | None = None,
+        probe_size: int = 256,
+        seed: int = 0,
+        dtype: Any = np.float16,
+    ) -> None:
+        if isinstance(modules, str):
+            modules = (modules,)
+        if modules is not None:
+            modules = tuple(modules)
+            if not modules or not all(isinstance(m, str) for m in modules):
+                raise ConfigurationError(
+                    f"modules must be None or a non-empty list of module names, got {modules!r}; "
+                    "e.g. FeatureCapture(modules=['cells.2'])"
+                )
+        if isinstance(probe_size, bool) or not isinstance(probe_size, (int, np.integer)):
+            raise ConfigurationError(f"probe_size must be a positive integer, got {probe_size!r}")
+        if probe_size < 1:
+            raise ConfigurationError(f"probe_size must be a positive integer, got {probe_size!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ConfigurationError(f"seed must be a non-negative integer, got {seed!r}")
+        try:
+            np_dtype = np.dtype(dtype)
+        except TypeError as exc:
+            raise ConfigurationError(f"dtype must be a numpy float type, got {dtype!r}") from exc
+        if np_dtype.kind != "f":
+            raise ConfigurationError(
+                f"dtype must be a numpy float type such as np.float16, got {np_dtype}"
+            )
+        self.modules = modules
+        self.probe_size = int(probe_size)
+        self.seed = int(seed)
+        self.dtype = np_dtype
+        self._reset()
+
+    def _reset(self) -> None:
+        self.probe_indices: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.train_labels: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.val_labels: np.ndarray = np.zeros(0, dtype=np.int64)
+        self.epochs: list[int] = []
+        self.feature_slices: dict[str, slice] = {}
+        self._targets: list[tuple[str, nn.Module, bool]] = []
+        self._train: np.ndarray | None = None
+        self._val: np.ndarray | None = None
+        self._capacity = 0
+        self._inputs: dict[str, torch.Tensor] = {}
+        self._batch = 256
+
+    # -- results -----------------------------------------------------------------------------
+    @property
+    def train_features(self) -> np.ndarray:
+        """Probe activations, ``(epochs, probe_size, feature_dim)``."""
+        return self._filled(self._train, len(self.probe_indices))
+
+    @property
+    def val_features(self) -> np.ndarray:
+        """Validation activations, ``(epochs, n_val, feature_dim)``."""
+        return self._filled(self._val, len(self.val_labels))
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the feature arrays."""
+        return sum(a.nbytes for a in (self._train, self._val) if a is not None)
+
+    def _filled(self, buffer: np.ndarray | None, n: int) -> np.ndarray:
+        if buffer is None:
+            return np.zeros((0, n, 0), dtype=self.dtype)
+        return buffer[: len(self.epochs)]
+
+    # -- hooks -------------------------------------------------------------------------------
+    def on_train_begin(self, trainer: Trainer, model: nn.Module) -> None:
+        self._reset()
+        data, device = trainer.data, trainer.device
+        if self.modules is None:
+            name, module = _classifier(model)
+            self._targets = [(f"{name}:input", module, True)]
+        else:
+            named = dict(model.named_modules())
+            missing = [m for m in self.modules if m not in named]
+            if missing:
+                known = [n for n in named if n][:12]
+                raise ConfigurationError(
+                    f"{type(model).__name__} has no module named {missing[0]!r}; names include "
+                    f"{', '.join(known)}{', ...' if len(named) > 13 else ''}"
+                )
+            self._targets = [(m, named[m], False) for m in self.modules]
+        n_train = len(data.y_train)
+        size = min(self.probe_size, n_train)
+        if size < self.probe_size:
+            logger.debug("probe_size %d > %d training images: using all", self.probe_size, size)
+        self.probe_indices = np.sort(data.sample_indices(size, "train", seed=self.seed))
+        self.train_labels = data.y_train[self.probe_indices]
+        self.val_labels = data.y_val.copy()
+        self._inputs = {
+            "train": torch.from_numpy(data.x_train[self.probe_indices]).to(device),
+            "val": torch.from_numpy(data.x_val).to(device),
+        }
+        self._capacity = trainer.config.epochs
+        self._batch = trainer.config.eval_batch
+
+    def on_epoch_end(
+        self, trainer: Trainer, model: nn.Module, epoch: int, logs: dict[str, float]
+    ) -> bool | None:
+        train = self._capture(model, self._inputs["train"])
+        val = self._capture(model, self._inputs["val"])
+        if self._train is None or self._val is None:
+            self._train = np.empty((self._capacity,) + train.shape, dtype=self.dtype)
+            self._val = np.empty((self._capacity,) + val.shape, dtype=self.dtype)
+        row = len(self.epochs)
+        self._train[row] = train
+        self._val[row] = val
+        self.epochs.append(int(epoch))
+        logger.debug("captured %d features after epoch %d", train.shape[1], epoch + 1)
+        return None
+
+    def on_train_end(self, trainer: Trainer, model: nn.Module, result: TrainResult) -> None:
+        self._inputs = {}
+        if self._train is not None:
+            logger.info(
+                "FeatureCapture: %d epochs x (%d probe + %d val) samples x %d features, %.2f MiB",
+                len(self.epochs),
+                len(self.probe_indices),
+                len(self.val_labels),
+                self._train.shape[-1],
+                self.nbytes / 2**20,
+            )
+
+    def _capture(self, model: nn.Module, x: torch.Tensor) -> np.ndarray:
+        """Activations of the targets for inputs ``x``, ``(n, feature_dim)`` in ``dtype``."""
+        chunks: dict[str, list[np.ndarray]] = {name: [] for name, _, _ in self._targets}
+
+        def hook(name: str, use_input: bool):  # noqa: ANN202 - a forward hook
+            def record(module: nn.Module, args: tuple, output: object) -> None:
+                value = args[0] if use_input else output
+                if not isinstance(value, torch.Tensor):
+                    raise ConfigurationError(
+                        f"module {name!r} gives a {type(value).__name__}, not a tensor; "
+                        "capture a module whose output is a tensor"
+                    )
+                flat = value.detach().reshape(value.shape[0], -1).float().cpu().numpy()
+                chunks[name].append(flat.astype(self.dtype, copy=False))
+
+            return record
+
+        handles = [m.register_forward_hook(hook(n, i)) for n, m, i in self._targets]
+        try:
+            with restore_modes(model), torch.no_grad():
+                model.eval()
+                for start in range(0, len(x), self._batch):
+                    model(x[start : start + self._batch])
+        finally:
+            for handle in handles:
+                handle.remove()
+        parts = [np.concatenate(chunks[name]) for name, _, _ in self._targets]
+        if not self.feature_slices:
+            offset = 0
+            for (name, _, _), part in zip(self._targets, parts, strict=True):
+                self.feature_slices[name] = slice(offset, offset + part.shape[1])
+                offset += part.shape[1]
+        return np.concatenate(parts, axis=1)
+
+    # -- checkpoints -------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {"epochs": list(self.epochs)}
+        if self._train is not None and self._val is not None:
+            state["train"] = torch.from_numpy(np.ascontiguousarray(self.train_features))
+            state["val"] = torch.from_numpy(np.ascontiguousarray(self.val_features))
+            state["slices"] = {k: [v.start, v.stop] for k, v in self.feature_slices.items()}
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        epochs = [int(e) for e in state.get("epochs", [])]
+        if not epochs or "train" not in state:
+            return
+        train, val = state["train"].numpy(), state["val"].numpy()
+        self._train = np.empty((self._capacity,) + train.shape[1:], dtype=self.dtype)
+        self._val = np.empty((self._capacity,) + val.shape[1:], dtype=self.dtype)
+        self._train[: len(epochs)] = train
+        self._val[: len(epochs)] = val
+        self.epochs = epochs
+        self.feature_slices = {k: slice(int(a), int(b)) for k, (a, b) in state["slices"].items()}
