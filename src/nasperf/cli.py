@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -21,7 +22,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="Estimate how well neural network candidates will perform, long before training ends.",
 )
-out = Console()
+# Piped output keeps whole tables instead of squeezing them into 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 200)
 err = Console(stderr=True)
 
 
@@ -209,6 +211,84 @@ def proxies_cmd(
     out.print(f"proxies: {path} ({len(archs)} cells)")
 
 
+@app.command("make-benchmark")
+def make_benchmark_cmd(
+    space: str = typer.Option("nb201", "--space", help="search space whose cells are trained"),
+    dataset: str = typer.Option("digits", "--dataset", help="digits, mnist or cifar10"),
+    cells: int = typer.Option(100, "--cells", help="how many cells to sample and train"),
+    epochs: int = typer.Option(30, "--epochs", help="training epochs of every cell"),
+    workers: int = typer.Option(1, "--workers", help="cells trained in parallel"),
+    executor_name: str = typer.Option("local", "--executor", help="local or ray"),
+    address: str | None = typer.Option(
+        None, "--address", help="ray: cluster address ('auto' or HOST:PORT; default: start one)"
+    ),
+    seed: int = typer.Option(0, "--seed", help="cell sample, splits, weights and data order"),
+    size: int | None = typer.Option(None, "--size", help="resize inputs to SIZE x SIZE (0: keep)"),
+    channels: int | None = typer.Option(None, "--channels", help="1 or 3 input channels (0: keep)"),
+    nb201_c: int = typer.Option(16, "--nb201-c", help="channels of the first NB201 stage"),
+    nb201_n: int = typer.Option(5, "--nb201-n", help="NB201 cells per stage"),
+    batch_size: int = typer.Option(256, "--batch-size", help="training batch size"),
+    lr: float = typer.Option(0.1, "--lr", help="initial learning rate (cosine to 0)"),
+    optimizer: str = typer.Option("sgd", "--optimizer", help="sgd, adam or adamw"),
+    proxies: str | None = typer.Option(
+        None, "--proxies", help="comma-separated zero-cost proxies (default: all 15; 'none')"
+    ),
+    limit: int | None = typer.Option(None, "--limit", help="cap the training split"),
+    data_root: Path | None = typer.Option(None, "--data-root", help="directory of the dataset"),
+    threads: int = typer.Option(1, "--threads", help="torch threads per cell"),
+    out_dir: Path = typer.Option(..., "--out", help="benchmark directory (resumed if it exists)"),
+) -> None:
+    """Train sampled cells on a dataset into a benchmark (live:DIR); resumable."""
+    from .benchmarks._live import LiveBenchmarkConfig, make_benchmark
+    from .predictors.zero_cost import PROXY_NAMES
+    from .search.executors import make_executor
+
+    if proxies is None:
+        chosen: tuple[str, ...] = PROXY_NAMES
+    elif proxies.strip() == "none":
+        chosen = ()
+    else:
+        chosen = tuple(_names(proxies, "--proxies"))
+    config = LiveBenchmarkConfig(
+        space=space,
+        dataset=dataset,
+        cells=cells,
+        epochs=epochs,
+        seed=seed,
+        C=nb201_c,
+        N=nb201_n,
+        size=size or None,
+        channels=channels or None,
+        limit=limit,
+        data_root=str(data_root) if data_root else None,
+        optimizer=optimizer,
+        lr=lr,
+        batch_size=batch_size,
+        proxies=chosen,
+    )
+    with (
+        make_executor(executor_name, workers=workers, address=address) as executor,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as progress,
+    ):
+        task = progress.add_task(f"training {dataset} cells", total=cells)
+        run = make_benchmark(
+            out_dir,
+            config,
+            executor,
+            on_cell=lambda done, total: progress.update(task, completed=done),
+            threads=threads,
+        )
+    out.print(f"make-benchmark: {run.summary()}", highlight=False, soft_wrap=True, markup=False)
+
+
 @app.command("benchmarks")
 def benchmarks_cmd(
     count: bool = typer.Option(True, "--count/--no-count", help="load each found one to count it"),
@@ -271,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         app(args=argv, prog_name="nasperf")  # usage errors: typer prints them, exits with 2
     except NasperfError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

@@ -75,7 +75,7 @@ BENCHMARKS: dict[str, BenchmarkInfo] = {
 
 def benchmark_names() -> list[str]:
     """Names accepted by :func:`load_benchmark`, plus the path forms."""
-    return [*BENCHMARKS, "nb201-DATASET", "nb201:PATH", "csv:PATH"]
+    return [*BENCHMARKS, "nb201-DATASET", "nb201:PATH", "live:DIR", "csv:PATH"]
 
 
 def load_benchmark(
@@ -88,8 +88,9 @@ def load_benchmark(
     """Load the benchmark called ``name``.
 
     Besides the fixed names: ``nb201-DATASET`` reads ``nb201/nb201_DATASET.csv.gz`` from
-    ``NASPERF_DATA``; ``nb201:PATH`` reads any file in that schema; ``csv:PATH`` reads a user's own
-    results, which needs ``target`` (the column to predict).
+    ``NASPERF_DATA``; ``nb201:PATH`` reads any file in that schema; ``live:DIR`` reads a benchmark
+    made by ``nasperf make-benchmark``; ``csv:PATH`` reads a user's own results, which needs
+    ``target`` (the column to predict).
     """
     if name.startswith("csv:"):
         if not target:
@@ -99,6 +100,10 @@ def load_benchmark(
         return load_csv(name[4:], target, features=features, id_column=id_column, space=space)
     if name.startswith("nb201:"):
         loader: Callable[[], Benchmark] = lambda: load_nb201_table(Path(name[6:]))  # noqa: E731
+    elif name.startswith("live:"):
+        from ._live import load_live_benchmark
+
+        loader = lambda: load_live_benchmark(Path(name[5:]))  # noqa: E731
     elif name in BENCHMARKS:
         loader = BENCHMARKS[name].loader
     elif name.startswith("nb201-") and name.count("-") == 1:

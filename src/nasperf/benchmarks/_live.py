@@ -1,0 +1,674 @@
+"""Make a benchmark of our own: train sampled cells on a real dataset and record everything.
+
+:func:`make_benchmark` draws ``cells`` cells of the search space (a prefix of one seeded
+permutation, the same draw as ``nasperf proxies``), and for each builds its network, counts
+its parameters and FLOPs, computes zero-cost proxies on the untrained weights and trains it
+with the :class:`~nasperf.training.Trainer`. The cells run on any
+:class:`~nasperf.search.executors.Executor`; every cell is seeded from ``config.seed`` and its
+position in the permutation, so the results do not depend on the worker count or order.
+
+The benchmark is a directory:
+
+``meta.json``
+    ``{"format": 1, "config": {...}}``, the :class:`LiveBenchmarkConfig` it was made with.
+``cells.jsonl``
+    One JSON object per finished cell, appended (flushed and fsynced) as each finishes:
+    ``arch``, ``index`` (position in the permutation), ``seed``, ``status`` (``ok``,
+    ``diverged`` or ``failed``), ``reason``, ``curves`` (per-epoch ``train_loss``,
+    ``train_acc``, ``val_loss``, ``val_acc``, ``epoch_time``; accuracies in percent),
+    ``epochs_completed``, ``final_val_acc``, ``best_val_acc``, ``test_acc``, ``test_loss``,
+    ``train_time`` (s), ``params_m``, ``flops`` (millions, one sample), ``scores`` (proxy ->
+    value), ``errors`` (proxy -> why it has no value), ``proxy_time`` (s) and ``attempts``.
+    Non-finite numbers are written as null.
+
+Rerun with the same settings, :func:`make_benchmark` skips the cells already in the file and
+drops a last line cut short by a kill, so an interrupted run loses at most the cells in flight
+and the finished file holds every cell once. A larger ``cells`` extends the benchmark (the
+draw is a prefix); any other change of settings is refused. :func:`load_live_benchmark`
+(``load_benchmark("live:DIR")``) reads the directory as a :class:`TabularBenchmark`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, fields
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..data.datasets import DATASETS, dataset_names
+from ..exceptions import (
+    ConfigurationError,
+    DataNotFoundError,
+    InvalidDataError,
+    NasperfError,
+    UnknownNameError,
+)
+from ..predictors.zero_cost import PROXY_NAMES
+from ..records import Record
+from ..spaces.nb201 import NUM_ARCHS
+from ..training.config import TrainConfig
+from ._base import TabularBenchmark
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..search.executors import Executor
+
+__all__ = [
+    "LiveBenchmarkConfig",
+    "LiveBenchmarkRun",
+    "make_benchmark",
+    "load_live_benchmark",
+    "cell_seed",
+    "CELLS_FILE",
+    "META_FILE",
+    "LIVE_CURVES",
+]
+
+log = logging.getLogger(__name__)
+
+CELLS_FILE = "cells.jsonl"
+META_FILE = "meta.json"
+_LOCK_FILE = ".lock"
+_FORMAT = 1
+#: the per-epoch curves each cell records
+LIVE_CURVES = ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_time")
+#: settings that may change between the runs that fill one benchmark
+_RESUMABLE = ("cells", "data_root")
+_TRAIN_FIELDS = (
+    "optimizer",
+    "lr",
+    "weight_decay",
+    "momentum",
+    "batch_size",
+    "epochs",
+    "schedule",
+    "schedule_unit",
+    "label_smoothing",
+    "grad_clip",
+)
+
+
+def _positive(name: str, value: object, example: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ConfigurationError(f"{name} must be an integer >= 1, got {value!r}; e.g. {example}")
+
+
+@dataclass(frozen=True)
+class LiveBenchmarkConfig:
+    """How a live benchmark is made; all of it but ``cells`` and ``data_root`` must match to
+    resume one.
+
+    ``C`` and ``N`` size the NB201 network (``N`` cells per stage, ``C`` channels in the
+    first). ``size`` and ``channels`` transform the inputs as in
+    :func:`~nasperf.data.load_dataset` (None keeps the dataset's own); ``limit`` caps the
+    training split; the splits are cut with ``seed``. The training fields (``optimizer``,
+    ``lr``, ``batch_size``, ``epochs``, ...) make the :class:`~nasperf.training.TrainConfig`
+    of every cell (see :meth:`train_config`). ``proxies`` are computed on a batch of
+    ``proxy_batch`` training examples (fewer if the split is smaller), the same batch for
+    every cell. Bad values raise ConfigurationError or UnknownNameError when it is made.
+    """
+
+    space: str = "nb201"
+    dataset: str = "digits"
+    cells: int = 100
+    epochs: int = 30
+    seed: int = 0
+    C: int = 16
+    N: int = 5
+    size: int | None = None
+    channels: int | None = None
+    limit: int | None = None
+    val_fraction: float = 0.1
+    data_root: str | None = None
+    optimizer: str = "sgd"
+    lr: float = 0.1
+    weight_decay: float = 5e-4
+    momentum: float = 0.9
+    batch_size: int = 256
+    schedule: str = "cosine"
+    schedule_unit: str = "epoch"
+    label_smoothing: float = 0.0
+    grad_clip: float | None = None
+    proxies: tuple[str, ...] = PROXY_NAMES
+    proxy_batch: int = 64
+
+    def __post_init__(self) -> None:
+        if self.space != "nb201":
+            raise ConfigurationError(
+                f"live benchmarks can be made in the nb201 space only, got space {self.space!r}"
+            )
+        if self.dataset not in DATASETS:
+            raise UnknownNameError("dataset", str(self.dataset), dataset_names())
+        if DATASETS[self.dataset].kind != "image":
+            raise ConfigurationError(
+                f"nb201 networks need images, but {self.dataset} holds 1-D signals; "
+                "use digits, mnist or cifar10"
+            )
+        if (
+            isinstance(self.cells, bool)
+            or not isinstance(self.cells, (int, np.integer))
+            or not 1 <= self.cells <= NUM_ARCHS
+        ):
+            raise ConfigurationError(
+                f"cells must be between 1 and {NUM_ARCHS} (the size of the nb201 space), "
+                f"got {self.cells!r}"
+            )
+        _positive("epochs", self.epochs, 30)
+        _positive("C", self.C, 16)
+        _positive("N", self.N, 5)
+        for name in ("size", "channels", "limit"):
+            if getattr(self, name) is not None:
+                _positive(name, getattr(self, name), 32)
+        if isinstance(self.proxies, str):
+            raise ConfigurationError(
+                f"proxies must be a sequence of names, got the string {self.proxies!r}"
+            )
+        object.__setattr__(self, "proxies", tuple(self.proxies))
+        for name in self.proxies:
+            if name not in PROXY_NAMES:
+                raise UnknownNameError("zero-cost proxy", str(name), PROXY_NAMES)
+        if len(set(self.proxies)) != len(self.proxies):
+            raise ConfigurationError(f"proxies names a proxy twice: {self.proxies}")
+        _positive("proxy_batch", self.proxy_batch, 64)
+        if self.proxy_batch < 2:
+            raise ConfigurationError(f"proxy_batch must be at least 2, got {self.proxy_batch}")
+        self.train_config(self.seed)  # checks seed and the training settings
+
+    def train_config(self, seed: int, threads: int | None = None) -> TrainConfig:
+        """The :class:`TrainConfig` of a cell trained with ``seed`` on ``threads`` threads."""
+        settings = {name: getattr(self, name) for name in _TRAIN_FIELDS}
+        return TrainConfig(**settings, seed=seed, num_threads=threads)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The settings as a JSON-safe dict (``from_dict`` rebuilds the config)."""
+        data = asdict(self)
+        data["proxies"] = list(self.proxies)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LiveBenchmarkConfig:
+        """Rebuild a config from :meth:`to_dict`'s output; unknown keys are an error."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InvalidDataError(f"unknown live benchmark settings: {', '.join(unknown)}")
+        data = dict(data)
+        if "proxies" in data:
+            data["proxies"] = tuple(data["proxies"])
+        return cls(**data)
+
+
+def cell_seed(seed: int, index: int) -> int:
+    """The seed of the cell at position ``index`` of the permutation drawn with ``seed``."""
+    return int(np.random.SeedSequence([int(seed), int(index)]).generate_state(1)[0])
+
+
+# -- one cell (runs on a worker) -----------------------------------------------------------------
+@dataclass(frozen=True)
+class _CellTask:
+    config: LiveBenchmarkConfig
+    index: int
+    arch: str
+    threads: int
+
+    def __repr__(self) -> str:
+        return f"cell {self.index} {self.arch}"
+
+
+@lru_cache(maxsize=2)
+def _dataset(config: LiveBenchmarkConfig) -> Any:
+    """The dataset of ``config``, loaded once per process (the key is the whole config)."""
+    from ..data import load_dataset
+
+    return load_dataset(
+        config.dataset,
+        root=config.data_root,
+        size=config.size,
+        channels=config.channels,
+        val_fraction=config.val_fraction,
+        limit=config.limit,
+        seed=config.seed,
+    )
+
+
+def _proxy_batch(config: LiveBenchmarkConfig, data: Any) -> tuple[Any, Any]:
+    n = min(config.proxy_batch, len(data.y_train))
+    return data.batch(n, "train", seed=config.seed)
+
+
+def _proxies(
+    model: Any, x: Any, y: Any, names: tuple[str, ...], seed: int
+) -> tuple[dict[str, float], dict[str, str]]:
+    """The proxies of ``model``; a proxy without a finite value goes to the errors."""
+    from ..predictors.zero_cost import compute_proxies, compute_proxy
+
+    if not names:
+        return {}, {}
+    try:
+        return compute_proxies(model, x, y, names, seed=seed), {}
+    except NasperfError:  # one proxy has no value: compute them one by one
+        values: dict[str, float] = {}
+        errors: dict[str, str] = {}
+        for name in names:
+            try:
+                values[name] = compute_proxy(name, model, x, y, seed=seed)
+            except NasperfError as exc:
+                errors[name] = str(exc)
+        return values, errors
+
+
+def _json_float(value: float | None) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _run_cell(task: _CellTask) -> dict[str, Any]:
+    """Build, measure, score and train one cell; return its row of ``cells.jsonl``."""
+    import torch
+
+    from ..spaces import get_space
+    from ..spaces._complexity import count_flops, count_params
+    from ..training import Trainer, seeded
+
+    config = task.config
+    threads = torch.get_num_threads()
+    torch.set_num_threads(task.threads)
+    try:
+        data = _dataset(config)
+        seed = cell_seed(config.seed, task.index)
+        with seeded(seed):
+            model = get_space(config.space).build(
+                task.arch,
+                C=config.C,
+                N=config.N,
+                in_channels=data.input_shape[0],
+                num_classes=data.num_classes,
+            )
+        params_m = count_params(model) / 1e6
+        flops = count_flops(model, data.input_shape)
+        tick = time.perf_counter()
+        x, y = _proxy_batch(config, data)
+        scores, errors = _proxies(model, x, y, config.proxies, seed)
+        proxy_time = time.perf_counter() - tick
+        result = Trainer(config.train_config(seed, task.threads)).fit(model, data)
+    finally:
+        torch.set_num_threads(threads)
+    done = result.to_dict()
+    return {
+        "arch": task.arch,
+        "index": task.index,
+        "seed": seed,
+        "status": result.status,
+        "reason": result.reason,
+        "curves": {name: done["curves"][name] for name in LIVE_CURVES},
+        "epochs_completed": result.epochs_completed,
+        "final_val_acc": done["final_val_acc"],
+        "best_val_acc": done["best_val_acc"],
+        "test_acc": done["test_acc"],
+        "test_loss": done["test_loss"],
+        "train_time": done["total_time"],
+        "params_m": _json_float(params_m),
+        "flops": _json_float(flops),
+        "scores": {name: _json_float(v) for name, v in scores.items()},
+        "errors": errors,
+        "proxy_time": proxy_time,
+    }
+
+
+def _failed_row(task: _CellTask, reason: str) -> dict[str, Any]:
+    """The row of a cell whose task never returned (it raised, or its worker died)."""
+    return {
+        "arch": task.arch,
+        "index": task.index,
+        "seed": cell_seed(task.config.seed, task.index),
+        "status": "failed",
+        "reason": reason,
+        "curves": {name: [] for name in LIVE_CURVES},
+        "epochs_completed": 0,
+        "final_val_acc": None,
+        "best_val_acc": None,
+        "test_acc": None,
+        "test_loss": None,
+        "train_time": None,
+        "params_m": None,
+        "flops": None,
+        "scores": {},
+        "errors": {},
+        "proxy_time": None,
+    }
+
+
+# -- the directory -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LiveBenchmarkRun:
+    """What :func:`make_benchmark` did: counts over the whole file, and this run's share."""
+
+    path: Path
+    cells: int
+    ok: int
+    failed: int
+    new: int
+    resumed: int
+    seconds: float
+
+    def summary(self) -> str:
+        """One line: where, how many cells ok and failed, how many new, how long."""
+        return (
+            f"{self.path}: {self.ok} ok, {self.failed} failed of {self.cells} cells "
+            f"({self.new} new, {self.resumed} already done) in {self.seconds:.1f}s"
+        )
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    meta = path / META_FILE
+    try:
+        data = json.loads(meta.read_text())
+    except FileNotFoundError as exc:
+        raise DataNotFoundError(
+            f"{path} is not a live benchmark (no {META_FILE}); make one with "
+            "nasperf make-benchmark --out DIR"
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise InvalidDataError(f"cannot read {meta}: {exc}") from exc
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or "config" not in data:
+        raise InvalidDataError(f"{meta} is not a live benchmark description (format {_FORMAT})")
+    return data
+
+
+def _write_meta(path: Path, config: LiveBenchmarkConfig) -> None:
+    """Write ``meta.json`` atomically (a temporary file, then a rename)."""
+    from .. import __version__
+
+    try:
+        import torch
+
+        torch_version: str | None = torch.__version__
+    except ImportError:  # pragma: no cover - make_benchmark needs torch
+        torch_version = None
+    meta = {
+        "format": _FORMAT,
+        "config": config.to_dict(),
+        "versions": {"nasperf": __version__, "torch": torch_version},
+    }
+    tmp = path / f".{META_FILE}.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(meta, indent=1) + "\n")
+    os.replace(tmp, path / META_FILE)
+
+
+def _read_rows(path: Path, repair: bool) -> list[dict[str, Any]]:
+    """The rows of ``cells.jsonl``; a last line cut short is dropped (cut off if ``repair``)."""
+    if not path.exists():
+        return []
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        cut = data.rfind(b"\n") + 1
+        if repair:
+            with path.open("r+b") as fh:
+                fh.truncate(cut)
+                fh.flush()
+                os.fsync(fh.fileno())
+            log.info("dropped an unfinished last line of %s; that cell runs again", path)
+        else:
+            log.info("ignoring an unfinished last line of %s (a run is writing it?)", path)
+        data = data[:cut]
+    rows = []
+    for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            raise InvalidDataError(f"{path}, line {number} is not valid JSON: {exc}") from exc
+        if not isinstance(row, dict) or not {"arch", "index", "status"} <= set(row):
+            raise InvalidDataError(f"{path}, line {number} is not a cell record")
+        rows.append(row)
+    return rows
+
+
+def _check_rows(path: Path, rows: list[dict[str, Any]], sample: list[str]) -> None:
+    """Every row is a cell of the draw, at its position, and appears once."""
+    seen: set[str] = set()
+    for row in rows:
+        index, arch = row["index"], row["arch"]
+        if not isinstance(index, int) or not 0 <= index < len(sample) or sample[index] != arch:
+            raise InvalidDataError(
+                f"{path}: cell {arch!r} at index {index!r} is not in the draw of the benchmark's "
+                "settings; the file was edited or belongs to another benchmark"
+            )
+        if arch in seen:
+            raise InvalidDataError(f"{path}: cell {arch!r} appears twice")
+        seen.add(arch)
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the directory (released by the OS if the process dies)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        yield
+        return
+    with (path / _LOCK_FILE).open("a") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"another process is writing the benchmark in {path}; wait for it or choose "
+                "another --out"
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def _comparable(config: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in config.items() if k not in _RESUMABLE}
+
+
+def _prepare_dir(path: Path, config: LiveBenchmarkConfig) -> int:
+    """Check an existing benchmark against ``config``; return the cells it was made for."""
+    if not (path / META_FILE).exists():
+        if path.exists() and any(p.name != _LOCK_FILE for p in path.iterdir()):
+            raise ConfigurationError(
+                f"{path} exists and is not a live benchmark (no {META_FILE}); choose another --out"
+            )
+        return 0
+    saved = _read_meta(path)["config"]
+    wanted = json.loads(json.dumps(config.to_dict()))
+    if _comparable(saved) != _comparable(wanted):
+        diff = sorted(k for k in _comparable(wanted) if saved.get(k) != wanted[k])
+        diff += sorted(k for k in _comparable(saved) if k not in wanted)
+        raise ConfigurationError(
+            f"{path} was made with other settings ({', '.join(diff)}); rerun with the same "
+            "options to resume it, or choose another --out"
+        )
+    return int(saved.get("cells", 0))
+
+
+def make_benchmark(
+    out_dir: str | Path,
+    config: LiveBenchmarkConfig,
+    executor: Executor | None = None,
+    on_cell: Callable[[int, int], None] | None = None,
+    *,
+    threads: int = 1,
+    retries: int = 1,
+) -> LiveBenchmarkRun:
+    """Train ``config.cells`` cells into the benchmark directory ``out_dir``, resuming it.
+
+    ``executor`` (a :class:`~nasperf.search.executors.Executor`; default: one in-process
+    worker) runs the cells, each on ``threads`` torch threads; a cell whose task raises or
+    whose worker dies is retried ``retries`` times, then recorded as ``failed``.
+    ``on_cell(done, total)`` is called as cells finish (``done`` counts the cells already in
+    the file). Results are reproducible for a given ``threads`` and never depend on the
+    executor, the worker count or the order the cells finish in.
+    Returns the counts of the run; the directory format is described in this module's doc.
+    """
+    from ..search.executors import Executor, LocalExecutor
+    from ._proxy_table import select_cells
+
+    if not isinstance(config, LiveBenchmarkConfig):
+        raise ConfigurationError(
+            f"config must be a LiveBenchmarkConfig, got {type(config).__name__}"
+        )
+    if executor is not None and not isinstance(executor, Executor):
+        raise ConfigurationError(
+            f"executor must be a nasperf Executor, got {type(executor).__name__}; "
+            "make one with nasperf.search.executors.make_executor"
+        )
+    _positive("threads", threads, 1)
+    start = time.perf_counter()
+    path = Path(out_dir)
+    # fail on bad data settings before anything is written
+    data = _dataset(config)
+    if len(data.y_train) < 2:
+        raise ConfigurationError(f"{config.dataset}: the training split has fewer than 2 examples")
+    stored = _prepare_dir(path, config)
+    path.mkdir(parents=True, exist_ok=True)
+    own = executor is None
+    if executor is None:
+        executor = LocalExecutor(1)
+    try:
+        with _locked(path):
+            stored = _prepare_dir(path, config)  # again, now that we hold the lock
+            sample = select_cells(config.space, max(config.cells, stored), config.seed)
+            cells_path = path / CELLS_FILE
+            rows = _read_rows(cells_path, repair=True)
+            _check_rows(cells_path, rows, sample)
+            if config.cells > stored:
+                _write_meta(path, config)
+            done = {row["arch"] for row in rows}
+            total = config.cells
+            tasks = [
+                _CellTask(config, index, arch, threads)
+                for index, arch in enumerate(sample[:total])
+                if arch not in done
+            ]
+            finished = total - len(tasks)
+            counts = {"ok": 0, "failed": 0}
+            for row in rows:
+                counts["ok" if row["status"] == "ok" else "failed"] += 1
+            log.info("%s: %d of %d cells already done", path, finished, total)
+            if on_cell is not None:
+                on_cell(finished, total)
+            with cells_path.open("a", encoding="utf-8") as fh:
+                for outcome in executor.map_unordered(_run_cell, tasks, retries=retries):
+                    task = outcome.item
+                    if outcome.ok:
+                        row = outcome.result
+                    else:
+                        row = _failed_row(
+                            task, f"gave up after {outcome.attempts} attempt(s): {outcome.error}"
+                        )
+                    row["attempts"] = outcome.attempts
+                    fh.write(json.dumps(row, allow_nan=False, separators=(",", ":")) + "\n")
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                    finished += 1
+                    counts["ok" if row["status"] == "ok" else "failed"] += 1
+                    if row["status"] != "ok":
+                        log.warning("%r: %s: %s", task, row["status"], row["reason"])
+                    elif row["errors"]:
+                        log.warning("%r: proxies without a value: %s", task, row["errors"])
+                    if on_cell is not None:
+                        on_cell(finished, total)
+    finally:
+        if own:
+            executor.close()
+    return LiveBenchmarkRun(
+        path=path,
+        cells=counts["ok"] + counts["failed"],
+        ok=counts["ok"],
+        failed=counts["failed"],
+        new=len(tasks),
+        resumed=total - len(tasks),
+        seconds=time.perf_counter() - start,
+    )
+
+
+# -- loading -------------------------------------------------------------------------------------
+def _record(row: dict[str, Any], epochs: int, path: Path) -> Record:
+    curves = {
+        name: np.array([np.nan if v is None else v for v in row["curves"][name]], dtype=np.float64)
+        for name in LIVE_CURVES
+    }
+    for name in ("train_acc", "val_acc"):
+        values = curves[name]
+        if len(values) != epochs or not np.all(np.isfinite(values)):
+            raise InvalidDataError(
+                f"{path}: cell {row['index']} is ok but its {name} curve has {len(values)} "
+                f"epochs or non-finite values (expected {epochs} finite values)"
+            )
+    scores: dict[str, float] = {}
+    for name in ("params_m", "flops"):
+        if row.get(name) is not None:
+            scores[name] = float(row[name])
+    scores.update({k: float(v) for k, v in row.get("scores", {}).items() if v is not None})
+    for name in ("test_acc", "best_val_acc"):
+        if row.get(name) is not None:
+            scores[name] = float(row[name])
+    return Record(
+        arch=row["arch"],
+        space="nb201",
+        target=float(row["final_val_acc"]),
+        curves=curves,
+        scores=scores,
+        cost=None if row.get("train_time") is None else float(row["train_time"]),
+        info={
+            "index": int(row["index"]),
+            "seed": row.get("seed"),
+            "test_loss": row.get("test_loss"),
+            "proxy_errors": dict(row.get("errors") or {}),
+        },
+    )
+
+
+def load_live_benchmark(path: str | Path) -> TabularBenchmark:
+    """The cells of the live benchmark in ``path`` that trained to the end, as a benchmark.
+
+    Named ``live:DIRNAME``; target ``final_val_acc`` (the last epoch's validation accuracy,
+    percent); curves ``train_loss``, ``train_acc``, ``val_loss``, ``val_acc`` and
+    ``epoch_time`` over ``max_fidelity = epochs``; scores ``params_m``, ``flops``, the proxies,
+    ``test_acc`` and ``best_val_acc``; cost the training time in seconds. Records come in the
+    order of the draw. Diverged and failed cells are left out (their number is logged); a
+    benchmark that a run is still writing loads with the cells finished so far.
+    """
+    from ._proxy_table import select_cells
+
+    path = Path(path)
+    config = _read_meta(path)["config"]
+    epochs = int(config["epochs"])
+    rows = _read_rows(path / CELLS_FILE, repair=False)
+    sample = select_cells(config.get("space", "nb201"), int(config["cells"]), int(config["seed"]))
+    _check_rows(path / CELLS_FILE, rows, sample)
+    records = []
+    dropped: dict[str, int] = {}
+    for row in sorted(rows, key=lambda r: r["index"]):
+        if row["status"] != "ok":
+            dropped[row["status"]] = dropped.get(row["status"], 0) + 1
+            continue
+        records.append(_record(row, epochs, path / CELLS_FILE))
+    if dropped:
+        log.warning(
+            "%s: left out %s",
+            path,
+            ", ".join(f"{n} {status} cell{'s' * (n > 1)}" for status, n in sorted(dropped.items())),
+        )
+    if not records:
+        raise InvalidDataError(
+            f"{path} holds no cell that trained to the end yet ({len(rows)} recorded); "
+            "run nasperf make-benchmark to fill it"
+        )
+    name = path.resolve().name
+    return TabularBenchmark(f"live:{name}", "nb201", "final_val_acc", records, max_fidelity=epochs)
