@@ -228,7 +228,8 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, extra, fragm
 @pytest.mark.skipif(importlib.util.find_spec("ray") is not None, reason="ray is installed")
 def test_ray_executor_without_ray(tmp_path, capsys) -> None:
     code = main(["make-benchmark", "--executor", "ray", "--out", str(tmp_path / "b")])
-    assert code == 2 and "ray is needed" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 2 and "ray is needed" in err and "nasperf[ray]" in err
     assert not (tmp_path / "b").exists()
 
 
