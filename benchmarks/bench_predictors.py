@@ -14,12 +14,14 @@ import time
 import numpy as np
 
 from nasperf.benchmarks import load_benchmark
-from nasperf.predictors import PREDICTORS, make_predictor
+from nasperf.predictors import PREDICTORS, get_predictor_class, make_predictor
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--predictors", default=",".join(PREDICTORS))
+    # the predictors that learn from encodings (zero-cost ones need live models: bench_proxies.py)
+    model_based = [n for n in PREDICTORS if get_predictor_class(n).family == "model-based"]
+    parser.add_argument("--predictors", default=",".join(model_based))
     parser.add_argument("--sizes", default="100,1000")
     parser.add_argument("--test-size", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
