@@ -44,3 +44,13 @@ def synthetic_records(n: int = 120, d: int = 8, seed: int = 0, noise: float = 0.
 @pytest.fixture
 def records() -> list[Record]:
     return synthetic_records()
+
+
+@pytest.fixture
+def one_torch_thread():  # noqa: ANN201 - a fixture
+    """Run a test with one torch thread: small models are fastest so on a shared machine."""
+    torch = pytest.importorskip("torch")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

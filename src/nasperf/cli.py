@@ -46,6 +46,19 @@ def _names(text: str, what: str) -> list[str]:
     return names
 
 
+def _progress() -> Progress:
+    """A transient progress bar on stderr, shown only when stderr is a terminal."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
 def _metric_table(summary, metric: str, title: str) -> Table:  # noqa: ANN001 - a DataFrame
     sizes = sorted(summary["train_size"].unique())
     table = Table(title=title, title_justify="left")
@@ -119,15 +132,7 @@ def evaluate(
     if scores is not None:
         bench = with_scores(bench, scores)
     total = config.trials * len(set(sizes)) * len(preds)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as progress:
+    with _progress() as progress:
         task = progress.add_task(f"evaluating on {bench.name}", total=total)
         result = evaluate_predictors(
             bench,
@@ -191,15 +196,7 @@ def proxies_cmd(
         data_root=str(data_root) if data_root else None,
     )
     archs = select_cells(space, n_cells, seed)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as progress:
+    with _progress() as progress:
         task = progress.add_task(f"proxies on {dataset}", total=len(archs))
         path = compute_proxy_table(
             out_file,
@@ -268,15 +265,7 @@ def make_benchmark_cmd(
     )
     with (
         make_executor(executor_name, workers=workers, address=address) as executor,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=True,
-            disable=not err.is_terminal,
-        ) as progress,
+        _progress() as progress,
     ):
         task = progress.add_task(f"training {dataset} cells", total=cells)
         run = make_benchmark(

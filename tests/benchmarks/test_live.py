@@ -38,14 +38,7 @@ TINY = LiveBenchmarkConfig(
 TIMES = ("train_time", "proxy_time")
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    import torch
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def rows(path: Path) -> list[dict]:

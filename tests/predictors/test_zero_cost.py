@@ -38,13 +38,7 @@ from nasperf.records import Record  # noqa: E402
 CORR_EPS = 1e-5
 
 
-@pytest.fixture(autouse=True)
-def _one_thread() -> Any:
-    """Small models run fastest on one thread (several spin-wait on a shared machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # -- models ------------------------------------------------------------------------------------
