@@ -231,6 +231,9 @@ def make_benchmark_cmd(
         None, "--proxies", help="comma-separated zero-cost proxies (default: all 15; 'none')"
     ),
     limit: int | None = typer.Option(None, "--limit", help="cap the training split"),
+    val_fraction: float = typer.Option(
+        0.1, "--val-fraction", help="share of the data held out for validation"
+    ),
     data_root: Path | None = typer.Option(None, "--data-root", help="directory of the dataset"),
     threads: int = typer.Option(1, "--threads", help="torch threads per cell"),
     out_dir: Path = typer.Option(..., "--out", help="benchmark directory (resumed if it exists)"),
@@ -257,6 +260,7 @@ def make_benchmark_cmd(
         size=size or None,
         channels=channels or None,
         limit=limit,
+        val_fraction=val_fraction,
         data_root=str(data_root) if data_root else None,
         optimizer=optimizer,
         lr=lr,
