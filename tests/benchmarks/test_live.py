@@ -218,8 +218,8 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, extra, fragm
     assert not out.exists()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("ray") is not None, reason="ray is installed")
-def test_ray_executor_without_ray(tmp_path, capsys) -> None:
+def test_ray_executor_without_ray(tmp_path, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if the extra were not installed
     code = main(["make-benchmark", "--executor", "ray", "--out", str(tmp_path / "b")])
     err = capsys.readouterr().err
     assert code == 2 and "ray is needed" in err and "nasperf[ray]" in err
@@ -235,3 +235,16 @@ def test_config_checks() -> None:
         LiveBenchmarkConfig(proxies=("synflow", "synflow"))
     with pytest.raises(ConfigurationError, match="lr must be"):
         LiveBenchmarkConfig(lr=-1.0)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs the ray extra")
+def test_ray_gives_the_same_table_as_the_process_pool(tiny: Path, tmp_path) -> None:
+    """Issue 4: a local Ray instance with 2 workers reproduces the process-pool table."""
+    from nasperf.search.executors import RayExecutor
+
+    with RayExecutor(workers=2) as executor:
+        run = make_benchmark(tmp_path / "ray", TINY, executor)
+    assert run.ok == 4
+    ours = {r["arch"]: comparable(r) for r in rows(tiny)}
+    ray = {r["arch"]: comparable(r) for r in rows(tmp_path / "ray")}
+    assert ours == ray

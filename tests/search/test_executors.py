@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,9 +133,19 @@ def test_make_executor_checks() -> None:
         list(LocalExecutor().map_unordered(square, [1], retries=-1))
 
 
-@pytest.mark.skipif(importlib.util.find_spec("ray") is not None, reason="ray is installed")
-def test_ray_missing_names_the_extra() -> None:
+def test_ray_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if the extra were not installed
     with pytest.raises(OptionalDependencyError, match=r"nasperf\[ray\]"):
         RayExecutor(address="auto", workers=2)
     with pytest.raises(OptionalDependencyError, match=r"nasperf\[ray\]"):
         make_executor("ray", workers=2)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs the ray extra")
+def test_ray_results_and_retries(tmp_path) -> None:
+    with RayExecutor(workers=2) as executor:
+        out = by_item(list(executor.map_unordered(square, [1, 2, -3, 4])))
+        flaky_out = list(executor.map_unordered(flaky, [(str(tmp_path / "m"), 5)]))
+    assert {k: o.result for k, o in out.items() if o.ok} == {1: 1, 2: 4, 4: 16}
+    assert not out[-3].ok and "negative input -3" in out[-3].error and out[-3].attempts == 2
+    assert flaky_out[0].ok and flaky_out[0].result == 25 and flaky_out[0].attempts == 2

@@ -21,6 +21,8 @@ import abc
 import itertools
 import logging
 import multiprocessing
+import os
+import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -382,7 +384,14 @@ class RayExecutor(Executor):
         ray = self._ray
         if not ray.is_initialized():
             if self.address is None:
-                ray.init(num_cpus=self.workers, include_dashboard=False)
+                # Local workers see the driver's sys.path, as spawned pool workers do, so
+                # functions from scripts and test modules can be unpickled there.
+                path = os.pathsep.join(p for p in sys.path if p)
+                ray.init(
+                    num_cpus=self.workers,
+                    include_dashboard=False,
+                    runtime_env={"env_vars": {"PYTHONPATH": path}},
+                )
             else:
                 ray.init(address=self.address)
             self._owns_ray = True
