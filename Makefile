@@ -24,9 +24,9 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 	touch $@
 
 run: $(VENV)/.installed-run
-	$(VENV)/bin/nasperf evaluate --benchmark nbgraph-cora \
-		--predictors xgb,lgb,rf,gp,ngb,mlp,col:params_m \
-		--train-sizes 14,42,121,347 --test-size 200 --trials 5 --seed 0 --out runs/main
+	$(VENV)/bin/nasperf evaluate --benchmark nb201-digits \
+		--predictors xgb,lgb,rf,gp,mlp,col:jacov,col:params_m \
+		--train-sizes 10,25,50,100,150 --test-size 100 --trials 5 --seed 0 --out runs/main
 
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests benchmarks

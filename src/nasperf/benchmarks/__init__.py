@@ -44,7 +44,21 @@ class BenchmarkInfo:
     data_file: str | None = None  # relative to NASPERF_DATA; None for data shipped in packages
 
 
+def _shipped(name: str) -> Benchmark:
+    """A benchmark made with ``nasperf make-benchmark`` and shipped inside the package."""
+    from ._live import load_live_benchmark
+
+    bench = load_live_benchmark(Path(__file__).parent / "_shipped" / name)
+    bench.name = name
+    return bench
+
+
 BENCHMARKS: dict[str, BenchmarkInfo] = {
+    "nb201-digits": BenchmarkInfo(
+        lambda: _shipped("nb201-digits"),
+        "300 NB201 cells trained 30 epochs on scikit-learn digits by nasperf (shipped), "
+        "with curves and 15 zero-cost proxies",
+    ),
     "nb201-cifar10": BenchmarkInfo(
         lambda: load_nb201_table(dataset="cifar10"),
         "NAS-Bench-201 CIFAR-10, all 15,625 cells, proxies and hardware costs",
