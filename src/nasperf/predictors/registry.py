@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..exceptions import UnknownNameError
 from .base import Predictor
@@ -25,6 +25,7 @@ class PredictorSpec:
     cls: str
     summary: str
     extra: str | None = None  # the optional-dependency extra it needs
+    params: dict = field(default_factory=dict)  # constructor arguments this name implies
 
 
 PREDICTORS: dict[str, PredictorSpec] = {
@@ -67,6 +68,51 @@ PREDICTORS: dict[str, PredictorSpec] = {
         "BananasPredictor",
         "BANANAS: ensemble of 3 MLPs on the path encoding",
         "torch",
+    ),
+    # learning-curve predictors: read the first `fidelity` epochs of a curve
+    "early-stop-acc": PredictorSpec(
+        "nasperf.predictors.learning_curve",
+        "EarlyStopPredictor",
+        "validation accuracy at the last observed epoch",
+    ),
+    "early-stop-loss": PredictorSpec(
+        "nasperf.predictors.learning_curve",
+        "EarlyStopPredictor",
+        "minus the validation loss at the last observed epoch",
+        params={"curve": "val_loss"},
+    ),
+    "sotl": PredictorSpec(
+        "nasperf.predictors.learning_curve",
+        "SoTLPredictor",
+        "SoTL: minus the sum of training losses over the observed epochs",
+    ),
+    "sotl-e": PredictorSpec(
+        "nasperf.predictors.learning_curve",
+        "SoTLPredictor",
+        "SoTL-E: minus the training loss of the last observed epoch",
+        params={"window": 1},
+    ),
+    "lce": PredictorSpec(
+        "nasperf.predictors.learning_curve",
+        "LCEPredictor",
+        "LCE: BIC-weighted parametric curve families extrapolated to the last epoch",
+    ),
+    "lcsvr": PredictorSpec(
+        "nasperf.predictors.learning_curve",
+        "SequentialRegressionPredictor",
+        "LcSVR (Baker et al.): ν-SVR on the curve prefix, its differences and the encoding",
+    ),
+    "lc-rf": PredictorSpec(
+        "nasperf.predictors.learning_curve",
+        "SequentialRegressionPredictor",
+        "Baker et al.'s sequential regression with a random forest",
+        params={"model": "rf"},
+    ),
+    "lc-br": PredictorSpec(
+        "nasperf.predictors.learning_curve",
+        "SequentialRegressionPredictor",
+        "Baker et al.'s sequential regression with Bayesian ridge",
+        params={"model": "bayesian_ridge"},
     ),
     # zero-cost proxies of a live model: records carry info['model'] and info['batch']
     "zc-synflow": PredictorSpec(
@@ -190,4 +236,4 @@ def make_predictor(name: str, **params: object) -> Predictor:
         if not column:
             raise UnknownNameError("predictor", name, predictor_names())
         return cls(column=column, **params)
-    return cls(**params)
+    return cls(**{**PREDICTORS[name].params, **params})

@@ -1,0 +1,19 @@
+"""Learning-curve predictors: estimate the final accuracy from the first epochs of a run."""
+
+from ._common import CurvePredictor, curve_from_steps, observed_curves
+from ._lce import CURVE_FAMILIES, LCEPredictor, extrapolate_curve
+from ._simple import EarlyStopPredictor, SoTLPredictor
+from ._srm import SequentialRegressionPredictor, curve_features
+
+__all__ = [
+    "CurvePredictor",
+    "EarlyStopPredictor",
+    "SoTLPredictor",
+    "LCEPredictor",
+    "SequentialRegressionPredictor",
+    "CURVE_FAMILIES",
+    "extrapolate_curve",
+    "curve_features",
+    "curve_from_steps",
+    "observed_curves",
+]

@@ -1,0 +1,77 @@
+"""What every learning-curve predictor shares: the observed prefix of a curve, checked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ...exceptions import ConfigurationError, InvalidDataError
+from ...records import Record
+from ..base import Predictor
+
+__all__ = ["CurvePredictor", "observed_curves", "check_fidelity", "curve_from_steps"]
+
+
+def check_fidelity(fidelity: object) -> int:
+    """The number of observed epochs as an int >= 1, or a ConfigurationError saying why not."""
+    if isinstance(fidelity, bool) or not isinstance(fidelity, (int, np.integer)):
+        raise ConfigurationError(
+            f"fidelity must be a whole number of epochs, got {fidelity!r}"
+        )
+    if fidelity < 1:
+        raise ConfigurationError(f"fidelity must be at least 1 epoch, got {fidelity}")
+    return int(fidelity)
+
+
+def observed_curves(records: Sequence[Record], curve: str, fidelity: int) -> np.ndarray:
+    """The first ``fidelity`` epochs of ``curve`` of each record, as a 2-D array.
+
+    A curve shorter than ``fidelity`` raises MissingRequirementError (from ``Record.curve``); a
+    NaN or infinite value in the observed part raises InvalidDataError naming the record.
+    """
+    rows = []
+    for r in records:
+        values = r.curve(curve, fidelity)
+        if not np.all(np.isfinite(values)):
+            bad = int(np.flatnonzero(~np.isfinite(values))[0]) + 1
+            raise InvalidDataError(
+                f"record {r.arch!r}: {curve!r} is not finite at epoch {bad} "
+                f"({values[bad - 1]}); drop the record or fill the gap before predicting"
+            )
+        rows.append(values)
+    return np.vstack(rows) if rows else np.zeros((0, fidelity))
+
+
+def curve_from_steps(steps: Sequence[int], values: Sequence[float]) -> np.ndarray:
+    """A per-epoch curve (epochs 1..max step) from values reported at ``steps``.
+
+    Steps must be distinct, increasing and >= 1 (epoch numbers, 1-based). Missing epochs are
+    filled by linear interpolation between the reported ones, and epochs before the first
+    report by its value, so a run reported every few epochs still gives a usable prefix.
+    """
+    s = np.asarray(steps, dtype=np.float64)
+    v = np.asarray(values, dtype=np.float64)
+    if s.shape != v.shape or s.ndim != 1 or s.size == 0:
+        raise InvalidDataError("give as many steps as values, at least one")
+    if np.any(np.diff(s) <= 0):
+        raise InvalidDataError(
+            f"epochs must be strictly increasing, got {s.astype(int).tolist()}; sort them and "
+            "drop duplicates"
+        )
+    if s[0] < 1 or not np.all(s == np.round(s)):
+        raise InvalidDataError(f"epochs are whole numbers from 1, got {s.tolist()}")
+    if not np.all(np.isfinite(v)):
+        raise InvalidDataError("a reported value is NaN or infinite")
+    grid = np.arange(1, int(s[-1]) + 1, dtype=np.float64)
+    return np.interp(grid, s, v)
+
+
+class CurvePredictor(Predictor):
+    """Base of the predictors that read a learning curve up to ``fidelity`` epochs."""
+
+    family = "learning-curve"
+    fidelity: int
+
+    def _observed(self, records: Sequence[Record], curve: str) -> np.ndarray:
+        return observed_curves(records, curve, check_fidelity(self.fidelity))
