@@ -94,6 +94,11 @@ def evaluate(
         help="comma-separated predictor names (col:NAME for a column)",
     ),
     train_sizes: str = typer.Option("14,24,42,71,121,205,347,589,1000", "--train-sizes"),
+    fidelities: str | None = typer.Option(
+        None,
+        "--fidelities",
+        help="epochs observed by learning-curve predictors, e.g. 1,2,3,5,10 (one row per value)",
+    ),
     test_size: str = typer.Option("200", "--test-size", help="an integer, or 'all' for the rest"),
     trials: int = typer.Option(20, "--trials"),
     seed: int = typer.Option(0, "--seed"),
@@ -123,7 +128,10 @@ def evaluate(
         tsize = None
     else:
         (tsize,) = _int_list(test_size, "--test-size")
-    config = ProtocolConfig(train_sizes=sizes, test_size=tsize, trials=trials, seed=seed)
+    fids = _int_list(fidelities, "--fidelities") if fidelities else None
+    config = ProtocolConfig(
+        train_sizes=sizes, test_size=tsize, trials=trials, seed=seed, fidelities=fids
+    )
     preds = {name: make_predictor(name) for name in _names(predictors, "--predictors")}
     feats = _names(features, "--features") if features else None
     bench = load_benchmark(
@@ -131,7 +139,10 @@ def evaluate(
     )
     if scores is not None:
         bench = with_scores(bench, scores)
-    total = config.trials * len(set(sizes)) * len(preds)
+    n_preds = sum(
+        len(set(fids)) if fids and "fidelity" in p.get_params() else 1 for p in preds.values()
+    )
+    total = config.trials * len(set(sizes)) * n_preds
     with _progress() as progress:
         task = progress.add_task(f"evaluating on {bench.name}", total=total)
         result = evaluate_predictors(

@@ -22,7 +22,13 @@ from ..predictors import Predictor, make_predictor
 from ..records import Record, targets_of
 from .metrics import compute_metrics
 
-__all__ = ["ProtocolConfig", "EvaluationResult", "evaluate_predictors", "usable_pool"]
+__all__ = [
+    "ProtocolConfig",
+    "EvaluationResult",
+    "evaluate_predictors",
+    "expand_fidelities",
+    "usable_pool",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +45,7 @@ class ProtocolConfig:
     trials: int = 20
     seed: int = 0
     metrics: tuple[str, ...] | None = None
+    fidelities: tuple[int, ...] | None = None
 
     def validate(self, pool_size: int, needs_training: bool) -> None:
         """Raise ConfigurationError for impossible settings, before any work starts."""
@@ -55,6 +62,13 @@ class ProtocolConfig:
             )
         if self.test_size is not None and self.test_size < 2:
             raise ConfigurationError(f"--test-size must be at least 2, got {self.test_size}")
+        if self.fidelities is not None:
+            if not self.fidelities or any(
+                isinstance(f, bool) or not isinstance(f, int) or f < 1 for f in self.fidelities
+            ):
+                raise ConfigurationError(
+                    f"fidelities are whole numbers of epochs >= 1, got {list(self.fidelities)}"
+                )
         needed = max(self.train_sizes) + (self.test_size or 2)
         if needed > pool_size:
             raise ConfigurationError(
@@ -80,12 +94,15 @@ class EvaluationResult:
     def summary(self) -> pd.DataFrame:
         """Mean and standard deviation over trials per predictor and train size."""
         df = self.frame()
-        value_cols = [c for c in df.columns if c not in ("predictor", "train_size", "trial")]
-        grouped = df.groupby(["predictor", "train_size"], sort=False)[value_cols]
+        keys = ["predictor", "train_size"]
+        if "fidelity" in df.columns:
+            keys.insert(1, "fidelity")
+        value_cols = [c for c in df.columns if c not in (*keys, "trial")]
+        grouped = df.groupby(keys, sort=False, dropna=False)[value_cols]
         mean = grouped.mean().add_suffix("_mean")
         std = grouped.std(ddof=0).add_suffix("_std")
         out = pd.concat([mean, std], axis=1).reset_index()
-        order = ["predictor", "train_size"]
+        order = list(keys)
         for c in value_cols:
             order += [f"{c}_mean", f"{c}_std"]
         return out[order]
@@ -117,6 +134,45 @@ def usable_pool(records: Sequence[Record], predictors: Mapping[str, Predictor]) 
     return pool
 
 
+def expand_fidelities(
+    predictors: Mapping[str, Predictor],
+    fidelities: Sequence[int] | None,
+    benchmark: Benchmark,
+    fidelity_of: dict[str, int | None],
+) -> dict[str, Predictor]:
+    """One entry ``name@f`` per fidelity for each predictor with a ``fidelity`` parameter.
+
+    Learning-curve predictors vary fidelity (and LcSVR train size too), as in White et al.;
+    the others are kept once. ``fidelity_of`` receives each entry's fidelity (None if none).
+    """
+    if fidelities is None:
+        fidelity_of.update(dict.fromkeys(predictors))
+        return dict(predictors)
+    top = benchmark.max_fidelity
+    if top is None:
+        raise ConfigurationError(
+            f"benchmark {benchmark.name!r} has no learning curves; drop --fidelities"
+        )
+    too_long = [f for f in fidelities if f > top]
+    if too_long:
+        raise ConfigurationError(
+            f"fidelities {too_long} exceed the {top} epochs of {benchmark.name!r}"
+        )
+    out: dict[str, Predictor] = {}
+    for name, pred in predictors.items():
+        if "fidelity" in pred.get_params():
+            from sklearn.base import clone
+
+            for f in sorted(set(fidelities)):
+                label = f"{name}@{f}"
+                out[label] = clone(pred).set_params(fidelity=f)
+                fidelity_of[label] = f
+        else:
+            out[name] = pred
+            fidelity_of[name] = None
+    return out
+
+
 def evaluate_predictors(
     benchmark: Benchmark,
     predictors: Sequence[str] | Mapping[str, Predictor],
@@ -134,6 +190,8 @@ def evaluate_predictors(
         predictors = {name: make_predictor(name) for name in predictors}
     if not predictors:
         raise ConfigurationError("give at least one predictor")
+    fidelity_of: dict[str, int | None] = {}
+    predictors = expand_fidelities(predictors, config.fidelities, benchmark, fidelity_of)
     pool = usable_pool(benchmark.records(), predictors)
     if len(pool) < len(benchmark):
         logger.warning(
@@ -157,6 +215,8 @@ def evaluate_predictors(
             for name, template in predictors.items():
                 row = _run_one(name, template, train, test, y_test, config, trial)
                 row.update(predictor=name, train_size=n, trial=trial)
+                if config.fidelities is not None:
+                    row["fidelity"] = fidelity_of[name]
                 result.rows.append(row)
                 if callback is not None:
                     callback(f"trial {trial + 1}/{config.trials} n={n} {name}")

@@ -85,7 +85,12 @@ class Trainer:
 
     # -- public API --------------------------------------------------------------------------
     def fit(
-        self, model: nn.Module, data: ArrayDataset, *, checkpoint: str | Path | None = None
+        self,
+        model: nn.Module,
+        data: ArrayDataset,
+        *,
+        checkpoint: str | Path | None = None,
+        until: int | None = None,
     ) -> TrainResult:
         """Train ``model`` in place on ``data`` and return its :class:`TrainResult`.
 
@@ -96,6 +101,11 @@ class Trainer:
         ``model`` and returns the stored result without training. A ``failed`` run leaves the
         checkpoint of its last completed epoch, so calling ``fit`` again retries from there.
         The model is left in eval mode.
+
+        ``until=k`` (with a checkpoint) pauses the run after epoch k of ``config.epochs``: the
+        result has status ``"paused"`` and the curves so far, and a later ``fit`` with a larger
+        ``until`` (or none) continues it exactly; this is how multi-fidelity searches promote a
+        run to the next rung. The schedule is always that of the full ``config.epochs``.
         """
         if not isinstance(model, nn.Module):
             raise ConfigurationError(f"model must be a torch nn.Module, got {type(model).__name__}")
@@ -104,6 +114,15 @@ class Trainer:
                 f"data must be an ArrayDataset, got {type(data).__name__}; "
                 "load one with nasperf.data.load_dataset"
             )
+        if until is not None:
+            if isinstance(until, bool) or not isinstance(until, int) or until < 1:
+                raise ConfigurationError(
+                    f"until must be a whole number of epochs >= 1, got {until!r}"
+                )
+            if checkpoint is None and until < self.config.epochs:
+                raise ConfigurationError(
+                    "until needs a checkpoint path: a paused run is continued from it"
+                )
         for split in ("train", "val"):
             if len(data.split(split)[1]) == 0:
                 raise InvalidDataError(
@@ -119,7 +138,7 @@ class Trainer:
         try:
             with torch.random.fork_rng(devices=devices):
                 return self._fit(
-                    model, data, device, None if checkpoint is None else Path(checkpoint)
+                    model, data, device, None if checkpoint is None else Path(checkpoint), until
                 )
         finally:
             torch.set_num_threads(threads)
@@ -140,7 +159,12 @@ class Trainer:
 
     # -- the loop ----------------------------------------------------------------------------
     def _fit(
-        self, model: nn.Module, data: ArrayDataset, device: torch.device, path: Path | None
+        self,
+        model: nn.Module,
+        data: ArrayDataset,
+        device: torch.device,
+        path: Path | None,
+        until: int | None = None,
     ) -> TrainResult:
         cfg = self.config
         start = time.perf_counter()
@@ -192,7 +216,11 @@ class Trainer:
         sizes[-1] = float(n - (steps - 1) * bs)
         status, reason = "ok", f"completed {cfg.epochs} epochs"
         finished = True
-        for epoch in range(first_epoch, cfg.epochs):
+        last = cfg.epochs if until is None else min(until, cfg.epochs)
+        if last < cfg.epochs:
+            status, finished = "paused", False
+            reason = f"paused after epoch {last}/{cfg.epochs}; fit again with a larger until"
+        for epoch in range(first_epoch, last):
             tick = time.perf_counter()
             lrs = self._epoch_lrs(epoch, steps)
             try:
@@ -200,7 +228,7 @@ class Trainer:
                     model, optimizer, order, x_train, y_train, sizes, lrs
                 )
                 if bad_step is not None:
-                    status = "diverged"
+                    status, finished = "diverged", True
                     reason = (
                         f"non-finite training loss ({train_loss}) at epoch {epoch + 1}/"
                         f"{cfg.epochs}, step {bad_step + 1}/{steps}"
@@ -208,7 +236,7 @@ class Trainer:
                     break
                 val_loss, val_acc = self._evaluate(model, x_val, y_val)
                 if not math.isfinite(val_loss):
-                    status = "diverged"
+                    status, finished = "diverged", True
                     reason = (
                         f"non-finite validation loss ({val_loss}) at epoch {epoch + 1}/{cfg.epochs}"
                     )
@@ -244,6 +272,7 @@ class Trainer:
                 if c.on_epoch_end(self, model, epoch, dict(logs))
             ]
             if stop:
+                status, finished = "ok", True
                 reason = f"stopped by {', '.join(stop)} after epoch {epoch + 1}/{cfg.epochs}"
                 break
             if path is not None and epoch + 1 < cfg.epochs:

@@ -16,9 +16,7 @@ __all__ = ["CurvePredictor", "observed_curves", "check_fidelity", "curve_from_st
 def check_fidelity(fidelity: object) -> int:
     """The number of observed epochs as an int >= 1, or a ConfigurationError saying why not."""
     if isinstance(fidelity, bool) or not isinstance(fidelity, (int, np.integer)):
-        raise ConfigurationError(
-            f"fidelity must be a whole number of epochs, got {fidelity!r}"
-        )
+        raise ConfigurationError(f"fidelity must be a whole number of epochs, got {fidelity!r}")
     if fidelity < 1:
         raise ConfigurationError(f"fidelity must be at least 1 epoch, got {fidelity}")
     return int(fidelity)

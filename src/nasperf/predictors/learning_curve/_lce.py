@@ -69,35 +69,51 @@ def _pow4(x, c, a, b, alpha):  # noqa: ANN001, ANN202
 #: the curve families, on accuracy as a fraction in [0, 1] against the epoch (1, 2, ...)
 CURVE_FAMILIES: dict[str, _Family] = {
     "pow3": _Family(
-        _pow3, (0.0, -1.0, 0.0), (1.0, 2.0, 5.0),
+        _pow3,
+        (0.0, -1.0, 0.0),
+        (1.0, 2.0, 5.0),
         lambda y0, y1: [(min(y1 + 0.05, 1.0), y1 - y0 + 0.05, 0.5), (1.0, 1.0 - y0, 1.0)],
     ),
     "log_power": _Family(
-        _log_power, (0.0, -10.0, -10.0), (1.0, 10.0, 0.0),
+        _log_power,
+        (0.0, -10.0, -10.0),
+        (1.0, 10.0, 0.0),
         lambda y0, y1: [(min(y1 + 0.05, 1.0), 0.0, -1.0), (1.0, 1.0, -0.5)],
     ),
     "weibull": _Family(
-        _weibull, (0.0, 0.0, 1e-4, 0.05), (1.0, 1.0, 10.0, 5.0),
+        _weibull,
+        (0.0, 0.0, 1e-4, 0.05),
+        (1.0, 1.0, 10.0, 5.0),
         lambda y0, y1: [(min(y1 + 0.05, 1.0), y0, 0.2, 1.0), (1.0, y0, 0.05, 0.7)],
     ),
     "mmf": _Family(
-        _mmf, (0.0, 0.0, 1e-4, 0.05), (1.0, 1.0, 10.0, 5.0),
+        _mmf,
+        (0.0, 0.0, 1e-4, 0.05),
+        (1.0, 1.0, 10.0, 5.0),
         lambda y0, y1: [(min(y1 + 0.05, 1.0), y0, 0.3, 1.0), (1.0, y0, 0.05, 0.7)],
     ),
     "janoschek": _Family(
-        _janoschek, (0.0, 0.0, 1e-4, 0.05), (1.0, 1.0, 10.0, 5.0),
+        _janoschek,
+        (0.0, 0.0, 1e-4, 0.05),
+        (1.0, 1.0, 10.0, 5.0),
         lambda y0, y1: [(min(y1 + 0.05, 1.0), y0, 0.2, 1.0), (1.0, y0, 0.05, 0.7)],
     ),
     "exp3": _Family(
-        _exp3, (0.0, 0.0, -10.0), (1.0, 10.0, 10.0),
+        _exp3,
+        (0.0, 0.0, -10.0),
+        (1.0, 10.0, 10.0),
         lambda y0, y1: [(min(y1 + 0.02, 1.0), 0.2, math.log(max(y1 - y0, 1e-3) + 1e-3))],
     ),
     "ilog2": _Family(
-        _ilog2, (0.0, 0.0), (1.0, 5.0),
+        _ilog2,
+        (0.0, 0.0),
+        (1.0, 5.0),
         lambda y0, y1: [(min(y1 + 0.05, 1.0), 0.2)],
     ),
     "pow4": _Family(
-        _pow4, (0.0, 1e-4, 1e-4, 0.0), (1.0, 10.0, 10.0, 5.0),
+        _pow4,
+        (0.0, 1e-4, 1e-4, 0.0),
+        (1.0, 10.0, 10.0, 5.0),
         lambda y0, y1: [(min(y1 + 0.05, 1.0), 1.0, 1.0, 0.5)],
     ),
 }
@@ -186,10 +202,10 @@ class LCEPredictor(CurvePredictor):
     """Learning-curve extrapolation of the validation accuracy to epoch ``horizon``.
 
     ``horizon=None`` extrapolates to the full length of each record's curve. ``families``
-    picks from :data:`CURVE_FAMILIES` (default: pow3 and ilog2, see ``DEFAULT_FAMILIES``). Needs no training
-    data; if ``fit`` gets records with targets and ``calibrate`` is true, the mean is shifted by
-    their median error and the std rescaled so that 90% of their errors fall inside the 90%
-    interval, which fixes the over-confidence of a maximum-likelihood fit.
+    picks from :data:`CURVE_FAMILIES` (default: pow3 and ilog2, see ``DEFAULT_FAMILIES``).
+    Needs no training data; if ``fit`` gets records with targets and ``calibrate`` is true,
+    the mean is shifted by their median error and the std rescaled so that 90% of their errors
+    fall inside the 90% interval, which fixes the over-confidence of a maximum-likelihood fit.
     Accuracies in percent are handled (``scale="auto"``).
     """
 
@@ -241,7 +257,9 @@ class LCEPredictor(CurvePredictor):
                     f"horizon {horizon} is before the observed {obs.shape[1]} epochs"
                 )
             m, s = extrapolate_curve(
-                y / scale, horizon, tuple(self.families) if self.families else None,
+                y / scale,
+                horizon,
+                tuple(self.families) if self.families else None,
                 self.max_nfev,
             )
             means[i], stds[i] = m * scale, s * scale

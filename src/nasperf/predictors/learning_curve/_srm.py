@@ -12,6 +12,8 @@ stopping rule needs.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.stats import spearmanr
 from sklearn.linear_model import BayesianRidge
@@ -158,7 +160,9 @@ class SequentialRegressionPredictor(CurvePredictor):
         if self.n_iter < 1 or self.cv < 2:
             raise ConfigurationError("n_iter must be >= 1 and cv >= 2")
         if self.residual not in (True, False, "auto"):
-            raise ConfigurationError(f"residual must be True, False or 'auto', got {self.residual!r}")
+            raise ConfigurationError(
+                f"residual must be True, False or 'auto', got {self.residual!r}"
+            )
         if self.selection not in ("spearman", "mse"):
             raise ConfigurationError(
                 f"selection must be 'spearman' or 'mse', got {self.selection!r}"
@@ -190,7 +194,9 @@ class SequentialRegressionPredictor(CurvePredictor):
                     oof[te] = model.predict(xs[te])
                 final_oof = oof * std + mean + off
                 if self.selection == "spearman":
-                    rho = spearmanr(final_oof, y)[0]
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # a constant prediction: rho is NaN
+                        rho = spearmanr(final_oof, y)[0]
                     loss = -float(rho) if np.isfinite(rho) else 1.0
                 else:
                     loss = float(np.mean((final_oof - y) ** 2))

@@ -1,0 +1,346 @@
+"""Searches over learning curves: random search, successive halving, Hyperband and ASHA, each
+with or without an early-stopping rule, on any :class:`CurveEvaluator`.
+
+The incumbent is the best run trained to the last epoch (by its observed final value); every
+time it may change, the trace records the epochs and seconds spent so far, so anytime
+performance can be compared at equal cost.
+"""
+
+from __future__ import annotations
+
+import heapq
+import logging
+import math
+from collections.abc import Hashable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..exceptions import ConfigurationError
+from ._evaluators import CurveEvaluator, TrainingFailed
+from ._stopping import Run, StoppingRule
+
+__all__ = [
+    "SearchResult",
+    "TracePoint",
+    "random_search",
+    "successive_halving",
+    "hyperband",
+    "asha",
+    "hyperband_brackets",
+]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TracePoint:
+    """The incumbent after ``epochs`` epochs and ``seconds`` of (simulated) training."""
+
+    epochs: int
+    seconds: float
+    arch: Hashable
+    value: float  # its observed final validation accuracy
+    true_value: float | None  # its final accuracy in the table, where known
+
+
+@dataclass
+class SearchResult:
+    """What a search returns: the incumbent, its trace, and what it cost."""
+
+    strategy: str
+    best_arch: Hashable | None = None
+    best_value: float | None = None
+    trace: list[TracePoint] = field(default_factory=list)
+    epochs_used: int = 0
+    seconds_used: float = 0.0
+    configs: int = 0  # candidates started
+    completed: int = 0  # candidates trained to the last epoch
+    stopped: int = 0  # candidates stopped by the rule
+    failed: int = 0  # candidates whose training failed
+
+    def value_at(self, epochs: float) -> float | None:
+        """The (true where known, else observed) final value of the incumbent at ``epochs``."""
+        best = None
+        for p in self.trace:
+            if p.epochs > epochs:
+                break
+            best = p.true_value if p.true_value is not None else p.value
+        return best
+
+
+class _Search:
+    """Bookkeeping shared by the strategies: incumbent, rule, budget, trace."""
+
+    def __init__(
+        self,
+        name: str,
+        evaluator: CurveEvaluator,
+        rule: StoppingRule | None,
+        budget_epochs: int | None,
+    ) -> None:
+        if budget_epochs is not None and budget_epochs < 1:
+            raise ConfigurationError(f"budget must be at least one epoch, got {budget_epochs}")
+        self.ev = evaluator
+        self.rule = rule
+        self.budget = budget_epochs
+        self.result = SearchResult(name)
+        self.checkpoints = rule.checkpoints_for(evaluator.max_epochs) if rule else []
+        self.started: set[Hashable] = set()
+
+    @property
+    def exhausted(self) -> bool:
+        return self.budget is not None and self.ev.epochs_used >= self.budget
+
+    def start(self, arch: Hashable) -> None:
+        if arch not in self.started:
+            self.started.add(arch)
+            self.result.configs += 1
+
+    def train(self, archs: list[Hashable], target: int) -> list[Run]:
+        """Bring ``archs`` to epoch ``target``, asking the rule at each checkpoint on the way.
+
+        Returns the runs that got there; stopped and failed ones are counted and dropped.
+        """
+        for a in archs:
+            self.start(a)
+        active = list(archs)
+        low = min((self.ev.run(a).epochs for a in active), default=target)
+        stops = [c for c in self.checkpoints if low < c < target] + [target]
+        for stop in stops:
+            jobs = [(a, stop) for a in active if self.ev.run(a).epochs < stop]
+            if jobs:
+                outcome = dict(zip([a for a, _ in jobs], self.ev.advance(jobs), strict=True))
+                for a, res in outcome.items():
+                    if isinstance(res, TrainingFailed):
+                        logger.warning("%s", res)
+                        self.result.failed += 1
+                        active.remove(a)
+            if stop < target and self.rule is not None:
+                keep = []
+                for a in active:
+                    run = self.ev.run(a)
+                    if run.epochs == stop and self.rule.should_stop(run, self.result.best_value):
+                        self.result.stopped += 1
+                    else:
+                        keep.append(a)
+                active = keep
+        return [self.ev.run(a) for a in active]
+
+    def complete(self, run: Run, seconds: float | None = None) -> None:
+        """Record a run trained to the last epoch: update incumbent, rule and trace."""
+        self.result.completed += 1
+        if self.rule is not None:
+            self.rule.observe(run)
+        if self.result.best_value is None or run.last > self.result.best_value:
+            self.result.best_value, self.result.best_arch = run.last, run.arch
+        self.result.trace.append(
+            TracePoint(
+                self.ev.epochs_used,
+                self.ev.seconds_used if seconds is None else seconds,
+                self.result.best_arch,
+                self.result.best_value,
+                self.ev.true_final(self.result.best_arch),
+            )
+        )
+
+    def finish(self) -> SearchResult:
+        self.result.epochs_used = self.ev.epochs_used
+        self.result.seconds_used = self.ev.seconds_used
+        return self.result
+
+
+def _check_eta(eta: object) -> int:
+    if isinstance(eta, bool) or not isinstance(eta, int) or eta < 2:
+        raise ConfigurationError(f"eta must be an int >= 2, got {eta!r}")
+    return eta
+
+
+def random_search(
+    evaluator: CurveEvaluator,
+    candidates: Iterable[Hashable],
+    budget_epochs: int | None = None,
+    rule: StoppingRule | None = None,
+) -> SearchResult:
+    """Train candidates one after another to the last epoch (or until ``rule`` stops them)."""
+    search = _Search(
+        "random" + ("+" + type(rule).__name__ if rule else ""), evaluator, rule, budget_epochs
+    )
+    top = evaluator.max_epochs
+    for arch in candidates:
+        if search.exhausted:
+            break
+        for run in search.train([arch], top):
+            search.complete(run)
+    return search.finish()
+
+
+def _rungs(min_epochs: float, max_epochs: int, eta: int) -> list[int]:
+    """Rung epochs min, min·η, ... up to max (rounded, distinct, ending at max)."""
+    out: list[int] = []
+    r = float(min_epochs)
+    while r < max_epochs - 1e-9:
+        e = max(1, round(r))
+        if not out or e > out[-1]:
+            out.append(e)
+        r *= eta
+    if not out or out[-1] != max_epochs:
+        out.append(max_epochs)
+    return out
+
+
+def _halve(search: _Search, archs: list[Hashable], rungs: list[int], eta: int) -> None:
+    n = len(archs)
+    for i, epochs in enumerate(rungs):
+        if search.exhausted or not archs:
+            return
+        runs = search.train(archs, epochs)
+        if epochs == search.ev.max_epochs:
+            for run in runs:
+                search.complete(run)
+            return
+        keep = max(1, math.floor(n / eta ** (i + 1)))
+        runs.sort(key=lambda r: r.last, reverse=True)
+        archs = [r.arch for r in runs[:keep]]
+
+
+def successive_halving(
+    evaluator: CurveEvaluator,
+    candidates: Iterable[Hashable],
+    n: int,
+    min_epochs: int = 1,
+    eta: int = 3,
+    budget_epochs: int | None = None,
+    rule: StoppingRule | None = None,
+) -> SearchResult:
+    """One bracket: ``n`` candidates from ``min_epochs``, the top 1/η promoted at each rung."""
+    eta = _check_eta(eta)
+    if n < 1 or not 1 <= min_epochs <= evaluator.max_epochs:
+        raise ConfigurationError(
+            f"need n >= 1 and 1 <= min_epochs <= {evaluator.max_epochs}, got n={n}, "
+            f"min_epochs={min_epochs}"
+        )
+    search = _Search(
+        "sh" + ("+" + type(rule).__name__ if rule else ""), evaluator, rule, budget_epochs
+    )
+    it = iter(candidates)
+    archs = [a for _, a in zip(range(n), it, strict=False)]
+    _halve(search, archs, _rungs(min_epochs, evaluator.max_epochs, eta), eta)
+    return search.finish()
+
+
+def hyperband_brackets(
+    max_epochs: int, min_epochs: int = 1, eta: int = 3
+) -> list[tuple[int, list[int]]]:
+    """Hyperband's brackets as (number of candidates, rung epochs), most aggressive first."""
+    eta = _check_eta(eta)
+    s_max = int(math.floor(math.log(max_epochs / min_epochs, eta) + 1e-9))
+    out = []
+    for s in range(s_max, -1, -1):
+        n = int(math.ceil((s_max + 1) / (s + 1) * eta**s))
+        out.append((n, _rungs(max_epochs / eta**s, max_epochs, eta)))
+    return out
+
+
+def hyperband(
+    evaluator: CurveEvaluator,
+    candidates: Iterable[Hashable],
+    budget_epochs: int,
+    min_epochs: int = 1,
+    eta: int = 3,
+    rule: StoppingRule | None = None,
+) -> SearchResult:
+    """Hyperband (Li et al. 2017): loops over its brackets of successive halving until the
+    epoch budget is spent; ``rule`` also stops runs inside each rung (Baker et al.'s use)."""
+    search = _Search(
+        "hyperband" + ("+" + type(rule).__name__ if rule else ""), evaluator, rule, budget_epochs
+    )
+    brackets = hyperband_brackets(evaluator.max_epochs, min_epochs, eta)
+    it: Iterator[Hashable] = iter(candidates)
+    while not search.exhausted:
+        for n, rungs in brackets:
+            if search.exhausted:
+                break
+            archs = [a for _, a in zip(range(n), it, strict=False)]
+            if not archs:
+                return search.finish()
+            _halve(search, archs, rungs, eta)
+    return search.finish()
+
+
+def asha(
+    evaluator: CurveEvaluator,
+    candidates: Iterable[Hashable],
+    budget_epochs: int,
+    min_epochs: int = 1,
+    eta: int = 3,
+    workers: int = 4,
+    rule: StoppingRule | None = None,
+) -> SearchResult:
+    """Asynchronous successive halving (Li et al. 2020) with ``workers`` simulated workers.
+
+    A free worker promotes a run that is in the top 1/η of its rung (highest rung first),
+    else starts a new candidate at the lowest rung. Jobs finish in order of their training
+    time (the evaluator's seconds), which is the trace's time axis.
+    """
+    eta = _check_eta(eta)
+    if workers < 1:
+        raise ConfigurationError(f"workers must be >= 1, got {workers}")
+    search = _Search(
+        "asha" + ("+" + type(rule).__name__ if rule else ""), evaluator, rule, budget_epochs
+    )
+    rungs = _rungs(min_epochs, evaluator.max_epochs, eta)
+    results: list[dict[Hashable, float]] = [{} for _ in rungs]
+    promoted: list[set[Hashable]] = [set() for _ in rungs]
+    it = iter(candidates)
+    events: list[tuple[float, int, int, Hashable, int]] = []  # (finish, seq, worker, arch, rung)
+    clock = [0.0] * workers
+    seq = 0
+
+    def next_job() -> tuple[Hashable, int] | None:
+        for k in range(len(rungs) - 2, -1, -1):
+            done = results[k]
+            top = sorted(done, key=done.get, reverse=True)[: len(done) // eta]
+            for arch in top:
+                if arch not in promoted[k]:
+                    promoted[k].add(arch)
+                    return arch, k + 1
+        arch = next(it, None)
+        return None if arch is None else (arch, 0)
+
+    def dispatch(worker: int) -> None:
+        nonlocal seq
+        while not search.exhausted:
+            job = next_job()
+            if job is None:
+                return
+            arch, k = job
+            before = evaluator.seconds_used
+            runs = search.train([arch], rungs[k])
+            finish = clock[worker] + (evaluator.seconds_used - before)
+            if runs:
+                seq += 1
+                heapq.heappush(events, (finish, seq, worker, arch, k))
+                return
+            clock[worker] = finish  # stopped or failed: the worker is free again at once
+
+    for w in range(workers):
+        dispatch(w)
+    while events:
+        finish, _, worker, arch, k = heapq.heappop(events)
+        clock[worker] = finish
+        run = evaluator.run(arch)
+        results[k][arch] = run.last
+        if rungs[k] == evaluator.max_epochs:
+            search.complete(run, seconds=finish)
+        dispatch(worker)
+    result = search.finish()
+    result.seconds_used = max(clock) if clock else 0.0
+    return result
+
+
+def permuted(archs: list[Hashable], seed: int) -> Iterator[Hashable]:
+    """The candidates in a seeded random order, each once (a search ends when they run out)."""
+    rng = np.random.default_rng(seed)
+    for i in rng.permutation(len(archs)):
+        yield archs[i]
