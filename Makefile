@@ -29,7 +29,7 @@ run: $(VENV)/.installed-run
 		--train-sizes 10,25,50,100,150 --test-size 100 --trials 5 --seed 0 --out runs/main
 
 test: $(VENV)/.installed-test
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks examples
 	$(VENV)/bin/pytest -q -m "not slow"
 
 bench: $(VENV)/.installed-test
@@ -37,7 +37,7 @@ bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_proxies.py
 
 lint: $(VENV)/.installed-test
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests benchmarks examples
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache

@@ -77,6 +77,7 @@ def main() -> None:
     for name, run in chosen.items():
         tick = time.perf_counter()
         to_best_e, to_best_s, regrets, end_regret, stopped, configs = [], [], [], [], [], []
+        totals = []
         for seed in range(args.seeds):
             ev = TabularCurveEvaluator(bench)
             res = run(ev, permuted(archs, seed), budget)
@@ -95,6 +96,7 @@ def main() -> None:
                 else np.nan  # nothing trained to the end
             )
             stopped.append(res.stopped)
+            totals.append(ev.epochs_used)
             configs.append(res.configs)
         curves[name] = np.median(np.asarray(regrets), axis=0)
         found = np.isfinite(to_best_e)
@@ -110,6 +112,7 @@ def main() -> None:
                     for f in (10, 30, 100)
                 },
                 "stopped": float(np.mean(stopped)),
+            "total": float(np.mean(totals)),
                 "configs": float(np.mean(configs)),
                 "wall": time.perf_counter() - tick,
             }

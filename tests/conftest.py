@@ -29,16 +29,35 @@ def needs_data(relative: str):  # noqa: ANN201 - a pytest mark
 
 
 def synthetic_records(n: int = 120, d: int = 8, seed: int = 0, noise: float = 0.1) -> list[Record]:
-    """Records with a feature vector and a target that is a smooth function of it."""
+    """Records with a feature vector and a target that is a smooth function of it.
+
+    Each also has 10-epoch learning curves (``val_acc`` as a fraction, ``val_loss``,
+    ``train_loss``) that rise towards a level increasing with the target, with a little noise.
+    """
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, d))
     y = 2.0 * x[:, 0] - x[:, 1] + 0.5 * x[:, 2] ** 2 + noise * rng.normal(size=n)
-    return [
-        Record(
-            arch=i, space="custom", target=float(y[i]), features=x[i], scores={"s": float(x[i, 0])}
+    level = 0.25 + 0.7 / (1.0 + np.exp(-y / 2.0))
+    t = np.arange(1, 11, dtype=np.float64)
+    out = []
+    for i in range(n):
+        acc = level[i] - (level[i] - 0.1) * t**-0.7 + 0.003 * rng.normal(size=10)
+        curves = {
+            "val_acc": acc,
+            "val_loss": 2.3 * (1.0 - acc),
+            "train_loss": 2.3 * (1.0 - acc) - 0.05 + 0.003 * rng.normal(size=10),
+        }
+        out.append(
+            Record(
+                arch=i,
+                space="custom",
+                target=float(y[i]),
+                features=x[i],
+                scores={"s": float(x[i, 0])},
+                curves=curves,
+            )
         )
-        for i in range(n)
-    ]
+    return out
 
 
 @pytest.fixture

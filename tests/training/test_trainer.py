@@ -395,3 +395,24 @@ def test_seeded_restores_rngs():
     with pytest.raises(ConfigurationError):
         with seeded(-1):
             pass
+
+
+def test_until_pauses_and_continues_exactly(data, tmp_path: Path):
+    config = TrainConfig(epochs=3, batch_size=32, lr=0.05)
+    straight_model = small()
+    straight = Trainer(config).fit(straight_model, data)
+    path = tmp_path / "ckpt.pt"
+    first = Trainer(config).fit(small(), data, checkpoint=path, until=1)
+    assert first.status == "paused" and first.epochs_completed == 1 and not first.ok
+    np.testing.assert_array_equal(first.curves["val_acc"], straight.curves["val_acc"][:1])
+    second = Trainer(config).fit(small(seed=5), data, checkpoint=path, until=2)
+    assert second.status == "paused" and second.epochs_completed == 2
+    model = small(seed=6)
+    last = Trainer(config).fit(model, data, checkpoint=path)
+    assert last.status == "ok"
+    same_curves(last, straight)
+    same_weights(model, straight_model)
+    with pytest.raises(ConfigurationError, match="needs a checkpoint"):
+        Trainer(config).fit(small(), data, until=1)
+    with pytest.raises(ConfigurationError, match="until must be"):
+        Trainer(config).fit(small(), data, checkpoint=path, until=0)

@@ -9,6 +9,7 @@ from pathlib import Path
 from .._paths import DATA_ENV, data_dir
 from ..exceptions import ConfigurationError, UnknownNameError
 from ._base import Benchmark, TabularBenchmark
+from ._live import LiveBenchmarkConfig, load_live_benchmark, make_benchmark
 from ._loaders import (
     GRAPH_DATASETS,
     load_csv,
@@ -32,6 +33,9 @@ __all__ = [
     "load_suite_zero",
     "load_nas_bench_graph",
     "with_scores",
+    "LiveBenchmarkConfig",
+    "make_benchmark",
+    "load_live_benchmark",
 ]
 
 

@@ -47,6 +47,16 @@ class ProtocolConfig:
     metrics: tuple[str, ...] | None = None
     fidelities: tuple[int, ...] | None = None
 
+    def check_fidelities(self) -> None:
+        """Raise ConfigurationError unless the fidelities are whole numbers of epochs >= 1."""
+        if self.fidelities is not None and (
+            not self.fidelities
+            or any(isinstance(f, bool) or not isinstance(f, int) or f < 1 for f in self.fidelities)
+        ):
+            raise ConfigurationError(
+                f"fidelities are whole numbers of epochs >= 1, got {list(self.fidelities or ())}"
+            )
+
     def validate(self, pool_size: int, needs_training: bool) -> None:
         """Raise ConfigurationError for impossible settings, before any work starts."""
         if self.trials < 1:
@@ -62,13 +72,7 @@ class ProtocolConfig:
             )
         if self.test_size is not None and self.test_size < 2:
             raise ConfigurationError(f"--test-size must be at least 2, got {self.test_size}")
-        if self.fidelities is not None:
-            if not self.fidelities or any(
-                isinstance(f, bool) or not isinstance(f, int) or f < 1 for f in self.fidelities
-            ):
-                raise ConfigurationError(
-                    f"fidelities are whole numbers of epochs >= 1, got {list(self.fidelities)}"
-                )
+        self.check_fidelities()
         needed = max(self.train_sizes) + (self.test_size or 2)
         if needed > pool_size:
             raise ConfigurationError(
@@ -191,6 +195,7 @@ def evaluate_predictors(
     if not predictors:
         raise ConfigurationError("give at least one predictor")
     fidelity_of: dict[str, int | None] = {}
+    config.check_fidelities()
     predictors = expand_fidelities(predictors, config.fidelities, benchmark, fidelity_of)
     pool = usable_pool(benchmark.records(), predictors)
     if len(pool) < len(benchmark):

@@ -1,0 +1,5 @@
+"""Integrations with other tools; each module imports its tool (an optional extra) on import.
+
+- :mod:`nasperf.integrations.optuna`: :class:`PredictivePruner`, Baker et al.'s rule as an
+  Optuna pruner (``pip install 'nasperf[optuna]'``).
+"""

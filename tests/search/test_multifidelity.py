@@ -1,0 +1,114 @@
+"""Multi-fidelity searches and early-stopping rules on the shipped benchmark (simulated time)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nasperf.benchmarks import load_benchmark
+from nasperf.exceptions import ConfigurationError
+from nasperf.search import (
+    BakerRule,
+    MedianRule,
+    Run,
+    TabularCurveEvaluator,
+    asha,
+    default_checkpoints,
+    hyperband,
+    hyperband_brackets,
+    permuted,
+    random_search,
+    successive_halving,
+)
+
+
+@pytest.fixture(scope="module")
+def bench():  # noqa: ANN201
+    return load_benchmark("nb201-digits")
+
+
+def test_hyperband_brackets_follow_li_et_al() -> None:
+    # Li et al. 2017, Table 1 (R=81, eta=3): n = 81, 34, 15, 8, 5 with r = 1, 3, 9, 27, 81
+    brackets = hyperband_brackets(81, 1, 3)
+    assert [n for n, _ in brackets] == [81, 34, 15, 8, 5]
+    assert [rungs[0] for _, rungs in brackets] == [1, 3, 9, 27, 81]
+    assert brackets[0][1] == [1, 3, 9, 27, 81]
+    with pytest.raises(ConfigurationError, match="eta"):
+        hyperband_brackets(81, 1, 1)
+
+
+def test_random_search_costs_full_training(bench) -> None:  # noqa: ANN001
+    archs = [r.arch for r in bench.records()]
+    ev = TabularCurveEvaluator(bench)
+    res = random_search(ev, permuted(archs, 0), budget_epochs=300)
+    assert res.configs == res.completed == 10 and ev.epochs_used == 300
+    seen = list(permuted(archs, 0))[:10]
+    assert res.best_value == max(bench.query(a).target for a in seen)
+    assert ev.seconds_used == pytest.approx(sum(bench.cost(a) for a in seen))
+    assert [p.epochs for p in res.trace] == list(range(30, 301, 30))
+
+
+def test_successive_halving_epochs_and_promotion(bench) -> None:  # noqa: ANN001
+    archs = list(permuted([r.arch for r in bench.records()], 1))[:9]
+    ev = TabularCurveEvaluator(bench)
+    res = successive_halving(ev, archs, n=9, min_epochs=3, eta=3)
+    # rungs 3, 9, 27 -> 30: 9 x 3 epochs, then 3 continued to 9, then 1 continued to 30
+    assert ev.epochs_used == 9 * 3 + 3 * 6 + 1 * 21
+    at3 = sorted(archs, key=lambda a: bench.metric(a, 3), reverse=True)[:3]
+    at9 = max(at3, key=lambda a: bench.metric(a, 9))
+    assert res.best_arch == at9 and res.completed == 1
+
+
+def test_hyperband_and_asha_respect_the_budget(bench) -> None:  # noqa: ANN001
+    archs = [r.arch for r in bench.records()]
+    for search in (hyperband, asha):
+        ev = TabularCurveEvaluator(bench)
+        res = search(ev, permuted(archs, 2), budget_epochs=600)
+        assert 600 <= ev.epochs_used < 600 + 30  # the last job may finish past the budget
+        assert res.completed >= 1 and res.best_value is not None
+        again = search(TabularCurveEvaluator(bench), permuted(archs, 2), budget_epochs=600)
+        assert again.best_arch == res.best_arch and again.epochs_used == res.epochs_used
+
+
+def test_baker_rule_stops_bad_runs_and_saves_epochs(bench) -> None:  # noqa: ANN001
+    archs = [r.arch for r in bench.records()]
+    rule = BakerRule(delta=0.05, min_completed=10)
+    ev = TabularCurveEvaluator(bench)
+    res = random_search(ev, permuted(archs, 3), rule=rule)
+    full = TabularCurveEvaluator(bench)
+    plain = random_search(full, permuted(archs, 3))
+    assert res.stopped > 100 and ev.epochs_used < 0.7 * full.epochs_used
+    assert res.best_value >= plain.best_value - 0.5  # the best is (nearly) still found
+    # never before `min_completed` runs have completed
+    fresh = BakerRule(min_completed=10)
+    bad = Run("x", "nb201", {"val_acc": np.full(5, 10.0)})
+    assert not fresh.should_stop(bad, best_final=99.0)
+    for a in archs[:10]:
+        fresh.observe(Run(a, "nb201", dict(bench.query(a).curves)))
+    assert fresh.should_stop(Run(archs[50], "nb201", {"val_acc": np.full(3, 10.0)}), 99.0)
+
+
+def test_median_rule(bench) -> None:  # noqa: ANN001
+    rule = MedianRule(min_completed=3)
+    for acc in (50.0, 60.0, 70.0):
+        rule.observe(Run(acc, "custom", {"val_acc": np.full(30, acc)}))
+    assert rule.should_stop(Run("low", "custom", {"val_acc": np.full(5, 55.0)}), 70.0)
+    assert not rule.should_stop(Run("hi", "custom", {"val_acc": np.full(5, 65.0)}), 70.0)
+
+
+@pytest.mark.parametrize("delta", [0, 1, -0.1, 1.5, True, "0.05"])
+def test_delta_outside_the_unit_interval_is_refused(delta) -> None:  # noqa: ANN001
+    with pytest.raises(ConfigurationError, match="strictly between 0 and 1"):
+        BakerRule(delta=delta)
+
+
+def test_rule_and_search_argument_errors(bench) -> None:  # noqa: ANN001
+    with pytest.raises(ConfigurationError, match="fidelity and a predictive distribution"):
+        BakerRule(predictor="xgb")
+    with pytest.raises(ConfigurationError, match="checkpoints must lie"):
+        random_search(TabularCurveEvaluator(bench), [], rule=MedianRule(checkpoints=[30]))
+    with pytest.raises(ConfigurationError, match="no learning curves"):
+        TabularCurveEvaluator(load_benchmark("nbgraph-cora"))
+    with pytest.raises(ConfigurationError, match="outside 1..30"):
+        TabularCurveEvaluator(bench).advance([(bench.records()[0].arch, 31)])
+    assert default_checkpoints(30) == [3, 6, 10, 15, 22]
