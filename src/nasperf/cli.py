@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .exceptions import ConfigurationError, NasperfError
+from .exceptions import ConfigurationError, NasperfError, UnknownNameError
 
 app = typer.Typer(
     add_completion=False,
@@ -291,6 +291,149 @@ def make_benchmark_cmd(
             threads=threads,
         )
     out.print(f"make-benchmark: {run.summary()}", highlight=False, soft_wrap=True, markup=False)
+
+
+@app.command("search")
+def search_cmd(
+    strategy: str = typer.Option(
+        "hyperband", "--strategy", help="random, sh (successive halving), hyperband or asha"
+    ),
+    benchmark: str | None = typer.Option(
+        None, "--benchmark", "-b", help="a benchmark with curves (simulated time)"
+    ),
+    live: bool = typer.Option(False, "--live", help="train for real (--space, --dataset, ...)"),
+    rule: str = typer.Option("none", "--rule", help="early stopping: none, baker or median"),
+    delta: float = typer.Option(0.05, "--delta", help="baker: stop when P(final >= best) <= Δ"),
+    min_completed: int = typer.Option(10, "--min-completed", help="runs before the rule acts"),
+    budget: int | None = typer.Option(None, "--budget", help="epochs to spend (default: all)"),
+    eta: int = typer.Option(3, "--eta", help="halving rate"),
+    min_epochs: int = typer.Option(1, "--min-epochs", help="epochs of the lowest rung"),
+    n: int | None = typer.Option(None, "--n", help="sh: candidates in the bracket"),
+    asha_workers: int = typer.Option(4, "--asha-workers", help="asha: simulated workers"),
+    seed: int = typer.Option(0, "--seed", help="order of the candidates"),
+    space: str = typer.Option("nb201", "--space", help="live: search space"),
+    dataset: str = typer.Option("digits", "--dataset", help="live: dataset"),
+    cells: int = typer.Option(27, "--cells", help="live: candidates sampled"),
+    epochs: int = typer.Option(9, "--epochs", help="live: epochs of a full run"),
+    limit: int | None = typer.Option(None, "--limit", help="live: cap the training split"),
+    nb201_c: int = typer.Option(8, "--nb201-c", help="live: channels of the first stage"),
+    nb201_n: int = typer.Option(1, "--nb201-n", help="live: cells per stage"),
+    workers: int = typer.Option(2, "--workers", help="live: runs trained in parallel"),
+    executor_name: str = typer.Option("local", "--executor", help="live: local or ray"),
+    address: str | None = typer.Option(None, "--address", help="live: ray cluster address"),
+    out_dir: Path | None = typer.Option(None, "--out", help="trace CSV (and live checkpoints)"),
+) -> None:
+    """Multi-fidelity search on learning curves, with or without early stopping."""
+    import csv
+
+    from .search import (
+        BakerRule,
+        LiveCurveEvaluator,
+        MedianRule,
+        TabularCurveEvaluator,
+        asha,
+        hyperband,
+        permuted,
+        random_search,
+        successive_halving,
+    )
+
+    strategies = ("random", "sh", "hyperband", "asha")
+    if strategy not in strategies:
+        raise UnknownNameError("strategy", strategy, list(strategies))
+    rules = {
+        "none": lambda: None,
+        "baker": lambda: BakerRule(delta=delta, min_completed=min_completed),
+        "median": lambda: MedianRule(min_completed=min_completed),
+    }
+    if rule not in rules:
+        raise UnknownNameError("rule", rule, list(rules))
+    stop = rules[rule]()
+    executor = None
+    if live:
+        from .benchmarks import LiveBenchmarkConfig
+        from .benchmarks._proxy_table import select_cells
+        from .search.executors import make_executor
+
+        if out_dir is None:
+            raise ConfigurationError("--live needs --out DIR for the runs' checkpoints")
+        config = LiveBenchmarkConfig(
+            space=space,
+            dataset=dataset,
+            cells=cells,
+            epochs=epochs,
+            seed=seed,
+            C=nb201_c,
+            N=nb201_n,
+            limit=limit,
+            proxies=(),
+            val_fraction=0.25,
+        )
+        archs = select_cells(space, cells, seed)
+        executor = make_executor(executor_name, workers, address)
+        evaluator = LiveCurveEvaluator(config, executor, out_dir / "runs", seed=seed)
+    else:
+        if benchmark is None:
+            raise ConfigurationError("give --benchmark NAME (with curves) or --live")
+        from .benchmarks import load_benchmark
+
+        evaluator = TabularCurveEvaluator(load_benchmark(benchmark))
+        archs = [r.arch for r in evaluator.benchmark.records()]
+    order = permuted(archs, seed)
+    top = budget or evaluator.max_epochs * len(archs)
+    try:
+        with _progress() as progress:
+            progress.add_task(f"{strategy} search", total=None)
+            if strategy == "random":
+                res = random_search(evaluator, order, budget, rule=stop)
+            elif strategy == "sh":
+                res = successive_halving(
+                    evaluator, order, n or len(archs), min_epochs, eta, budget, rule=stop
+                )
+            elif strategy == "hyperband":
+                res = hyperband(evaluator, order, top, min_epochs, eta, rule=stop)
+            else:
+                res = asha(evaluator, order, top, min_epochs, eta, asha_workers, rule=stop)
+    finally:
+        if executor is not None:
+            executor.close()
+    table = Table(
+        title=f"{res.strategy} on {benchmark or f'{space}/{dataset} (live)'}", title_justify="left"
+    )
+    for col in (
+        "best",
+        "final val acc",
+        "true final",
+        "epochs",
+        "seconds",
+        "started",
+        "completed",
+        "stopped",
+        "failed",
+    ):
+        table.add_column(col)
+    true = res.trace[-1].true_value if res.trace else None
+    table.add_row(
+        str(res.best_arch),
+        f"{res.best_value:.2f}" if res.best_value is not None else "-",
+        f"{true:.2f}" if true is not None else "-",
+        str(res.epochs_used),
+        f"{res.seconds_used:.1f}",
+        str(res.configs),
+        str(res.completed),
+        str(res.stopped),
+        str(res.failed),
+    )
+    out.print(table)
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / "trace.csv"
+        with path.open("w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["epochs", "seconds", "arch", "value", "true_value"])
+            for p in res.trace:
+                writer.writerow([p.epochs, p.seconds, p.arch, p.value, p.true_value])
+        out.print(f"trace: {path}")
 
 
 @app.command("benchmarks")

@@ -112,3 +112,23 @@ def test_rule_and_search_argument_errors(bench) -> None:  # noqa: ANN001
     with pytest.raises(ConfigurationError, match="outside 1..30"):
         TabularCurveEvaluator(bench).advance([(bench.records()[0].arch, 31)])
     assert default_checkpoints(30) == [3, 6, 10, 15, 22]
+
+
+def test_search_cli_table_trace_and_errors(tmp_path, capsys) -> None:  # noqa: ANN001
+    from nasperf.cli import main
+
+    code = main(["search", "--strategy", "hyperband", "-b", "nb201-digits", "--rule", "median",
+                 "--budget", "600", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "hyperband+MedianRule" in out
+    lines = (tmp_path / "trace.csv").read_text().splitlines()
+    assert lines[0] == "epochs,seconds,arch,value,true_value" and len(lines) > 1
+    for args, fragment in [
+        (["--strategy", "bohb", "-b", "nb201-digits"], "unknown strategy"),
+        (["-b", "nb201-digits", "--rule", "baker", "--delta", "1.5"], "strictly between"),
+        (["--strategy", "random"], "--benchmark"),
+        (["-b", "nbgraph-cora"], "no learning curves"),
+    ]:
+        code = main(["search", *args])
+        err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+        assert code == 2 and len(err) == 1 and fragment in err[0], err
