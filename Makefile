@@ -25,8 +25,9 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
 	$(VENV)/bin/nasperf evaluate --benchmark nb201-digits \
-		--predictors xgb,lgb,rf,gp,mlp,col:jacov,col:params_m \
-		--train-sizes 10,25,50,100,150 --test-size 100 --trials 5 --seed 0 --out runs/main
+		--predictors xgb,rf,gp,mlp,col:jacov,col:params_m,early-stop-acc,sotl-e,lce,lcsvr \
+		--fidelities 3 --train-sizes 10,25,50,100,150 --test-size 100 --trials 5 --seed 0 \
+		--out runs/main
 
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests benchmarks examples

@@ -272,13 +272,31 @@ def _json_float(value: float | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def build_cell(
+    config: LiveBenchmarkConfig, arch: str, seed: int, data: Any
+) -> tuple[Any, float, float]:
+    """The network of ``arch`` for ``data`` with weights drawn under ``seed``, its parameters
+    (millions) and FLOPs (millions)."""
+    from ..spaces import get_space
+    from ..spaces._complexity import count_flops, count_params
+    from ..training import seeded
+
+    with seeded(seed):
+        model = get_space(config.space).build(
+            arch,
+            C=config.C,
+            N=config.N,
+            in_channels=data.input_shape[0],
+            num_classes=data.num_classes,
+        )
+    return model, count_params(model) / 1e6, count_flops(model, data.input_shape)
+
+
 def _run_cell(task: _CellTask) -> dict[str, Any]:
     """Build, measure, score and train one cell; return its row of ``cells.jsonl``."""
     import torch
 
-    from ..spaces import get_space
-    from ..spaces._complexity import count_flops, count_params
-    from ..training import Trainer, seeded
+    from ..training import Trainer
 
     config = task.config
     threads = torch.get_num_threads()
@@ -286,16 +304,7 @@ def _run_cell(task: _CellTask) -> dict[str, Any]:
     try:
         data = _dataset(config)
         seed = cell_seed(config.seed, task.index)
-        with seeded(seed):
-            model = get_space(config.space).build(
-                task.arch,
-                C=config.C,
-                N=config.N,
-                in_channels=data.input_shape[0],
-                num_classes=data.num_classes,
-            )
-        params_m = count_params(model) / 1e6
-        flops = count_flops(model, data.input_shape)
+        model, params_m, flops = build_cell(config, task.arch, seed, data)
         tick = time.perf_counter()
         x, y = _proxy_batch(config, data)
         scores, errors = _proxies(model, x, y, config.proxies, seed)

@@ -127,28 +127,16 @@ def _train_until(task: _LiveTask) -> dict[str, Any]:
     """Build the cell (seeded), train or continue it up to ``task.upto``; return its curves."""
     import torch
 
-    from ..benchmarks._live import _dataset
-    from ..spaces import get_space
-    from ..spaces._complexity import count_flops, count_params
-    from ..training import Trainer, seeded
+    from ..benchmarks._live import _dataset, build_cell
+    from ..training import Trainer
 
     config = task.config
     threads = torch.get_num_threads()
     torch.set_num_threads(task.threads)
     try:
         data = _dataset(config)
-        with seeded(task.seed):
-            model = get_space(config.space).build(
-                task.arch,
-                C=config.C,
-                N=config.N,
-                in_channels=data.input_shape[0],
-                num_classes=data.num_classes,
-            )
-        scores = {
-            "params_m": count_params(model) / 1e6,
-            "flops": count_flops(model, data.input_shape),
-        }
+        model, params_m, flops = build_cell(config, task.arch, task.seed, data)
+        scores = {"params_m": params_m, "flops": flops}
         trainer = Trainer(config.train_config(task.seed, task.threads))
         result = trainer.fit(model, data, checkpoint=task.checkpoint, until=task.upto)
     finally:
