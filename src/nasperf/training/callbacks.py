@@ -152,8 +152,13 @@ class FeatureCapture(Callback):
 
     @property
     def nbytes(self) -> int:
-        """Bytes held by the feature arrays."""
+        """Bytes held by the feature arrays (allocated, including room for later epochs)."""
         return sum(a.nbytes for a in (self._train, self._val) if a is not None)
+
+    @property
+    def used_bytes(self) -> int:
+        """Bytes of the features recorded so far."""
+        return self.train_features.nbytes + self.val_features.nbytes
 
     def _filled(self, buffer: np.ndarray | None, n: int) -> np.ndarray:
         if buffer is None:
@@ -188,7 +193,8 @@ class FeatureCapture(Callback):
             "train": torch.from_numpy(data.x_train[self.probe_indices]).to(device),
             "val": torch.from_numpy(data.x_val).to(device),
         }
-        self._capacity = trainer.config.epochs
+        # room for a few epochs first, doubled as needed: a run stopped early holds little
+        self._capacity = max(1, min(trainer.config.epochs, 4))
         self._batch = trainer.config.eval_batch
 
     def on_epoch_end(
@@ -200,6 +206,9 @@ class FeatureCapture(Callback):
             self._train = np.empty((self._capacity,) + train.shape, dtype=self.dtype)
             self._val = np.empty((self._capacity,) + val.shape, dtype=self.dtype)
         row = len(self.epochs)
+        if row == len(self._train):  # a run longer than planned: grow by doubling
+            self._train = np.concatenate([self._train, np.empty_like(self._train)])
+            self._val = np.concatenate([self._val, np.empty_like(self._val)])
         self._train[row] = train
         self._val[row] = val
         self.epochs.append(int(epoch))

@@ -1,0 +1,85 @@
+"""The feature-history estimator on real small networks and digits."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nasperf.exceptions import ConfigurationError
+
+torch = pytest.importorskip("torch")
+
+from nasperf.data import load_dataset  # noqa: E402
+from nasperf.predictors.training_based import (  # noqa: E402
+    VARIANTS,
+    FeatureHistoryEstimator,
+    proxy_accuracy,
+)
+from nasperf.spaces._nb201_net import build_nb201_network  # noqa: E402
+from nasperf.training import TrainConfig, seeded  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+GOOD = (
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+)
+POOR = "|avg_pool_3x3~0|+|none~0|avg_pool_3x3~1|+|none~0|none~1|avg_pool_3x3~2|"
+
+
+@pytest.fixture(scope="module")
+def data():  # noqa: ANN201
+    return load_dataset("digits", limit=300, val_fraction=0.2)
+
+
+def net(arch: str, seed: int = 0):  # noqa: ANN201
+    with seeded(seed):
+        return build_nb201_network(arch, C=4, N=1, in_channels=1, num_classes=10)
+
+
+def test_estimates_rank_a_good_cell_above_a_poor_one(data) -> None:  # noqa: ANN001
+    config = TrainConfig(epochs=6, batch_size=32, lr=0.05)
+    est = FeatureHistoryEstimator(epochs=3, variant="concat", k=2, probe_size=128,
+                                  train_config=config)
+    good, poor = est.estimate(net(GOOD), data), est.estimate(net(POOR), data)
+    for res in (good, poor):
+        assert res.status == "ok" and res.epochs == 3 and len(res.curves["val_acc"]) == 3
+        assert set(res.variants) == set(VARIANTS) and res.estimate == res.variants["concat"]
+        assert all(0 <= v <= 100 for v in res.variants.values())
+        # float16 features of 128 probe + val images, 3 epochs, 16 features (C=4 x 4)
+        assert res.feature_bytes == 3 * (128 + len(data.y_val)) * 16 * 2
+    assert good.estimate > poor.estimate + 10
+
+
+def test_proxy_accuracy_variants_on_separable_features() -> None:
+    rng = np.random.default_rng(0)
+    labels = np.tile(np.arange(3), 40)
+    centres = rng.normal(size=(3, 8)) * 3
+    hist = np.stack([centres[labels] + rng.normal(size=(120, 8)) * s for s in (3.0, 1.0, 0.3)])
+    for variant in VARIANTS:
+        acc = proxy_accuracy(hist[:, :60].astype(np.float16), labels[:60],
+                             hist[:, 60:].astype(np.float16), labels[60:], variant, k=2)
+        assert acc > 80
+    # features that overflowed float16 do not break the classifier
+    hist16 = hist.astype(np.float16)
+    hist16[0, 0, 0] = np.inf
+    assert proxy_accuracy(hist16[:, :60], labels[:60], hist16[:, 60:], labels[60:], "ema") > 80
+    with pytest.raises(ConfigurationError, match="unknown variant"):
+        proxy_accuracy(hist[:, :60], labels[:60], hist[:, 60:], labels[60:], "mean")
+
+
+def test_bad_requests_are_clear(data) -> None:  # noqa: ANN001
+    with pytest.raises(ConfigurationError, match="no module named 'head'"):
+        FeatureHistoryEstimator(epochs=1, layer="head", probe_size=16).estimate(net(GOOD), data)
+    with pytest.raises(ConfigurationError, match="longer than the run"):
+        FeatureHistoryEstimator(epochs=5, train_config=TrainConfig(epochs=3))
+    with pytest.raises(ConfigurationError, match="epochs must be"):
+        FeatureHistoryEstimator(epochs=0)
+    with pytest.raises(ConfigurationError, match="unknown variant"):
+        FeatureHistoryEstimator(variant="knn")
+
+
+def test_a_diverging_candidate_is_a_recorded_failure(data) -> None:  # noqa: ANN001
+    config = TrainConfig(epochs=3, batch_size=32, lr=1e6)
+    res = FeatureHistoryEstimator(epochs=2, train_config=config, probe_size=16).estimate(
+        net(GOOD), data
+    )
+    assert res.status == "diverged" and res.estimate is None and "non-finite" in res.reason
