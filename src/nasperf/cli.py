@@ -296,8 +296,15 @@ def make_benchmark_cmd(
 @app.command("search")
 def search_cmd(
     strategy: str = typer.Option(
-        "hyperband", "--strategy", help="random, sh (successive halving), hyperband or asha"
+        "hyperband",
+        "--strategy",
+        help="random, sh (successive halving), hyperband, asha or sample-and-estimate (--live)",
     ),
+    estimator: str = typer.Option(
+        "feature-history", "--estimator", help="sample-and-estimate: the short-budget estimator"
+    ),
+    short_epochs: int = typer.Option(2, "--short-epochs", help="sample-and-estimate: budget E"),
+    top_k: int = typer.Option(3, "--top-k", help="sample-and-estimate: candidates fully trained"),
     benchmark: str | None = typer.Option(
         None, "--benchmark", "-b", help="a benchmark with curves (simulated time)"
     ),
@@ -338,7 +345,7 @@ def search_cmd(
         successive_halving,
     )
 
-    strategies = ("random", "sh", "hyperband", "asha")
+    strategies = ("random", "sh", "hyperband", "asha", "sample-and-estimate")
     if strategy not in strategies:
         raise UnknownNameError("strategy", strategy, list(strategies))
     rules = {
@@ -379,6 +386,49 @@ def search_cmd(
 
         evaluator = TabularCurveEvaluator(load_benchmark(benchmark))
         archs = [r.arch for r in evaluator.benchmark.records()]
+    if strategy == "sample-and-estimate":
+        if not live or executor is None:
+            raise ConfigurationError(
+                "sample-and-estimate trains candidates: use it with --live (the tables hold no "
+                "feature histories)"
+            )
+        if estimator != "feature-history":
+            raise UnknownNameError("estimator", estimator, ["feature-history"])
+        from .search import sample_and_estimate
+
+        try:
+            with _progress() as progress:
+                progress.add_task(f"sample-and-estimate on {len(archs)} cells", total=None)
+                found = sample_and_estimate(
+                    config, archs, executor, evaluator, short_epochs, top_k, seed
+                )
+        finally:
+            executor.close()
+        table = Table(title=f"sample-and-estimate on {space}/{dataset} (live)")
+        for col in (
+            "best",
+            "final val acc",
+            "estimated",
+            "fully trained",
+            "estimate s",
+            "full training s",
+        ):
+            table.add_column(col)
+        done = sum(r.get("estimate") is not None for r in found.estimates)
+        table.add_row(
+            str(found.best_arch),
+            f"{found.best_value:.2f}" if found.best_value is not None else "-",
+            f"{done}/{len(archs)}",
+            str(len(found.finals)),
+            f"{found.estimate_seconds:.1f}",
+            f"{found.train_seconds:.1f}",
+        )
+        out.print(table)
+        assert out_dir is not None
+        path = out_dir / "estimates.json"
+        path.write_text(json.dumps({"estimates": found.estimates, "finals": found.finals}))
+        out.print(f"estimates: {path}")
+        return
     order = permuted(archs, seed)
     top = budget or evaluator.max_epochs * len(archs)
     try:
@@ -434,6 +484,106 @@ def search_cmd(
             for p in res.trace:
                 writer.writerow([p.epochs, p.seconds, p.arch, p.value, p.true_value])
         out.print(f"trace: {path}")
+
+
+@app.command("estimate")
+def estimate_cmd(
+    method: str = typer.Option("feature-history", "--method", help="feature-history"),
+    space: str = typer.Option("nb201", "--space", help="search space"),
+    dataset: str = typer.Option("digits", "--dataset", help="digits, mnist, mnist1d or cifar10"),
+    cells: int = typer.Option(20, "--cells", help="cells sampled (fixed by --seed)"),
+    epochs: int = typer.Option(2, "--epochs", help="short training budget E"),
+    full_epochs: int = typer.Option(30, "--full-epochs", help="length of a full run (schedule)"),
+    variant: str = typer.Option("concat", "--variant", help="concat, consensus or ema"),
+    k: int = typer.Option(2, "--k", help="epochs of history used (concat, consensus)"),
+    probe_size: int = typer.Option(256, "--probe-size", help="training images probed"),
+    layer: str | None = typer.Option(
+        None, "--layer", help="module to capture (default: the classifier's input)"
+    ),
+    limit: int | None = typer.Option(500, "--limit", help="cap the training split"),
+    val_fraction: float = typer.Option(0.25, "--val-fraction"),
+    nb201_c: int = typer.Option(16, "--nb201-c"),
+    nb201_n: int = typer.Option(5, "--nb201-n"),
+    batch_size: int = typer.Option(64, "--batch-size"),
+    workers: int = typer.Option(2, "--workers", help="cells estimated in parallel"),
+    executor_name: str = typer.Option("local", "--executor", help="local or ray"),
+    address: str | None = typer.Option(None, "--address", help="ray cluster address"),
+    seed: int = typer.Option(0, "--seed"),
+    out_path: Path | None = typer.Option(None, "--out", help="CSV of the estimates"),
+) -> None:
+    """Estimate sampled cells' trained accuracy from a short run (feature histories)."""
+    import csv
+
+    from .benchmarks import LiveBenchmarkConfig
+    from .benchmarks._proxy_table import select_cells
+    from .search import estimate_cells
+    from .search.executors import make_executor
+
+    if method != "feature-history":
+        raise UnknownNameError("method", method, ["feature-history"])
+    config = LiveBenchmarkConfig(
+        space=space,
+        dataset=dataset,
+        cells=cells,
+        epochs=full_epochs,
+        seed=seed,
+        C=nb201_c,
+        N=nb201_n,
+        limit=limit,
+        val_fraction=val_fraction,
+        batch_size=batch_size,
+        proxies=(),
+    )
+    archs = select_cells(space, cells, seed)
+    with make_executor(executor_name, workers, address) as ex, _progress() as progress:
+        progress.add_task(f"estimating {len(archs)} cells", total=None)
+        rows = estimate_cells(config, archs, ex, epochs, seed, variant, k, probe_size, layer)
+    table = Table(title=f"feature-history estimates ({variant}, E={epochs}, K={k})")
+    for col in ("cell", "estimate", f"own val acc at E={epochs}", "status", "KiB", "s"):
+        table.add_column(col)
+    for r in sorted(rows, key=lambda r: -(r.get("estimate") or -1)):
+        table.add_row(
+            r["arch"],
+            f"{r['estimate']:.2f}" if r.get("estimate") is not None else "-",
+            f"{r['network_val_acc']:.2f}" if r.get("network_val_acc") is not None else "-",
+            r["status"],
+            f"{r.get('feature_bytes', 0) / 1024:.0f}",
+            f"{r.get('seconds', 0):.1f}",
+        )
+    out.print(table)
+    if out_path is not None:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        with out_path.open("w", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(
+                [
+                    "arch",
+                    "estimate",
+                    "network_val_acc",
+                    "status",
+                    "reason",
+                    "feature_bytes",
+                    "seconds",
+                    *(f"est_{v}" for v in ("concat", "consensus", "ema")),
+                ]
+            )
+            for r in rows:
+                v = r.get("variants") or {}
+                writer.writerow(
+                    [
+                        r["arch"],
+                        r.get("estimate"),
+                        r.get("network_val_acc"),
+                        r["status"],
+                        r.get("reason"),
+                        r.get("feature_bytes"),
+                        r.get("seconds"),
+                        v.get("concat"),
+                        v.get("consensus"),
+                        v.get("ema"),
+                    ]
+                )
+        out.print(f"estimates: {out_path}")
 
 
 @app.command("benchmarks")

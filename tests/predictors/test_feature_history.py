@@ -83,3 +83,24 @@ def test_a_diverging_candidate_is_a_recorded_failure(data) -> None:  # noqa: ANN
         net(GOOD), data
     )
     assert res.status == "diverged" and res.estimate is None and "non-finite" in res.reason
+
+
+def test_estimate_and_sample_and_estimate_cli(tmp_path, capsys) -> None:  # noqa: ANN001
+    import csv
+
+    from nasperf.cli import main
+
+    code = main(["estimate", "--cells", "3", "--epochs", "1", "--full-epochs", "3",
+                 "--nb201-c", "4", "--nb201-n", "1", "--limit", "200", "--probe-size", "32",
+                 "--workers", "1", "--out", str(tmp_path / "est.csv")])
+    assert code == 0
+    rows = list(csv.DictReader((tmp_path / "est.csv").open()))
+    assert len(rows) == 3 and all(r["status"] == "ok" and float(r["estimate"]) > 0 for r in rows)
+    code = main(["search", "--live", "--strategy", "sample-and-estimate", "--cells", "3",
+                 "--epochs", "3", "--short-epochs", "1", "--top-k", "1", "--nb201-c", "4",
+                 "--limit", "200", "--workers", "1", "--out", str(tmp_path / "s")])
+    assert code == 0 and (tmp_path / "s" / "estimates.json").exists()
+    capsys.readouterr()
+    code = main(["estimate", "--epochs", "5", "--full-epochs", "3", "--cells", "1"])
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
+    assert code == 2 and len(err) == 1 and "longer than a full run" in err[0]

@@ -22,6 +22,7 @@ from ._multifidelity import (
     random_search,
     successive_halving,
 )
+from ._sampling import SampleSearchResult, estimate_cells, sample_and_estimate
 from ._stopping import BakerRule, MedianRule, Run, StoppingRule, default_checkpoints
 from .executors import EXECUTORS, Executor, LocalExecutor, RayExecutor, TaskOutcome, make_executor
 
@@ -49,4 +50,7 @@ __all__ = [
     "hyperband_brackets",
     "asha",
     "permuted",
+    "estimate_cells",
+    "sample_and_estimate",
+    "SampleSearchResult",
 ]

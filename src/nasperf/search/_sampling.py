@@ -1,0 +1,171 @@
+"""Sampling-based search with a short-budget estimator (METHODS.md, section 1).
+
+Sample many candidates, estimate each with a short training budget (feature history), in
+parallel on an executor; fully train only the top k, in parallel too; return the best of those.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..exceptions import ConfigurationError
+
+__all__ = ["EstimateTask", "estimate_cells", "SampleSearchResult", "sample_and_estimate"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EstimateTask:
+    """One NB201 cell to estimate: the live-benchmark settings, the cell and its seed."""
+
+    config: Any  # LiveBenchmarkConfig
+    arch: str
+    seed: int
+    epochs: int
+    variant: str = "concat"
+    k: int = 2
+    probe_size: int = 256
+    layer: str | None = None
+    threads: int = 1
+
+    def __repr__(self) -> str:
+        return f"estimate {self.arch} ({self.epochs} epochs)"
+
+
+def cell_seed_of(seed: int, arch: str) -> int:
+    """The weight seed of ``arch`` in a search seeded with ``seed`` (the same for every use)."""
+    return int(hashlib.sha1(f"{seed}:{arch}".encode()).hexdigest()[:8], 16)
+
+
+def _estimate(task: EstimateTask) -> dict[str, Any]:
+    import torch
+
+    from ..benchmarks._live import _dataset, build_cell
+    from ..predictors.training_based import FeatureHistoryEstimator
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(task.threads)
+    try:
+        data = _dataset(task.config)
+        model, params_m, flops = build_cell(task.config, task.arch, task.seed, data)
+        est = FeatureHistoryEstimator(
+            epochs=task.epochs,
+            variant=task.variant,
+            k=task.k,
+            probe_size=task.probe_size,
+            layer=task.layer,
+            train_config=task.config.train_config(task.seed, task.threads),
+            seed=task.seed % (2**31),
+        )
+        res = est.estimate(model, data)
+    finally:
+        torch.set_num_threads(threads)
+    return {
+        "arch": task.arch,
+        "status": res.status,
+        "reason": res.reason,
+        "estimate": res.estimate,
+        "network_val_acc": res.network_val_acc,
+        "variants": res.variants,
+        "feature_bytes": res.feature_bytes,
+        "seconds": res.seconds,
+        "params_m": params_m,
+        "flops": flops,
+    }
+
+
+def estimate_cells(
+    config: Any,
+    archs: Sequence[str],
+    executor: Any,
+    epochs: int,
+    seed: int = 0,
+    variant: str = "concat",
+    k: int = 2,
+    probe_size: int = 256,
+    layer: str | None = None,
+) -> list[dict[str, Any]]:
+    """Feature-history estimates of ``archs`` (in that order), trained in parallel on
+    ``executor``. A failed cell (diverged, crashed twice) has ``estimate`` None and a reason."""
+    if epochs > config.epochs:
+        raise ConfigurationError(
+            f"the short budget of {epochs} epochs is longer than a full run ({config.epochs})"
+        )
+    tasks = [
+        EstimateTask(config, a, cell_seed_of(seed, a), epochs, variant, k, probe_size, layer)
+        for a in archs
+    ]
+    rows: dict[str, dict[str, Any]] = {}
+    for outcome in executor.map_unordered(_estimate, tasks, retries=1):
+        if outcome.ok:
+            rows[outcome.item.arch] = outcome.result
+        else:
+            rows[outcome.item.arch] = {
+                "arch": outcome.item.arch,
+                "status": "failed",
+                "reason": outcome.error,
+                "estimate": None,
+            }
+    return [rows[a] for a in archs]
+
+
+@dataclass
+class SampleSearchResult:
+    """The returned cell, what every candidate was estimated at, and the wall-clock split."""
+
+    best_arch: str | None
+    best_value: float | None
+    estimates: list[dict[str, Any]] = field(default_factory=list)
+    finals: dict[str, float] = field(default_factory=dict)
+    estimate_seconds: float = 0.0
+    train_seconds: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        return self.estimate_seconds + self.train_seconds
+
+
+def sample_and_estimate(
+    config: Any,
+    archs: Sequence[str],
+    executor: Any,
+    evaluator: Any,
+    epochs: int,
+    top_k: int = 3,
+    seed: int = 0,
+    **estimator: Any,
+) -> SampleSearchResult:
+    """Estimate every cell of ``archs`` with ``epochs`` of training, fully train the ``top_k``
+    best estimates with ``evaluator`` (a :class:`LiveCurveEvaluator`), return the best of them.
+    """
+    if top_k < 1:
+        raise ConfigurationError(f"top_k must be >= 1, got {top_k}")
+    tick = time.perf_counter()
+    rows = estimate_cells(config, archs, executor, epochs, seed, **estimator)
+    est_s = time.perf_counter() - tick
+    ranked = sorted(
+        (r for r in rows if r.get("estimate") is not None),
+        key=lambda r: r["estimate"],
+        reverse=True,
+    )
+    top = [r["arch"] for r in ranked[:top_k]]
+    before = evaluator.seconds_used
+    runs = evaluator.advance([(a, evaluator.max_epochs) for a in top])
+    finals = {
+        a: float(r.last) for a, r in zip(top, runs, strict=True) if not isinstance(r, Exception)
+    }
+    best = max(finals, key=finals.get) if finals else None
+    return SampleSearchResult(
+        best,
+        finals.get(best) if best else None,
+        rows,
+        finals,
+        est_s,
+        evaluator.seconds_used - before,
+    )
