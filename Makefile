@@ -36,6 +36,8 @@ test: $(VENV)/.installed-test
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_predictors.py
 	$(PY) benchmarks/bench_proxies.py
+	$(PY) benchmarks/bench_training.py --epochs 5 --repeats 5
+	$(PY) benchmarks/bench_feature_capture.py --epochs 3 --repeats 5
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests benchmarks examples
