@@ -22,6 +22,7 @@ from nasperf.search import (
     MedianRule,
     TabularCurveEvaluator,
     asha,
+    dense_checkpoints,
     hyperband,
     permuted,
     random_search,
@@ -35,6 +36,26 @@ def methods(delta: float, min_completed: int):  # noqa: ANN201
     return {
         "random (full training)": lambda ev, c, b: random_search(ev, c, b),
         "random + Baker": lambda ev, c, b: random_search(ev, c, b, rule=baker()),
+        "random + Baker (Δ=0.1, dense checkpoints)": lambda ev, c, b: random_search(
+            ev,
+            c,
+            b,
+            rule=BakerRule(
+                delta=0.1,
+                min_completed=min_completed,
+                checkpoints=dense_checkpoints(ev.max_epochs),
+            ),
+        ),
+        "Hyperband + Baker (Δ=0.1, dense checkpoints)": lambda ev, c, b: hyperband(
+            ev,
+            c,
+            b,
+            rule=BakerRule(
+                delta=0.1,
+                min_completed=5,
+                checkpoints=dense_checkpoints(ev.max_epochs),
+            ),
+        ),
         "random + median rule": lambda ev, c, b: random_search(
             ev, c, b, rule=MedianRule(min_completed=min_completed)
         ),
@@ -112,7 +133,7 @@ def main() -> None:
                     for f in (10, 30, 100)
                 },
                 "stopped": float(np.mean(stopped)),
-            "total": float(np.mean(totals)),
+                "total": float(np.mean(totals)),
                 "configs": float(np.mean(configs)),
                 "wall": time.perf_counter() - tick,
             }

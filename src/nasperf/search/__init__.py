@@ -23,7 +23,14 @@ from ._multifidelity import (
     successive_halving,
 )
 from ._sampling import SampleSearchResult, estimate_cells, sample_and_estimate
-from ._stopping import BakerRule, MedianRule, Run, StoppingRule, default_checkpoints
+from ._stopping import (
+    BakerRule,
+    MedianRule,
+    Run,
+    StoppingRule,
+    default_checkpoints,
+    dense_checkpoints,
+)
 from .executors import EXECUTORS, Executor, LocalExecutor, RayExecutor, TaskOutcome, make_executor
 
 __all__ = [
@@ -42,6 +49,7 @@ __all__ = [
     "BakerRule",
     "MedianRule",
     "default_checkpoints",
+    "dense_checkpoints",
     "SearchResult",
     "TracePoint",
     "random_search",

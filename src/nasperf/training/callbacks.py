@@ -240,7 +240,8 @@ class FeatureCapture(Callback):
                         "capture a module whose output is a tensor"
                     )
                 flat = value.detach().reshape(value.shape[0], -1).float().cpu().numpy()
-                chunks[name].append(flat.astype(self.dtype, copy=False))
+                with np.errstate(over="ignore"):  # beyond float16's range: stored as +-inf
+                    chunks[name].append(flat.astype(self.dtype, copy=False))
 
             return record
 
