@@ -294,14 +294,11 @@ def build_cell(
 
 def _run_cell(task: _CellTask) -> dict[str, Any]:
     """Build, measure, score and train one cell; return its row of ``cells.jsonl``."""
-    import torch
-
     from ..training import Trainer
+    from ..training._utils import torch_threads
 
     config = task.config
-    threads = torch.get_num_threads()
-    torch.set_num_threads(task.threads)
-    try:
+    with torch_threads(task.threads):
         data = _dataset(config)
         seed = cell_seed(config.seed, task.index)
         model, params_m, flops = build_cell(config, task.arch, seed, data)
@@ -310,8 +307,6 @@ def _run_cell(task: _CellTask) -> dict[str, Any]:
         scores, errors = _proxies(model, x, y, config.proxies, seed)
         proxy_time = time.perf_counter() - tick
         result = Trainer(config.train_config(seed, task.threads)).fit(model, data)
-    finally:
-        torch.set_num_threads(threads)
     done = result.to_dict()
     return {
         "arch": task.arch,

@@ -125,22 +125,17 @@ class _LiveTask:
 
 def _train_until(task: _LiveTask) -> dict[str, Any]:
     """Build the cell (seeded), train or continue it up to ``task.upto``; return its curves."""
-    import torch
-
     from ..benchmarks._live import _dataset, build_cell
     from ..training import Trainer
+    from ..training._utils import torch_threads
 
     config = task.config
-    threads = torch.get_num_threads()
-    torch.set_num_threads(task.threads)
-    try:
+    with torch_threads(task.threads):
         data = _dataset(config)
         model, params_m, flops = build_cell(config, task.arch, task.seed, data)
         scores = {"params_m": params_m, "flops": flops}
         trainer = Trainer(config.train_config(task.seed, task.threads))
         result = trainer.fit(model, data, checkpoint=task.checkpoint, until=task.upto)
-    finally:
-        torch.set_num_threads(threads)
     return {
         "status": result.status,
         "reason": result.reason,

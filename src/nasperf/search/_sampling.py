@@ -44,14 +44,11 @@ def cell_seed_of(seed: int, arch: str) -> int:
 
 
 def _estimate(task: EstimateTask) -> dict[str, Any]:
-    import torch
-
     from ..benchmarks._live import _dataset, build_cell
     from ..predictors.training_based import FeatureHistoryEstimator
+    from ..training._utils import torch_threads
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(task.threads)
-    try:
+    with torch_threads(task.threads):
         data = _dataset(task.config)
         model, params_m, flops = build_cell(task.config, task.arch, task.seed, data)
         est = FeatureHistoryEstimator(
@@ -64,8 +61,6 @@ def _estimate(task: EstimateTask) -> dict[str, Any]:
             seed=task.seed % (2**31),
         )
         res = est.estimate(model, data)
-    finally:
-        torch.set_num_threads(threads)
     return {
         "arch": task.arch,
         "status": res.status,

@@ -12,7 +12,7 @@ from torch import nn
 
 from ..exceptions import ConfigurationError
 
-__all__ = ["seeded", "restore_modes", "model_device"]
+__all__ = ["seeded", "restore_modes", "model_device", "torch_threads"]
 
 
 @contextmanager
@@ -40,6 +40,18 @@ def seeded(seed: int) -> Iterator[None]:
         finally:
             random.setstate(py_state)
             np.random.set_state(np_state)
+
+
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run the block with ``threads`` torch intra-op threads (None: leave as is), then restore."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @contextmanager
