@@ -293,6 +293,38 @@ def make_benchmark_cmd(
     out.print(f"make-benchmark: {run.summary()}", highlight=False, soft_wrap=True, markup=False)
 
 
+def _live_cells(
+    space: str,
+    dataset: str,
+    cells: int,
+    epochs: int,
+    seed: int,
+    c: int,
+    n: int,
+    limit: int | None,
+    val_fraction: float,
+    batch_size: int,
+) -> tuple[object, list[str]]:
+    """The training settings of live candidates (no proxies) and ``cells`` cells drawn by seed."""
+    from .benchmarks import LiveBenchmarkConfig
+    from .benchmarks._proxy_table import select_cells
+
+    config = LiveBenchmarkConfig(
+        space=space,
+        dataset=dataset,
+        cells=cells,
+        epochs=epochs,
+        seed=seed,
+        C=c,
+        N=n,
+        limit=limit,
+        val_fraction=val_fraction,
+        batch_size=batch_size,
+        proxies=(),
+    )
+    return config, select_cells(space, cells, seed)
+
+
 @app.command("search")
 def search_cmd(
     strategy: str = typer.Option(
@@ -358,25 +390,13 @@ def search_cmd(
     stop = rules[rule]()
     executor = None
     if live:
-        from .benchmarks import LiveBenchmarkConfig
-        from .benchmarks._proxy_table import select_cells
         from .search.executors import make_executor
 
         if out_dir is None:
             raise ConfigurationError("--live needs --out DIR for the runs' checkpoints")
-        config = LiveBenchmarkConfig(
-            space=space,
-            dataset=dataset,
-            cells=cells,
-            epochs=epochs,
-            seed=seed,
-            C=nb201_c,
-            N=nb201_n,
-            limit=limit,
-            proxies=(),
-            val_fraction=0.25,
+        config, archs = _live_cells(
+            space, dataset, cells, epochs, seed, nb201_c, nb201_n, limit, 0.25, 64
         )
-        archs = select_cells(space, cells, seed)
         executor = make_executor(executor_name, workers, address)
         evaluator = LiveCurveEvaluator(config, executor, out_dir / "runs", seed=seed)
     else:
@@ -514,27 +534,23 @@ def estimate_cmd(
     """Estimate sampled cells' trained accuracy from a short run (feature histories)."""
     import csv
 
-    from .benchmarks import LiveBenchmarkConfig
-    from .benchmarks._proxy_table import select_cells
     from .search import estimate_cells
     from .search.executors import make_executor
 
     if method != "feature-history":
         raise UnknownNameError("method", method, ["feature-history"])
-    config = LiveBenchmarkConfig(
-        space=space,
-        dataset=dataset,
-        cells=cells,
-        epochs=full_epochs,
-        seed=seed,
-        C=nb201_c,
-        N=nb201_n,
-        limit=limit,
-        val_fraction=val_fraction,
-        batch_size=batch_size,
-        proxies=(),
+    config, archs = _live_cells(
+        space,
+        dataset,
+        cells,
+        full_epochs,
+        seed,
+        nb201_c,
+        nb201_n,
+        limit,
+        val_fraction,
+        batch_size,
     )
-    archs = select_cells(space, cells, seed)
     with make_executor(executor_name, workers, address) as ex, _progress() as progress:
         progress.add_task(f"estimating {len(archs)} cells", total=None)
         rows = estimate_cells(config, archs, ex, epochs, seed, variant, k, probe_size, layer)
