@@ -19,12 +19,21 @@ import numpy as np
 
 from ..benchmarks import Benchmark
 from ..exceptions import ConfigurationError, NasperfError
+from ..predictors.learning_curve._srm import ARCH_COLUMNS
 from ._stopping import Run
 
 __all__ = ["CurveEvaluator", "TabularCurveEvaluator", "LiveCurveEvaluator", "TrainingFailed"]
 
-#: numeric columns a run may carry as architecture features (never test or best accuracies)
-ARCH_COLUMNS = ("params_m", "params", "flops")
+
+
+def cell_seed_of(seed: int, arch: str) -> int:
+    """The weight seed of ``arch`` in a live search seeded with ``seed``: the same for its
+    short-budget estimate and its full training, so both train the same network."""
+    return int(_cell_key(seed, arch)[:8], 16)
+
+
+def _cell_key(seed: int, arch: str) -> str:
+    return hashlib.sha1(f"{seed}:{arch}".encode()).hexdigest()[:16]
 
 
 class TrainingFailed(NasperfError):
@@ -165,8 +174,8 @@ class LiveCurveEvaluator(CurveEvaluator):
         self.failed: dict[Hashable, str] = {}
 
     def _task(self, arch: str, upto: int) -> _LiveTask:
-        key = hashlib.sha1(f"{self.seed}:{arch}".encode()).hexdigest()[:16]
-        seed = int(key[:8], 16)
+        key = _cell_key(self.seed, arch)
+        seed = cell_seed_of(self.seed, arch)
         threads = max(1, math.floor((_cpu_count() or 1) / max(self.executor.workers, 1)))
         return _LiveTask(arch, upto, seed, str(self.workdir / f"{key}.pt"), self.config, threads)
 

@@ -6,7 +6,6 @@ parallel on an executor; fully train only the top k, in parallel too; return the
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import ConfigurationError
+from ._evaluators import cell_seed_of
 
 __all__ = ["EstimateTask", "estimate_cells", "SampleSearchResult", "sample_and_estimate"]
 
@@ -36,11 +36,6 @@ class EstimateTask:
 
     def __repr__(self) -> str:
         return f"estimate {self.arch} ({self.epochs} epochs)"
-
-
-def cell_seed_of(seed: int, arch: str) -> int:
-    """The weight seed of ``arch`` in a search seeded with ``seed`` (the same for every use)."""
-    return int(hashlib.sha1(f"{seed}:{arch}".encode()).hexdigest()[:8], 16)
 
 
 def _estimate(task: EstimateTask) -> dict[str, Any]:
