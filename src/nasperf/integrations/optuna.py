@@ -23,6 +23,7 @@ import numpy as np
 from ..exceptions import ConfigurationError, InvalidDataError, require
 from ..predictors.learning_curve import curve_from_steps
 from ..records import Record
+from ..search._stopping import check_delta, probability_at_least
 
 optuna = require("optuna", "optuna")
 
@@ -51,10 +52,7 @@ class PredictivePruner(optuna.pruners.BasePruner):
         use_params: bool = True,
         refit_growth: float = 1.2,
     ) -> None:
-        if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not 0 < delta < 1:
-            raise ConfigurationError(
-                f"delta is a probability strictly between 0 and 1, got {delta!r}"
-            )
+        delta = check_delta(delta)
         if not isinstance(n_warmup_steps, int) or n_warmup_steps < 0:
             raise ConfigurationError(f"n_warmup_steps must be an int >= 0, got {n_warmup_steps!r}")
         if not isinstance(n_min_trials, int) or n_min_trials < 3:
@@ -140,8 +138,7 @@ class PredictivePruner(optuna.pruners.BasePruner):
         model = self._model(tau, completed, full, names)
         rec = self._record(trial, curve, names)
         mean, std = model.predict_dist([rec])
-        z = (best - float(mean[0])) / max(float(std[0]), 1e-12)
-        self.last_probability = 0.5 * math.erfc(z / math.sqrt(2.0))
+        self.last_probability = probability_at_least(float(mean[0]), float(std[0]), best)
         return self.last_probability <= self.delta
 
     def _model(self, tau: int, completed, full: int, names: tuple[str, ...]):  # noqa: ANN001, ANN202

@@ -56,6 +56,22 @@ class Run:
         )
 
 
+def check_delta(delta: object) -> float:
+    """Baker's Δ as a float, or a ConfigurationError unless it is strictly between 0 and 1."""
+    if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not 0 < delta < 1:
+        raise ConfigurationError(
+            f"delta is a probability strictly between 0 and 1, got {delta!r}; Baker et al. "
+            "stop a run when P(final >= best) <= delta, e.g. delta=0.05"
+        )
+    return float(delta)
+
+
+def probability_at_least(mean: float, std: float, best: float) -> float:
+    """P(X >= best) for X ~ Normal(mean, std): the chance a run still beats ``best``."""
+    z = (best - mean) / max(std, 1e-12)
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
 def default_checkpoints(max_epochs: int) -> list[int]:
     """Epochs at which a rule decides: about 10%, 20%, 33%, 50% and 75% of the run."""
     marks = {max(1, round(max_epochs * f)) for f in (0.1, 0.2, 1 / 3, 0.5, 0.75)}
@@ -135,11 +151,7 @@ class BakerRule(StoppingRule):
         max_train: int = 200,
         predictor_params: Mapping[str, object] | None = None,
     ) -> None:
-        if isinstance(delta, bool) or not isinstance(delta, (int, float)) or not 0 < delta < 1:
-            raise ConfigurationError(
-                f"delta is a probability strictly between 0 and 1, got {delta!r}; Baker et al. "
-                "stop a run when P(final >= best) <= delta, e.g. delta=0.05"
-            )
+        delta = check_delta(delta)
         if refit_growth < 1:
             raise ConfigurationError(f"refit_growth must be >= 1, got {refit_growth}")
         super().__init__(checkpoints, max(min_completed, 3))
@@ -179,8 +191,7 @@ class BakerRule(StoppingRule):
     def probability(self, run: Run, best_final: float) -> float:
         """P(final >= best_final) for ``run`` at its current epoch."""
         mean, std = self._model(run.epochs).predict_dist([run.record()])
-        z = (best_final - float(mean[0])) / max(float(std[0]), 1e-12)
-        return 0.5 * math.erfc(z / math.sqrt(2.0))
+        return probability_at_least(float(mean[0]), float(std[0]), best_final)
 
     def _should_stop(self, run: Run, best_final: float) -> bool:
         return self.probability(run, best_final) <= self.delta
