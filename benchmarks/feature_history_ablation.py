@@ -45,8 +45,7 @@ def run_cell(task: Task) -> dict[str, Any]:
     import torch
 
     from nasperf.benchmarks._live import _dataset, build_cell
-    from nasperf.predictors.training_based.feature_history import _StopAfter
-    from nasperf.training import FeatureCapture, Trainer
+    from nasperf.training import FeatureCapture, StopAfter, Trainer
 
     torch.set_num_threads(1)
     data = _dataset(task.config)
@@ -54,7 +53,7 @@ def run_cell(task: Task) -> dict[str, Any]:
     capture = FeatureCapture(probe_size=task.probe_size, seed=0)
     tick = time.perf_counter()
     result = Trainer(
-        task.config.train_config(task.seed, 1), [capture, _StopAfter.make(task.max_epochs)]
+        task.config.train_config(task.seed, 1), [capture, StopAfter(task.max_epochs)]
     ).fit(model, data)
     train_time = time.perf_counter() - tick
     out: dict[str, Any] = {

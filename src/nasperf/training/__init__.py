@@ -28,6 +28,7 @@ __all__ = [
     "Trainer",
     "Callback",
     "FeatureCapture",
+    "StopAfter",
     "seeded",
     "CURVES",
     "OPTIMIZERS",
@@ -40,12 +41,13 @@ _LAZY = {
     "Trainer": ".trainer",
     "Callback": ".callbacks",
     "FeatureCapture": ".callbacks",
+    "StopAfter": ".callbacks",
     "seeded": "._utils",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._utils import seeded
-    from .callbacks import Callback, FeatureCapture
+    from .callbacks import Callback, FeatureCapture, StopAfter
     from .trainer import Trainer
 
 

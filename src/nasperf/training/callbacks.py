@@ -60,6 +60,21 @@ class Callback(ABC):  # noqa: B024 - every hook is optional
         return None
 
 
+class StopAfter(Callback):
+    """Stop the run after ``epochs`` epochs; the schedule stays that of the full run, so the
+    epochs trained are exactly the first ones of the full run (short-budget estimators)."""
+
+    def __init__(self, epochs: int) -> None:
+        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+            raise ConfigurationError(f"epochs must be an int >= 1, got {epochs!r}")
+        self.epochs = epochs
+
+    def on_epoch_end(
+        self, trainer: Trainer, model: nn.Module, epoch: int, logs: dict[str, float]
+    ) -> bool | None:
+        return epoch + 1 >= self.epochs
+
+
 def _classifier(model: nn.Module) -> tuple[str, nn.Module]:
     """The model's ``classifier`` module if it has one, else its last ``nn.Linear``."""
     names = {module: name for name, module in model.named_modules()}

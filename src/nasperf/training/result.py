@@ -12,8 +12,9 @@ __all__ = ["TrainResult", "CURVES", "STATUSES"]
 #: the per-epoch curves every run records, in this order
 CURVES = ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_time", "lr")
 #: ``ok``: trained to the end or stopped by a callback; ``diverged``: a loss became NaN or
-#: infinite; ``failed``: the model raised an error (e.g. out of memory) during an epoch
-STATUSES = ("ok", "diverged", "failed")
+#: infinite; ``failed``: the model raised an error (e.g. out of memory) during an epoch;
+#: ``paused``: ``fit(until=k)`` stopped after epoch k, to be continued from its checkpoint
+STATUSES = ("ok", "diverged", "failed", "paused")
 
 
 def _json_float(value: float | None) -> float | None:

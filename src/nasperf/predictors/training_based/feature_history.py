@@ -125,20 +125,6 @@ class FeatureHistoryResult:
     variants: dict[str, float] = field(default_factory=dict)  # every variant's estimate
 
 
-class _StopAfter:
-    """A callback factory: stop training after epoch E (the schedule stays the full one)."""
-
-    @staticmethod
-    def make(epochs: int) -> Any:
-        from ...training import Callback
-
-        class StopAfter(Callback):
-            def on_epoch_end(self, trainer, model, epoch, logs):  # noqa: ANN001, ANN201
-                return epoch + 1 >= epochs
-
-        return StopAfter()
-
-
 class FeatureHistoryEstimator:
     """Estimate a PyTorch classifier's trained accuracy from E epochs of feature history.
 
@@ -187,7 +173,7 @@ class FeatureHistoryEstimator:
         """Train ``model`` in place for E epochs on ``data`` and estimate its final accuracy."""
         import time
 
-        from ...training import FeatureCapture, TrainConfig, Trainer
+        from ...training import FeatureCapture, StopAfter, TrainConfig, Trainer
 
         config = self.train_config or TrainConfig(epochs=self.epochs, seed=self.seed)
         capture = FeatureCapture(
@@ -198,7 +184,7 @@ class FeatureHistoryEstimator:
         tick = time.perf_counter()
         callbacks = [capture]
         if self.epochs < config.epochs:
-            callbacks.append(_StopAfter.make(self.epochs))
+            callbacks.append(StopAfter(self.epochs))
         result = Trainer(config, callbacks).fit(model, data)
         curves = {k: np.asarray(v) for k, v in result.curves.items()}
         val = curves.get("val_acc", np.zeros(0))
