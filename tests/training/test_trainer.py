@@ -281,6 +281,39 @@ def test_feature_capture_named_modules(data):
         Trainer(FAST, [FeatureCapture(["head"])]).fit(nb201(), data)
 
 
+class OwnValidationPass(FeatureCapture):
+    """A capture that ignores the trainer's validation pass and runs its own."""
+
+    def on_validation_begin(self, trainer, model, epoch):
+        return None
+
+    def on_validation_end(self, trainer, model, epoch):
+        return None
+
+
+def test_feature_capture_reuses_the_validation_pass(data):
+    evaluated: dict[str, int] = {}
+
+    for capture in (
+        hooked := FeatureCapture(probe_size=64),
+        own := OwnValidationPass(probe_size=64),
+    ):
+        name = type(capture).__name__
+        evaluated[name] = 0
+
+        def count(module, args, output, name=name):
+            if not module.training:
+                evaluated[name] += len(args[0])
+
+        model = nb201()
+        model.register_forward_hook(count)
+        Trainer(FAST, [capture]).fit(model, data)
+    # the same features, and one pass over the validation split per epoch instead of two
+    np.testing.assert_array_equal(hooked.val_features, own.val_features)
+    np.testing.assert_array_equal(hooked.train_features, own.train_features)
+    assert evaluated["OwnValidationPass"] - evaluated["FeatureCapture"] == 3 * len(data.y_val)
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [{"probe_size": 0}, {"seed": -1}, {"dtype": np.int32}, {"modules": []}, {"modules": [3]}],

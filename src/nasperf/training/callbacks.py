@@ -41,6 +41,15 @@ class Callback(ABC):  # noqa: B024 - every hook is optional
         """Called once before the first epoch of a (possibly resumed) run."""
         return None
 
+    def on_validation_begin(self, trainer: Trainer, model: nn.Module, epoch: int) -> None:
+        """Called just before the trainer's validation pass of each epoch (eval mode, no grad),
+        so a callback can hook that pass instead of running its own."""
+        return None
+
+    def on_validation_end(self, trainer: Trainer, model: nn.Module, epoch: int) -> None:
+        """Called right after that validation pass, also when it raised."""
+        return None
+
     def on_epoch_end(
         self, trainer: Trainer, model: nn.Module, epoch: int, logs: dict[str, float]
     ) -> bool | None:
@@ -102,7 +111,8 @@ class FeatureCapture(Callback):
     After the run :attr:`train_features` and :attr:`val_features` are ``dtype`` arrays of shape
     ``(epochs, n_samples, feature_dim)``, with the labels in :attr:`train_labels` and
     :attr:`val_labels`. The forward passes run in eval mode under ``no_grad`` and the model's
-    train/eval flags are restored; they cost about one extra validation pass per epoch.
+    train/eval flags are restored. The validation features come from the trainer's own validation
+    pass (through forward hooks), so the cost is one extra pass over the probe per epoch.
     """
 
     def __init__(
@@ -153,6 +163,9 @@ class FeatureCapture(Callback):
         self._capacity = 0
         self._inputs: dict[str, torch.Tensor] = {}
         self._batch = 256
+        self._val_chunks: dict[str, list[np.ndarray]] = {}
+        self._val_hooks: list[Any] = []
+        self._val_pending: np.ndarray | None = None
 
     # -- results -----------------------------------------------------------------------------
     @property
@@ -212,11 +225,27 @@ class FeatureCapture(Callback):
         self._capacity = max(1, min(trainer.config.epochs, 4))
         self._batch = trainer.config.eval_batch
 
+    def on_validation_begin(self, trainer: Trainer, model: nn.Module, epoch: int) -> None:
+        # record the trainer's own validation pass rather than running a second one
+        self._val_pending = None
+        self._val_hooks = self._hook(self._val_chunks)
+
+    def on_validation_end(self, trainer: Trainer, model: nn.Module, epoch: int) -> None:
+        for handle in self._val_hooks:
+            handle.remove()
+        self._val_hooks = []
+        chunks, self._val_chunks = self._val_chunks, {}
+        parts = [chunks.get(name, []) for name, _, _ in self._targets]
+        if all(parts) and sum(len(c) for c in parts[0]) == len(self.val_labels):
+            self._val_pending = self._join(parts)
+
     def on_epoch_end(
         self, trainer: Trainer, model: nn.Module, epoch: int, logs: dict[str, float]
     ) -> bool | None:
         train = self._capture(model, self._inputs["train"])
-        val = self._capture(model, self._inputs["val"])
+        val, self._val_pending = self._val_pending, None
+        if val is None:  # a trainer that does not announce its validation pass
+            val = self._capture(model, self._inputs["val"])
         if self._train is None or self._val is None:
             self._train = np.empty((self._capacity,) + train.shape, dtype=self.dtype)
             self._val = np.empty((self._capacity,) + val.shape, dtype=self.dtype)
@@ -242,9 +271,8 @@ class FeatureCapture(Callback):
                 self.nbytes / 2**20,
             )
 
-    def _capture(self, model: nn.Module, x: torch.Tensor) -> np.ndarray:
-        """Activations of the targets for inputs ``x``, ``(n, feature_dim)`` in ``dtype``."""
-        chunks: dict[str, list[np.ndarray]] = {name: [] for name, _, _ in self._targets}
+    def _hook(self, chunks: dict[str, list[np.ndarray]]) -> list[Any]:
+        """Forward hooks on the targets that append their activations to ``chunks``."""
 
         def hook(name: str, use_input: bool):  # noqa: ANN202 - a forward hook
             def record(module: nn.Module, args: tuple, output: object) -> None:
@@ -256,11 +284,26 @@ class FeatureCapture(Callback):
                     )
                 flat = value.detach().reshape(value.shape[0], -1).float().cpu().numpy()
                 with np.errstate(over="ignore"):  # beyond float16's range: stored as +-inf
-                    chunks[name].append(flat.astype(self.dtype, copy=False))
+                    chunks.setdefault(name, []).append(flat.astype(self.dtype, copy=False))
 
             return record
 
-        handles = [m.register_forward_hook(hook(n, i)) for n, m, i in self._targets]
+        return [m.register_forward_hook(hook(n, i)) for n, m, i in self._targets]
+
+    def _join(self, parts: list[list[np.ndarray]]) -> np.ndarray:
+        """``(n, feature_dim)`` from each target's chunks, recording where each target sits."""
+        arrays = [np.concatenate(p) for p in parts]
+        if not self.feature_slices:
+            offset = 0
+            for (name, _, _), part in zip(self._targets, arrays, strict=True):
+                self.feature_slices[name] = slice(offset, offset + part.shape[1])
+                offset += part.shape[1]
+        return np.concatenate(arrays, axis=1)
+
+    def _capture(self, model: nn.Module, x: torch.Tensor) -> np.ndarray:
+        """Activations of the targets for inputs ``x``, ``(n, feature_dim)`` in ``dtype``."""
+        chunks: dict[str, list[np.ndarray]] = {}
+        handles = self._hook(chunks)
         try:
             with restore_modes(model), torch.no_grad():
                 model.eval()
@@ -269,13 +312,7 @@ class FeatureCapture(Callback):
         finally:
             for handle in handles:
                 handle.remove()
-        parts = [np.concatenate(chunks[name]) for name, _, _ in self._targets]
-        if not self.feature_slices:
-            offset = 0
-            for (name, _, _), part in zip(self._targets, parts, strict=True):
-                self.feature_slices[name] = slice(offset, offset + part.shape[1])
-                offset += part.shape[1]
-        return np.concatenate(parts, axis=1)
+        return self._join([chunks[name] for name, _, _ in self._targets])
 
     # -- checkpoints -------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:

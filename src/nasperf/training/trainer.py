@@ -234,7 +234,13 @@ class Trainer:
                         f"{cfg.epochs}, step {bad_step + 1}/{steps}"
                     )
                     break
-                val_loss, val_acc = self._evaluate(model, x_val, y_val)
+                for callback in self.callbacks:
+                    callback.on_validation_begin(self, model, epoch)
+                try:
+                    val_loss, val_acc = self._evaluate(model, x_val, y_val)
+                finally:
+                    for callback in self.callbacks:
+                        callback.on_validation_end(self, model, epoch)
                 if not math.isfinite(val_loss):
                     status, finished = "diverged", True
                     reason = (
