@@ -336,7 +336,9 @@ def search_cmd(
         "feature-history", "--estimator", help="sample-and-estimate: the short-budget estimator"
     ),
     short_epochs: int = typer.Option(2, "--short-epochs", help="sample-and-estimate: budget E"),
-    top_k: int = typer.Option(3, "--top-k", help="sample-and-estimate: candidates fully trained"),
+    top_k: int = typer.Option(
+        2, "--top-k", help="sample-and-estimate: candidates fully trained (a multiple of workers)"
+    ),
     benchmark: str | None = typer.Option(
         None, "--benchmark", "-b", help="a benchmark with curves (simulated time)"
     ),
