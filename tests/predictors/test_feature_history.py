@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -49,7 +51,7 @@ def test_estimates_rank_a_good_cell_above_a_poor_one(data) -> None:  # noqa: ANN
     assert good.estimate > poor.estimate + 10
 
 
-def test_proxy_accuracy_variants_on_separable_features() -> None:
+def test_proxy_accuracy_variants_on_separable_features(caplog) -> None:  # noqa: ANN001
     rng = np.random.default_rng(0)
     labels = np.tile(np.arange(3), 40)
     centres = rng.normal(size=(3, 8)) * 3
@@ -61,7 +63,13 @@ def test_proxy_accuracy_variants_on_separable_features() -> None:
     # features that overflowed float16 do not break the classifier
     hist16 = hist.astype(np.float16)
     hist16[0, 0, 0] = np.inf
-    assert proxy_accuracy(hist16[:, :60], labels[:60], hist16[:, 60:], labels[60:], "ema") > 80
+    hist16[1, 0, 1] = np.nan
+    with caplog.at_level(logging.WARNING):
+        assert proxy_accuracy(hist16[:, :60], labels[:60], hist16[:, 60:], labels[60:], "ema") > 80
+    assert "1 NaN and 1 infinite values" in caplog.text  # replaced, and said so
+    # with decay 0 only the last epoch counts, and the inf of the first must not become NaN
+    assert proxy_accuracy(hist16[:, :60], labels[:60], hist16[:, 60:], labels[60:], "ema",
+                          ema_decay=0.0) > 80
     with pytest.raises(ConfigurationError, match="unknown variant"):
         proxy_accuracy(hist[:, :60], labels[:60], hist[:, 60:], labels[60:], "mean")
 
@@ -75,6 +83,11 @@ def test_bad_requests_are_clear(data) -> None:  # noqa: ANN001
         FeatureHistoryEstimator(epochs=0)
     with pytest.raises(ConfigurationError, match="unknown variant"):
         FeatureHistoryEstimator(variant="knn")
+    # the proxy classifier's settings are checked before any training, not after E epochs
+    for kwargs, match in [({"k": 0}, "k must be"), ({"ema_decay": 1.0}, "ema_decay"),
+                          ({"c": 0.0}, "c .the inverse")]:
+        with pytest.raises(ConfigurationError, match=match):
+            FeatureHistoryEstimator(**kwargs)
 
 
 def test_a_diverging_candidate_is_a_recorded_failure(data) -> None:  # noqa: ANN001

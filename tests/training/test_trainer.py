@@ -314,6 +314,18 @@ def test_feature_capture_reuses_the_validation_pass(data):
     assert evaluated["OwnValidationPass"] - evaluated["FeatureCapture"] == 3 * len(data.y_val)
 
 
+class FailingValidation(Callback):
+    def on_validation_begin(self, trainer, model, epoch):
+        raise RuntimeError("a callback broke")
+
+
+def test_feature_capture_leaves_no_hooks_behind(data):
+    model = nb201()
+    result = Trainer(FAST, [FeatureCapture(probe_size=16), FailingValidation()]).fit(model, data)
+    assert result.status == "failed" and "a callback broke" in result.reason
+    assert all(not m._forward_hooks for m in model.modules())
+
+
 @pytest.mark.parametrize(
     "kwargs",
     [{"probe_size": 0}, {"seed": -1}, {"dtype": np.int32}, {"modules": []}, {"modules": [3]}],
@@ -333,9 +345,10 @@ class Interrupt(Callback):
             raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("interrupt_at", [1, 2])
-def test_resume_equals_uninterrupted_run(data, tmp_path: Path, interrupt_at: int):
-    config = TrainConfig(epochs=3, batch_size=32, lr=0.05, schedule_unit="step")
+@pytest.mark.parametrize(("epochs", "interrupt_at"), [(3, 1), (3, 2), (6, 4)])
+def test_resume_equals_uninterrupted_run(data, tmp_path: Path, epochs: int, interrupt_at: int):
+    # 6 epochs: more feature history in the checkpoint than the capture first makes room for
+    config = TrainConfig(epochs=epochs, batch_size=32, lr=0.05, schedule_unit="step")
     straight_model, straight_capture = small(), FeatureCapture(probe_size=32)
     straight = Trainer(config, [straight_capture]).fit(straight_model, data)
 
@@ -348,7 +361,7 @@ def test_resume_equals_uninterrupted_run(data, tmp_path: Path, interrupt_at: int
 
     resumed_model, resumed_capture = small(seed=7), FeatureCapture(probe_size=32)
     resumed = Trainer(config, [resumed_capture]).fit(resumed_model, data, checkpoint=path)
-    assert resumed.status == "ok" and resumed.epochs_completed == 3
+    assert resumed.status == "ok" and resumed.epochs_completed == epochs
     same_curves(resumed, straight)
     assert resumed.test_acc == straight.test_acc
     same_weights(resumed_model, straight_model)
@@ -356,11 +369,12 @@ def test_resume_equals_uninterrupted_run(data, tmp_path: Path, interrupt_at: int
     np.testing.assert_array_equal(resumed_capture.train_features, straight_capture.train_features)
 
     # a finished run is not trained again: its weights and result are loaded
-    model = small(seed=8)
-    done = Trainer(config).fit(model, data, checkpoint=path)
+    model, capture = small(seed=8), FeatureCapture(probe_size=32)
+    done = Trainer(config, [capture]).fit(model, data, checkpoint=path)
     same_curves(done, straight)
     assert done.test_acc == straight.test_acc
     same_weights(model, straight_model)
+    np.testing.assert_array_equal(capture.val_features, straight_capture.val_features)
 
 
 def test_resume_refuses_other_settings(data, tmp_path: Path):

@@ -42,12 +42,13 @@ class Callback(ABC):  # noqa: B024 - every hook is optional
         return None
 
     def on_validation_begin(self, trainer: Trainer, model: nn.Module, epoch: int) -> None:
-        """Called just before the trainer's validation pass of each epoch (eval mode, no grad),
-        so a callback can hook that pass instead of running its own."""
+        """Called just before the trainer's validation pass of each epoch, so a callback can
+        hook that pass (which runs in eval mode under no_grad) instead of running its own."""
         return None
 
     def on_validation_end(self, trainer: Trainer, model: nn.Module, epoch: int) -> None:
-        """Called right after that validation pass, also when it raised."""
+        """Called right after that validation pass, also when it or a callback's
+        :meth:`on_validation_begin` raised."""
         return None
 
     def on_epoch_end(
@@ -152,6 +153,7 @@ class FeatureCapture(Callback):
         self._reset()
 
     def _reset(self) -> None:
+        self._remove_val_hooks()
         self.probe_indices: np.ndarray = np.zeros(0, dtype=np.int64)
         self.train_labels: np.ndarray = np.zeros(0, dtype=np.int64)
         self.val_labels: np.ndarray = np.zeros(0, dtype=np.int64)
@@ -164,8 +166,8 @@ class FeatureCapture(Callback):
         self._inputs: dict[str, torch.Tensor] = {}
         self._batch = 256
         self._val_chunks: dict[str, list[np.ndarray]] = {}
-        self._val_hooks: list[Any] = []
         self._val_pending: np.ndarray | None = None
+        self._val_x: np.ndarray | None = None
 
     # -- results -----------------------------------------------------------------------------
     @property
@@ -217,27 +219,37 @@ class FeatureCapture(Callback):
         self.probe_indices = np.sort(data.sample_indices(size, "train", seed=self.seed))
         self.train_labels = data.y_train[self.probe_indices]
         self.val_labels = data.y_val.copy()
-        self._inputs = {
-            "train": torch.from_numpy(data.x_train[self.probe_indices]).to(device),
-            "val": torch.from_numpy(data.x_val).to(device),
-        }
+        self._inputs = {"train": torch.from_numpy(data.x_train[self.probe_indices]).to(device)}
+        self._val_x = data.x_val  # put on the device only if the trainer's pass is not heard
         # room for a few epochs first, doubled as needed: a run stopped early holds little
         self._capacity = max(1, min(trainer.config.epochs, 4))
         self._batch = trainer.config.eval_batch
 
     def on_validation_begin(self, trainer: Trainer, model: nn.Module, epoch: int) -> None:
         # record the trainer's own validation pass rather than running a second one
+        self._remove_val_hooks()
         self._val_pending = None
+        self._val_chunks = {}
         self._val_hooks = self._hook(self._val_chunks)
 
     def on_validation_end(self, trainer: Trainer, model: nn.Module, epoch: int) -> None:
-        for handle in self._val_hooks:
-            handle.remove()
-        self._val_hooks = []
+        self._remove_val_hooks()
         chunks, self._val_chunks = self._val_chunks, {}
         parts = [chunks.get(name, []) for name, _, _ in self._targets]
-        if all(parts) and sum(len(c) for c in parts[0]) == len(self.val_labels):
+        rows = [sum(len(c) for c in part) for part in parts]
+        if rows and all(r == len(self.val_labels) for r in rows):
             self._val_pending = self._join(parts)
+        else:
+            logger.debug(
+                "the validation pass gave %s rows for %d labels; capturing with a pass of its own",
+                rows,
+                len(self.val_labels),
+            )
+
+    def _remove_val_hooks(self) -> None:
+        for handle in getattr(self, "_val_hooks", ()):
+            handle.remove()
+        self._val_hooks: list[Any] = []
 
     def on_epoch_end(
         self, trainer: Trainer, model: nn.Module, epoch: int, logs: dict[str, float]
@@ -245,6 +257,8 @@ class FeatureCapture(Callback):
         train = self._capture(model, self._inputs["train"])
         val, self._val_pending = self._val_pending, None
         if val is None:  # a trainer that does not announce its validation pass
+            if "val" not in self._inputs and self._val_x is not None:
+                self._inputs["val"] = torch.from_numpy(self._val_x).to(self._inputs["train"].device)
             val = self._capture(model, self._inputs["val"])
         if self._train is None or self._val is None:
             self._train = np.empty((self._capacity,) + train.shape, dtype=self.dtype)
@@ -260,7 +274,9 @@ class FeatureCapture(Callback):
         return None
 
     def on_train_end(self, trainer: Trainer, model: nn.Module, result: TrainResult) -> None:
+        self._remove_val_hooks()
         self._inputs = {}
+        self._val_x = None
         if self._train is not None:
             logger.info(
                 "FeatureCapture: %d epochs x (%d probe + %d val) samples x %d features, %.2f MiB",
@@ -328,6 +344,7 @@ class FeatureCapture(Callback):
         if not epochs or "train" not in state:
             return
         train, val = state["train"].numpy(), state["val"].numpy()
+        self._capacity = max(self._capacity, 2 * len(epochs))
         self._train = np.empty((self._capacity,) + train.shape[1:], dtype=self.dtype)
         self._val = np.empty((self._capacity,) + val.shape[1:], dtype=self.dtype)
         self._train[: len(epochs)] = train

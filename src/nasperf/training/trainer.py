@@ -234,9 +234,9 @@ class Trainer:
                         f"{cfg.epochs}, step {bad_step + 1}/{steps}"
                     )
                     break
-                for callback in self.callbacks:
-                    callback.on_validation_begin(self, model, epoch)
-                try:
+                try:  # every callback hears the end, even if a begin or the pass raised
+                    for callback in self.callbacks:
+                        callback.on_validation_begin(self, model, epoch)
                     val_loss, val_acc = self._evaluate(model, x_val, y_val)
                 finally:
                     for callback in self.callbacks:

@@ -17,7 +17,7 @@ import logging
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,21 +25,59 @@ from ...exceptions import ConfigurationError
 
 __all__ = ["VARIANTS", "FeatureHistoryResult", "FeatureHistoryEstimator", "proxy_accuracy"]
 
+if TYPE_CHECKING:
+    from torch import nn
+
+    from ...data import ArrayDataset
+    from ...training import TrainConfig
+
 logger = logging.getLogger(__name__)
 
 #: the proxy classifiers on a feature history
 VARIANTS = ("concat", "consensus", "ema")
 
 
+def _finite(hist: np.ndarray, what: str) -> np.ndarray:
+    """``hist`` as float32 with NaN as 0 and +-inf as float16's largest finite values.
+
+    float16 features overflow to +-inf on networks whose activations explode early; clamping
+    keeps their order. The replacements are logged, never silent.
+    """
+    hist = hist.astype(np.float32)
+    bad = ~np.isfinite(hist)
+    if bad.any():
+        big = float(np.finfo(np.float16).max)
+        logger.warning(
+            "%s features: %d NaN and %d infinite values of %d replaced (NaN by 0, inf by +-%g)",
+            what,
+            int(np.isnan(hist).sum()),
+            int(np.isinf(hist).sum()),
+            hist.size,
+            big,
+        )
+        hist = np.nan_to_num(hist, nan=0.0, posinf=big, neginf=-big)
+    return hist
+
+
 def _standardise(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
-    # float16 features overflow to +-inf on networks whose activations explode early: keep
-    # them as the largest finite values (their order survives), NaN as 0
-    big = float(np.finfo(np.float16).max)
-    train, *others = (np.nan_to_num(a, nan=0.0, posinf=big, neginf=-big) for a in (train, *others))
     mean = train.mean(axis=0)
     std = train.std(axis=0)
     std[std < 1e-6] = 1.0
     return [(a - mean) / std for a in (train, *others)]
+
+
+def _check_proxy(variant: str, k: object, ema_decay: object, c: object) -> None:
+    """ConfigurationError unless the proxy classifier's settings are usable."""
+    if variant not in VARIANTS:
+        raise ConfigurationError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ConfigurationError(f"k must be an int >= 1, got {k!r}")
+    if isinstance(ema_decay, bool) or not isinstance(ema_decay, (int, float)):
+        raise ConfigurationError(f"ema_decay must be a number in [0, 1), got {ema_decay!r}")
+    if not 0 <= ema_decay < 1:
+        raise ConfigurationError(f"ema_decay must be in [0, 1), got {ema_decay}")
+    if isinstance(c, bool) or not isinstance(c, (int, float)) or not c > 0:
+        raise ConfigurationError(f"c (the inverse regularisation strength) must be > 0, got {c!r}")
 
 
 def _logistic(c: float, seed: int):  # noqa: ANN202 - an sklearn classifier
@@ -52,7 +90,7 @@ def _fit_predict_proba(
     x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, c: float, seed: int, n_cls: int
 ) -> np.ndarray:
     """Class probabilities on ``x_val`` (columns for every class 0..n_cls-1)."""
-    x_train, x_val = _standardise(x_train.astype(np.float32), x_val.astype(np.float32))
+    x_train, x_val = _standardise(x_train, x_val)
     probs = np.zeros((len(x_val), n_cls))
     classes = np.unique(y_train)
     if len(classes) == 1:  # a degenerate probe: predict its only class
@@ -81,14 +119,12 @@ def proxy_accuracy(
     ``train_hist``/``val_hist`` are ``(epochs, samples, features)``; the last ``k`` epochs are
     used (all for ``ema``, which weights epoch t by ``ema_decay ** (E - t)``).
     """
-    if variant not in VARIANTS:
-        raise ConfigurationError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
+    _check_proxy(variant, k, ema_decay, c)
     epochs = train_hist.shape[0]
     if epochs == 0:
         raise ConfigurationError("the feature history is empty: train at least one epoch")
-    if not isinstance(k, int) or k < 1:
-        raise ConfigurationError(f"k must be an int >= 1, got {k!r}")
-    k = min(k, epochs)
+    k = min(int(k), epochs)
+    train_hist, val_hist = _finite(train_hist, "probe"), _finite(val_hist, "validation")
     n_cls = int(max(train_labels.max(), val_labels.max())) + 1
     if variant == "concat":
         xt = np.concatenate(list(train_hist[-k:]), axis=1)
@@ -100,12 +136,10 @@ def proxy_accuracy(
             for e in range(epochs - k, epochs)
         )
     else:
-        if not 0 <= ema_decay < 1:
-            raise ConfigurationError(f"ema_decay must be in [0, 1), got {ema_decay}")
         w = ema_decay ** np.arange(epochs - 1, -1, -1, dtype=np.float64)
         w /= w.sum()
-        xt = np.tensordot(w, train_hist.astype(np.float32), axes=1)
-        xv = np.tensordot(w, val_hist.astype(np.float32), axes=1)
+        xt = np.tensordot(w, train_hist, axes=1)
+        xv = np.tensordot(w, val_hist, axes=1)
         probs = _fit_predict_proba(xt, train_labels, xv, c, seed, n_cls)
     return float(100.0 * np.mean(np.argmax(probs, axis=1) == val_labels))
 
@@ -145,15 +179,12 @@ class FeatureHistoryEstimator:
         layer: str | Sequence[str] | None = None,
         ema_decay: float = 0.5,
         c: float = 1.0,
-        train_config: Any = None,
+        train_config: TrainConfig | None = None,
         seed: int = 0,
     ) -> None:
         if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
             raise ConfigurationError(f"epochs must be an int >= 1, got {epochs!r}")
-        if variant not in VARIANTS:
-            raise ConfigurationError(
-                f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}"
-            )
+        _check_proxy(variant, k, ema_decay, c)  # before training, not after E epochs
         if train_config is not None and epochs > train_config.epochs:
             raise ConfigurationError(
                 f"the short budget of {epochs} epochs is longer than the run "
@@ -169,7 +200,7 @@ class FeatureHistoryEstimator:
         self.train_config = train_config
         self.seed = seed
 
-    def estimate(self, model: Any, data: Any) -> FeatureHistoryResult:
+    def estimate(self, model: nn.Module, data: ArrayDataset) -> FeatureHistoryResult:
         """Train ``model`` in place for E epochs on ``data`` and estimate its final accuracy."""
         import time
 
