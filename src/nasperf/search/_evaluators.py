@@ -25,7 +25,6 @@ from ._stopping import Run
 __all__ = ["CurveEvaluator", "TabularCurveEvaluator", "LiveCurveEvaluator", "TrainingFailed"]
 
 
-
 def cell_seed_of(seed: int, arch: str) -> int:
     """The weight seed of ``arch`` in a live search seeded with ``seed``: the same for its
     short-budget estimate and its full training, so both train the same network."""
@@ -176,7 +175,7 @@ class LiveCurveEvaluator(CurveEvaluator):
     def _task(self, arch: str, upto: int) -> _LiveTask:
         key = _cell_key(self.seed, arch)
         seed = cell_seed_of(self.seed, arch)
-        threads = max(1, math.floor((_cpu_count() or 1) / max(self.executor.workers, 1)))
+        threads = threads_per_worker(self.executor)
         return _LiveTask(arch, upto, seed, str(self.workdir / f"{key}.pt"), self.config, threads)
 
     def _advance(self, jobs: list[tuple[Hashable, int]]) -> list[Run | TrainingFailed]:
@@ -212,6 +211,11 @@ class LiveCurveEvaluator(CurveEvaluator):
             else:
                 out.append(run)
         return out
+
+
+def threads_per_worker(executor: Any) -> int:
+    """Torch threads for each of the executor's workers: the CPUs shared out, at least one."""
+    return max(1, math.floor((_cpu_count() or 1) / max(executor.workers, 1)))
 
 
 def _cpu_count() -> int | None:

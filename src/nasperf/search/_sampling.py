@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import ConfigurationError
-from ._evaluators import cell_seed_of
+from ._evaluators import cell_seed_of, threads_per_worker
 
 __all__ = ["EstimateTask", "estimate_cells", "SampleSearchResult", "sample_and_estimate"]
 
@@ -87,8 +87,11 @@ def estimate_cells(
         raise ConfigurationError(
             f"the short budget of {epochs} epochs is longer than a full run ({config.epochs})"
         )
+    threads = threads_per_worker(executor)  # as many as a full run gets on these workers
     tasks = [
-        EstimateTask(config, a, cell_seed_of(seed, a), epochs, variant, k, probe_size, layer)
+        EstimateTask(
+            config, a, cell_seed_of(seed, a), epochs, variant, k, probe_size, layer, threads
+        )
         for a in archs
     ]
     rows: dict[str, dict[str, Any]] = {}
@@ -127,7 +130,7 @@ def sample_and_estimate(
     executor: Any,
     evaluator: Any,
     epochs: int,
-    top_k: int = 3,
+    top_k: int = 2,
     seed: int = 0,
     **estimator: Any,
 ) -> SampleSearchResult:
