@@ -11,6 +11,7 @@ import pytest
 from sklearn.base import clone
 
 from conftest import synthetic_records
+from nasperf.data import ArrayDataset
 from nasperf.exceptions import (
     InvalidDataError,
     MissingRequirementError,
@@ -61,16 +62,31 @@ def tiny_cnn(width: int) -> Any:
     )
 
 
+def tiny_data(seed: int) -> ArrayDataset:
+    """3 classes of 6x6 images: 24 training, 12 validation and 6 test images."""
+    rng = np.random.default_rng(seed)
+    splits = {}
+    for split, n in (("train", 24), ("val", 12), ("test", 6)):
+        y = np.arange(n) % 3
+        splits[f"x_{split}"] = (rng.normal(size=(n, 3, 6, 6)) + y[:, None, None, None]).astype(
+            np.float32
+        )
+        splits[f"y_{split}"] = y
+    return ArrayDataset(name="tiny", num_classes=3, **splits)
+
+
 def live_records(n: int, seed: int = 0) -> list[Record]:
-    """Records carrying a model factory (varying width) and a batch of 8 images (6x6)."""
+    """Records carrying a model factory (varying width), a batch of 8 images (6x6) for the
+    zero-cost proxies and a small dataset for the training-based estimators."""
     torch = pytest.importorskip("torch")
     gen = torch.Generator().manual_seed(seed)
+    data = tiny_data(seed)
     out = []
     for i in range(n):
         width = 2 + (i + seed) % 4
         x = torch.randn(8, 3, 6, 6, generator=gen)
         y = torch.arange(8) % 3
-        info = {"model": partial(tiny_cnn, width), "batch": (x, y)}
+        info = {"model": partial(tiny_cnn, width), "batch": (x, y), "data": data}
         out.append(Record(arch=i, space="custom", target=float(width), info=info))
     return out
 
@@ -142,11 +158,12 @@ def test_records_lacking_requirements(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", LIVE)
-def test_live_records_lacking_a_batch(name: str) -> None:
+def test_live_records_lacking_their_data(name: str) -> None:
+    key = "data" if get_predictor_class(name).family == "training-based" else "batch"
     recs = live_records(2)
-    del recs[1].info["batch"]
+    del recs[1].info[key]
     pred = build(name).fit(recs)  # fitting needs only the models
-    with pytest.raises(MissingRequirementError, match="batch"):
+    with pytest.raises(MissingRequirementError, match=key if key == "batch" else "training data"):
         pred.predict(recs)
 
 

@@ -117,3 +117,31 @@ def test_estimate_and_sample_and_estimate_cli(tmp_path, capsys) -> None:  # noqa
     code = main(["estimate", "--epochs", "5", "--full-epochs", "3", "--cells", "1"])
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert code == 2 and len(err) == 1 and "longer than a full run" in err[0]
+
+
+def test_the_predictor_gives_the_estimators_figures(data, caplog) -> None:  # noqa: ANN001
+    from functools import partial
+
+    from nasperf.predictors import make_predictor
+    from nasperf.records import Record
+
+    config = TrainConfig(epochs=6, batch_size=32, lr=0.05)
+    records = [
+        Record(arch=a, space="nb201", info={"model": partial(net, a), "data": data})
+        for a in (POOR, GOOD)
+    ]
+    pred = make_predictor("feature-history").set_params(
+        epochs=2, probe_size=64, train_config=config, seed=0
+    )
+    scores = pred.fit([]).predict(records)
+    direct = FeatureHistoryEstimator(epochs=2, probe_size=64, train_config=config, seed=0)
+    assert scores[1] > scores[0]
+    assert scores[1] == direct.estimate(net(GOOD), data).estimate  # the factory, built seeded
+    assert [r.status for r in pred.results_] == ["ok", "ok"]
+
+    # a candidate that diverges scores chance accuracy, and its record says why
+    pred.set_params(train_config=TrainConfig(epochs=3, batch_size=32, lr=1e6))
+    with caplog.at_level(logging.WARNING):
+        scores = pred.predict(records[1:])
+    assert scores[0] == 10.0 and pred.results_[0].status == "diverged"
+    assert "scored at chance" in caplog.text

@@ -114,6 +114,13 @@ PREDICTORS: dict[str, PredictorSpec] = {
         "Baker et al.'s sequential regression with Bayesian ridge",
         params={"model": "bayesian_ridge"},
     ),
+    # training-based: records carry info['model'] and info['data'] (an ArrayDataset)
+    "feature-history": PredictorSpec(
+        "nasperf.predictors.training_based",
+        "FeatureHistoryPredictor",
+        "proxy classifier on the features of the first E epochs (Cao et al. 2021)",
+        "torch",
+    ),
     # zero-cost proxies of a live model: records carry info['model'] and info['batch']
     "zc-synflow": PredictorSpec(
         "nasperf.predictors.zero_cost",

@@ -1,5 +1,6 @@
 """Training-based estimators: train a candidate briefly and read more than its accuracy."""
 
+from ._predictor import FeatureHistoryPredictor
 from .feature_history import (
     VARIANTS,
     FeatureHistoryEstimator,
@@ -7,4 +8,10 @@ from .feature_history import (
     proxy_accuracy,
 )
 
-__all__ = ["VARIANTS", "FeatureHistoryEstimator", "FeatureHistoryResult", "proxy_accuracy"]
+__all__ = [
+    "VARIANTS",
+    "FeatureHistoryEstimator",
+    "FeatureHistoryPredictor",
+    "FeatureHistoryResult",
+    "proxy_accuracy",
+]

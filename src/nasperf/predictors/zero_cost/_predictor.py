@@ -14,11 +14,11 @@ from ...exceptions import (
     InvalidDataError,
     MissingRequirementError,
     UnknownNameError,
-    require,
 )
 from ...records import Record
+from .._live import live_model_of
 from ..base import Predictor, Requirements
-from ._common import PROXY_NAMES, seeded_rng
+from ._common import PROXY_NAMES
 
 __all__ = [
     "ZeroCostPredictor",
@@ -101,22 +101,7 @@ class ZeroCostPredictor(Predictor):
         return out
 
     def _model(self, record: Record) -> Any:
-        torch = require("torch", "torch")
-        model = record.info["model"]
-        if not isinstance(model, torch.nn.Module):
-            if not callable(model):
-                raise InvalidDataError(
-                    f"record {record.arch!r}: info['model'] must be a torch.nn.Module or a "
-                    f"zero-argument callable returning one, got {type(model).__name__}"
-                )
-            with seeded_rng(int(self.seed)):
-                model = model()
-            if not isinstance(model, torch.nn.Module):
-                raise InvalidDataError(
-                    f"record {record.arch!r}: info['model']() returned {type(model).__name__}, "
-                    "not a torch.nn.Module"
-                )
-        return model
+        return live_model_of(record, int(self.seed))
 
 
 class _PresetProxy(ZeroCostPredictor):
