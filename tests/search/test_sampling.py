@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -51,3 +53,23 @@ def test_top_k_by_estimate_and_the_best_of_them() -> None:
         sample_and_estimate(config, list(ESTIMATES), StandInExecutor(), evaluator, 2, top_k=0)
     with pytest.raises(ConfigurationError, match="longer than a full run"):
         sample_and_estimate(config, list(ESTIMATES), StandInExecutor(), evaluator, 31)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs the ray extra")
+def test_estimates_on_ray_equal_those_on_the_process_pool() -> None:
+    """Issue 6: the short-budget estimates run in parallel on either executor, alike."""
+    from nasperf.benchmarks._proxy_table import select_cells
+    from nasperf.search import estimate_cells
+    from nasperf.search.executors import LocalExecutor, RayExecutor
+
+    config = LiveBenchmarkConfig(dataset="digits", epochs=3, C=4, N=1, batch_size=64, proxies=())
+    archs = select_cells("nb201", 15625, 7)[:3]
+    with LocalExecutor(workers=2) as pool:
+        local = estimate_cells(config, archs, pool, epochs=2, seed=5, probe_size=64)
+    with RayExecutor(workers=2) as ray:
+        remote = estimate_cells(config, archs, ray, epochs=2, seed=5, probe_size=64)
+    assert [r["status"] for r in local] == ["ok"] * 3
+    for a, b in zip(local, remote, strict=True):
+        assert a["arch"] == b["arch"]
+        assert a["estimate"] == b["estimate"] and a["variants"] == b["variants"]
+        assert a["network_val_acc"] == b["network_val_acc"]
