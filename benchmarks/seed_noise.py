@@ -1,0 +1,70 @@
+"""How much a cell's final validation accuracy moves with the weight seed alone.
+
+Retrains the ``--top`` best cells of a live benchmark (by its recorded final) with ``--seeds``
+new weight seeds each, with the benchmark's own settings, on the process pool, and reports
+each cell's spread and the pooled standard deviation. Tells whether the accuracy gaps at the
+top of the benchmark are larger than seed noise.
+
+    python benchmarks/seed_noise.py nb201-digits --top 10 --seeds 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from nasperf.benchmarks import LiveBenchmarkConfig, load_live_benchmark
+from nasperf.search import LiveCurveEvaluator, LocalExecutor
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("benchmark", help="nb201-digits or a live benchmark directory")
+    parser.add_argument("--top", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if args.benchmark == "nb201-digits":
+        import nasperf.benchmarks as nb
+
+        path = Path(nb.__file__).parent / "_shipped" / "nb201-digits"
+    else:
+        path = Path(args.benchmark)
+    config = LiveBenchmarkConfig.from_dict(json.loads((path / "meta.json").read_text())["config"])
+    bench = load_live_benchmark(path)
+    top = sorted(bench.records(), key=lambda r: r.target, reverse=True)[: args.top]
+    finals = {r.arch: [float(r.target)] for r in top}
+    with LocalExecutor(workers=args.workers) as ex:
+        for seed in range(1, args.seeds + 1):
+            with tempfile.TemporaryDirectory() as tmp:
+                ev = LiveCurveEvaluator(config, ex, tmp, seed=10_000 + seed)
+                runs = ev.advance([(r.arch, config.epochs) for r in top])
+            for r, run in zip(top, runs, strict=True):
+                finals[r.arch].append(np.nan if isinstance(run, Exception) else run.last)
+    print(
+        f"{bench.name}: the {args.top} best cells, final validation accuracy with the "
+        f"benchmark's seed and {args.seeds} new ones ({config.epochs} epochs)\n"
+    )
+    print("| cell | benchmark | new seeds | mean | std |")
+    print("|---|---|---|---|---|")
+    stds = []
+    for r in top:
+        v = np.array(finals[r.arch])
+        std = float(np.nanstd(v, ddof=1))
+        stds.append(std)
+        new = ", ".join(f"{x:.2f}" for x in v[1:])
+        print(f"| `{r.arch}` | {v[0]:.2f} | {new} | {np.nanmean(v):.2f} | {std:.2f} |")
+    all_new = np.array([finals[r.arch][1:] for r in top])
+    print(
+        f"\npooled seed std {np.sqrt(np.mean(np.square(stds))):.2f} points; the benchmark's "
+        f"top-{args.top} mean {np.mean([r.target for r in top]):.2f} against "
+        f"{np.nanmean(all_new):.2f} with new seeds (regression to the mean)"
+    )
+
+
+if __name__ == "__main__":
+    main()
