@@ -63,6 +63,20 @@ def test_lce_handles_percent_and_calibrates() -> None:
         LCEPredictor(families=("pow3", "nope")).fit([]).predict(test)
 
 
+def test_lce_predicts_each_record_on_its_own() -> None:
+    # a percent curve alone and beside another: the same prediction (the units are per record)
+    t = np.arange(1, 31, dtype=float)
+    good = rec(100 * (0.9 - 0.6 * t**-0.8))
+    low = rec(np.full(30, 1.2))  # a network stuck near 1%: in which units, is its own affair
+    lce = LCEPredictor(fidelity=5, calibrate=False).fit([])
+    assert lce.predict([good, low])[1] == lce.predict([low])[0]
+    assert lce.predict([good, low])[0] == lce.predict([good])[0]
+    with pytest.raises(ConfigurationError, match="not 'val_loss'"):
+        LCEPredictor(curve="val_loss").fit([]).predict([rec(t, val_loss=t)])
+    with pytest.raises(ConfigurationError, match="horizon must be"):
+        LCEPredictor(horizon=0).fit([]).predict([good])
+
+
 def test_sequential_regression_beats_early_stop_on_shipped_digits() -> None:
     """White et al.: LcSVR with 100 training curves beats the early-stop value at low budgets."""
     recs = load_benchmark("nb201-digits").records()

@@ -140,7 +140,8 @@ def sparse_kendall_tau(y_true: object, y_pred: object, decimals: int = 1) -> flo
     ``decimals=3`` for accuracies as fractions in [0, 1]). The rounding assumes ``y_pred`` is on
     the target's scale: predictions of rank-only scores such as zero-cost proxies are not, and
     rounding them is arbitrary, so use :func:`kendall_tau` for those. If rounding makes either
-    array constant, the result is 0.0.
+    array constant, the result is 0.0. This follows the paper's definition (both arrays
+    rounded); NASLib's code rounds only the predictions, so its figures can differ slightly.
     """
     if not isinstance(decimals, Integral) or isinstance(decimals, bool):
         raise ConfigurationError(f"decimals must be an integer, got {decimals!r}")

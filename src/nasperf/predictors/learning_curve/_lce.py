@@ -234,13 +234,26 @@ class LCEPredictor(CurvePredictor):
         return Requirements(curve=self.curve, fidelity=check_fidelity(self.fidelity), targets=False)
 
     def _scale_of(self, obs: np.ndarray) -> float:
+        """The units of one record's curve: decided from that curve alone, so a record's
+        prediction never depends on the other records predicted with it."""
         if self.scale == "auto":
             return 100.0 if np.nanmax(np.abs(obs)) > 1.5 else 1.0
         if isinstance(self.scale, (int, float)) and self.scale > 0:
             return float(self.scale)
         raise ConfigurationError(f"scale must be 'auto' or a positive number, got {self.scale!r}")
 
-    def _raw(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray, float]:
+    def _raw(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
+        if not self.curve.endswith("_acc"):
+            raise ConfigurationError(
+                f"LCE extrapolates accuracy curves (train_acc, val_acc), not {self.curve!r}; "
+                "for a loss curve use early-stop-loss or sotl"
+            )
+        if self.horizon is not None and (
+            isinstance(self.horizon, bool)
+            or not isinstance(self.horizon, (int, np.integer))
+            or self.horizon < 1
+        ):
+            raise ConfigurationError(f"horizon must be None or an int >= 1, got {self.horizon!r}")
         if self.families is not None:
             unknown = [f for f in self.families if f not in CURVE_FAMILIES]
             if unknown:
@@ -248,10 +261,11 @@ class LCEPredictor(CurvePredictor):
                     f"unknown curve families {unknown}; choose from {', '.join(CURVE_FAMILIES)}"
                 )
         obs = self._observed(records, self.curve)
-        scale = self._scale_of(obs)
+        self._scale_of(obs[:1])  # a bad scale fails before any fit
         means, stds = np.empty(len(records)), np.empty(len(records))
         for i, (r, y) in enumerate(zip(records, obs, strict=True)):
-            horizon = self.horizon or len(r.curves[self.curve])
+            scale = self._scale_of(y)
+            horizon = self.horizon if self.horizon is not None else len(r.curves[self.curve])
             if horizon < obs.shape[1]:
                 raise ConfigurationError(
                     f"horizon {horizon} is before the observed {obs.shape[1]} epochs"
@@ -263,7 +277,7 @@ class LCEPredictor(CurvePredictor):
                 self.max_nfev,
             )
             means[i], stds[i] = m * scale, s * scale
-        return means, stds, scale
+        return means, stds
 
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
         self.shift_, self.std_factor_ = 0.0, 1.0
@@ -272,7 +286,7 @@ class LCEPredictor(CurvePredictor):
         targets = np.array([float(r.target) for r in records])
         if not np.all(np.isfinite(targets)):
             raise InvalidDataError("calibration records have NaN or infinite targets")
-        means, stds, _ = self._raw(records)
+        means, stds = self._raw(records)
         err = targets - means
         self.shift_ = float(np.median(err)) if len(records) >= 5 else 0.0
         if len(records) >= 5:
@@ -281,7 +295,7 @@ class LCEPredictor(CurvePredictor):
             self.std_factor_ = float(np.clip(np.quantile(np.abs(z), 0.9) / 1.6449, 0.05, 100.0))
 
     def _predict_dist(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
-        means, stds, _ = self._raw(records)
+        means, stds = self._raw(records)
         return means + self.shift_, stds * self.std_factor_
 
     def _predict(self, records: list[Record]) -> np.ndarray:
