@@ -86,3 +86,33 @@ def test_diverged_trial_is_pruned() -> None:
 def test_bad_settings(kwargs) -> None:  # noqa: ANN001
     with pytest.raises(ConfigurationError):
         PredictivePruner(**kwargs)
+
+
+def test_a_pruner_shared_by_two_studies_fits_each_its_own_model() -> None:
+    first = study_with_completed(15)
+    pruner = first.pruner
+    rng = np.random.default_rng(4)
+    assert running(first, dict(enumerate(curve(20, rng)[:3]))).should_prune()
+    # a second study where every completed trial plateaus near 20: the same curve is now good
+    low = optuna.create_study(direction="maximize", pruner=pruner)
+    for i in range(15):
+        values = curve(18 + 2 * rng.random(), rng)
+        low.add_trial(
+            optuna.trial.create_trial(
+                value=values[-1],
+                params={"lr": 0.01 * (i + 1)},
+                distributions={"lr": optuna.distributions.FloatDistribution(0.001, 1.0, log=True)},
+                intermediate_values=dict(enumerate(values)),
+            )
+        )
+    assert not running(low, dict(enumerate(curve(25, rng)[:3]))).should_prune()
+    assert len(pruner._cache) == 2  # one model per study, not the first study's reused
+
+
+def test_a_non_finite_prediction_never_stops_a_run(caplog) -> None:  # noqa: ANN001
+    from nasperf.search._stopping import probability_at_least
+
+    with caplog.at_level("WARNING"):
+        assert probability_at_least(float("nan"), 1.0, 50.0) == 1.0
+    assert "not stopped" in caplog.text
+    assert probability_at_least(40.0, 1.0, 50.0) < 1e-6

@@ -49,3 +49,16 @@ def test_live_successive_halving_continues_promoted_runs(tmp_path) -> None:
         ev2 = LiveCurveEvaluator(config(), ex, tmp_path / "rule")
         res2 = random_search(ev2, ARCHS[:1], rule=MedianRule(checkpoints=[1]))
         assert res2.stopped == 0 and res2.completed == 1
+
+
+def test_checkpoints_left_by_an_earlier_search_count_only_what_is_asked(tmp_path, caplog) -> None:
+    with LocalExecutor(workers=1) as ex:
+        first = LiveCurveEvaluator(config(), ex, tmp_path / "runs")
+        first.advance([(ARCHS[0], 3)])  # finished: its checkpoint holds 3 epochs
+        again = LiveCurveEvaluator(config(), ex, tmp_path / "runs")
+        with caplog.at_level("WARNING"):
+            (run,) = again.advance([(ARCHS[0], 1)])
+        assert run.epochs == 1 and again.epochs_used == 1  # not the 3 the checkpoint holds
+        assert "already holds 3 epochs" in caplog.text
+        again.advance([(ARCHS[0], 2)])
+        assert again.epochs_used == 2

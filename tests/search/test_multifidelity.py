@@ -52,11 +52,42 @@ def test_successive_halving_epochs_and_promotion(bench) -> None:  # noqa: ANN001
     archs = list(permuted([r.arch for r in bench.records()], 1))[:9]
     ev = TabularCurveEvaluator(bench)
     res = successive_halving(ev, archs, n=9, min_epochs=3, eta=3)
-    # rungs 3, 9, 27 -> 30: 9 x 3 epochs, then 3 continued to 9, then 1 continued to 30
-    assert ev.epochs_used == 9 * 3 + 3 * 6 + 1 * 21
+    # rungs 30/9, 30/3, 30 (rounded: 3, 10, 30): 9 x 3 epochs, 3 continued to 10, 1 to 30
+    assert ev.epochs_used == 9 * 3 + 3 * 7 + 1 * 20
     at3 = sorted(archs, key=lambda a: bench.metric(a, 3), reverse=True)[:3]
-    at9 = max(at3, key=lambda a: bench.metric(a, 9))
-    assert res.best_arch == at9 and res.completed == 1
+    at10 = max(at3, key=lambda a: bench.metric(a, 10))
+    assert res.best_arch == at10 and res.completed == 1
+
+
+@pytest.mark.parametrize("min_epochs", [0, -1, 31, 2.5])
+def test_min_epochs_outside_the_run_is_refused(bench, min_epochs) -> None:  # noqa: ANN001
+    archs = [r.arch for r in bench.records()]
+    for search in (hyperband, asha):  # these used to loop for ever or divide by zero
+        with pytest.raises(ConfigurationError, match="min_epochs must be an int in 1..30"):
+            search(TabularCurveEvaluator(bench), archs, budget_epochs=100, min_epochs=min_epochs)
+    with pytest.raises(ConfigurationError, match="min_epochs"):
+        successive_halving(TabularCurveEvaluator(bench), archs, n=9, min_epochs=min_epochs)
+
+
+def test_asha_trace_counts_only_finished_jobs(bench, monkeypatch) -> None:  # noqa: ANN001
+    from nasperf.search import _multifidelity
+
+    dispatched = []  # epochs handed out to workers when each run completes
+    complete = _multifidelity._Search.complete
+
+    def spy(self, run, seconds=None, epochs=None):  # noqa: ANN001, ANN202
+        dispatched.append(self.ev.epochs_used)
+        return complete(self, run, seconds, epochs)
+
+    monkeypatch.setattr(_multifidelity._Search, "complete", spy)
+    archs = [r.arch for r in bench.records()]
+    ev = TabularCurveEvaluator(bench)
+    res = asha(ev, permuted(archs, 3), budget_epochs=900, workers=4)
+    epochs = [p.epochs for p in res.trace]
+    assert epochs == sorted(epochs) and epochs[-1] <= ev.epochs_used
+    # jobs still running on the other workers are not charged to a trace point
+    assert all(e <= d for e, d in zip(epochs, dispatched, strict=True))
+    assert any(e < d for e, d in zip(epochs, dispatched, strict=True))
 
 
 def test_hyperband_and_asha_respect_the_budget(bench) -> None:  # noqa: ANN001

@@ -67,7 +67,7 @@ class PredictivePruner(optuna.pruners.BasePruner):
         self.zero_based = zero_based
         self.use_params = use_params
         self.refit_growth = refit_growth
-        self._cache: dict[int, tuple[int, tuple[str, ...], object]] = {}
+        self._cache: dict[tuple, tuple[frozenset[int], object]] = {}
         self.last_probability: float | None = None
 
     # -- helpers -----------------------------------------------------------------------------
@@ -90,8 +90,11 @@ class PredictivePruner(optuna.pruners.BasePruner):
     def _record(self, trial, curve: np.ndarray, names, target=None) -> Record:  # noqa: ANN001
         feats = self._params(trial, names) if names else None
         return Record(
-            arch=trial.number, space="optuna", target=target,
-            curves={"val_acc": curve}, features=feats,
+            arch=trial.number,
+            space="optuna",
+            target=target,
+            curves={"val_acc": curve},
+            features=feats,
         )
 
     # -- the rule ----------------------------------------------------------------------------
@@ -127,31 +130,34 @@ class PredictivePruner(optuna.pruners.BasePruner):
         names: tuple[str, ...] = ()
         if self.use_params:
             numeric = [
-                n for n, v in trial.params.items()
+                n
+                for n, v in trial.params.items()
                 if isinstance(v, (int, float)) and not isinstance(v, bool)
             ]
-            names = tuple(
-                n for n in sorted(numeric) if all(n in t.params for t, _ in completed)
-            )
+            names = tuple(n for n in sorted(numeric) if all(n in t.params for t, _ in completed))
         finals = np.array([c[full - 1] for _, c in completed])
         best = float(finals.max())
-        model = self._model(tau, completed, full, names)
+        model = self._model(study.study_name, tau, completed, full, names)
         rec = self._record(trial, curve, names)
         mean, std = model.predict_dist([rec])
         self.last_probability = probability_at_least(float(mean[0]), float(std[0]), best)
         return self.last_probability <= self.delta
 
-    def _model(self, tau: int, completed, full: int, names: tuple[str, ...]):  # noqa: ANN001, ANN202
+    def _model(self, study: str, tau: int, completed, full: int, names: tuple[str, ...]):  # noqa: ANN001, ANN202
         from ..predictors import make_predictor
 
-        cached = self._cache.get(tau)
+        # a model is reused only for the same study, target step and parameters, and only
+        # while it was fitted on trials that are all still there and not too few of them
+        key = (study, tau, full, names)
+        cached = self._cache.get(key)
+        numbers = frozenset(t.number for t, _ in completed)
         n = len(completed)
-        if cached is not None and cached[1] == names and n < cached[0] * self.refit_growth:
-            return cached[2]
+        if cached is not None and cached[0] <= numbers and n < len(cached[0]) * self.refit_growth:
+            return cached[1]
         records = [self._record(t, c[:full], names, float(c[full - 1])) for t, c in completed]
         params = {"fidelity": tau, "encoding": "features" if names else None}
         if self.predictor.startswith("lc"):
             params.update(residual=True, arch_columns=False)
         model = make_predictor(self.predictor, **params).fit(records)
-        self._cache[tau] = (n, names, model)
+        self._cache[key] = (numbers, model)
         return model

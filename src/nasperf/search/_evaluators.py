@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import hashlib
+import logging
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from ..predictors.learning_curve._srm import ARCH_COLUMNS
 from ._stopping import Run
 
 __all__ = ["CurveEvaluator", "TabularCurveEvaluator", "LiveCurveEvaluator", "TrainingFailed"]
+
+logger = logging.getLogger(__name__)
 
 
 def cell_seed_of(seed: int, arch: str) -> int:
@@ -198,7 +201,17 @@ class LiveCurveEvaluator(CurveEvaluator):
             got = results.get(str(arch))
             if isinstance(got, dict):
                 new = len(got["curves"]["val_acc"])
-                self.epochs_used += max(new - run.epochs, 0)
+                if new > upto:  # a checkpoint left by an earlier search in the same directory
+                    logger.warning(
+                        "%s: its checkpoint in %s already holds %d epochs; using the first %d. "
+                        "Epochs count as if trained, but the times are not this search's: use "
+                        "a fresh directory to measure wall-clock",
+                        arch,
+                        self.workdir,
+                        new,
+                        upto,
+                    )
+                self.epochs_used += max(min(new, upto) - run.epochs, 0)
                 if got["status"] not in ("ok", "paused"):
                     self.failed[arch] = got["reason"]
                 else:

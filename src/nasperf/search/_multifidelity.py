@@ -127,8 +127,9 @@ class _Search:
                 active = keep
         return [self.ev.run(a) for a in active]
 
-    def complete(self, run: Run, seconds: float | None = None) -> None:
-        """Record a run trained to the last epoch: update incumbent, rule and trace."""
+    def complete(self, run: Run, seconds: float | None = None, epochs: int | None = None) -> None:
+        """Record a run trained to the last epoch: update incumbent, rule and trace (at
+        ``epochs`` and ``seconds`` where a simulated clock knows them better)."""
         self.result.completed += 1
         if self.rule is not None:
             self.rule.observe(run)
@@ -136,7 +137,7 @@ class _Search:
             self.result.best_value, self.result.best_arch = run.last, run.arch
         self.result.trace.append(
             TracePoint(
-                self.ev.epochs_used,
+                self.ev.epochs_used if epochs is None else epochs,
                 self.ev.seconds_used if seconds is None else seconds,
                 self.result.best_arch,
                 self.result.best_value,
@@ -173,6 +174,25 @@ def random_search(
         for run in search.train([arch], top):
             search.complete(run)
     return search.finish()
+
+
+def _check_min_epochs(min_epochs: object, max_epochs: int) -> int:
+    if (
+        isinstance(min_epochs, bool)
+        or not isinstance(min_epochs, (int, np.integer))
+        or not 1 <= min_epochs <= max_epochs
+    ):
+        raise ConfigurationError(
+            f"min_epochs must be an int in 1..{max_epochs} (the full run), got {min_epochs!r}"
+        )
+    return int(min_epochs)
+
+
+def _ladder(min_epochs: int, max_epochs: int, eta: int) -> list[int]:
+    """Successive halving's rungs as Li et al. build them: R·η^-s, ..., R/η, R with
+    s = floor(log_η(R / min_epochs)), so that every step is a factor η (rounded)."""
+    s = int(math.floor(math.log(max_epochs / min_epochs, eta) + 1e-9))
+    return _rungs(max_epochs / eta**s, max_epochs, eta)
 
 
 def _rungs(min_epochs: float, max_epochs: int, eta: int) -> list[int]:
@@ -215,17 +235,15 @@ def successive_halving(
 ) -> SearchResult:
     """One bracket: ``n`` candidates from ``min_epochs``, the top 1/η promoted at each rung."""
     eta = _check_eta(eta)
-    if n < 1 or not 1 <= min_epochs <= evaluator.max_epochs:
-        raise ConfigurationError(
-            f"need n >= 1 and 1 <= min_epochs <= {evaluator.max_epochs}, got n={n}, "
-            f"min_epochs={min_epochs}"
-        )
+    min_epochs = _check_min_epochs(min_epochs, evaluator.max_epochs)
+    if n < 1:
+        raise ConfigurationError(f"n must be >= 1, got {n}")
     search = _Search(
         "sh" + ("+" + type(rule).__name__ if rule else ""), evaluator, rule, budget_epochs
     )
     it = iter(candidates)
     archs = [a for _, a in zip(range(n), it, strict=False)]
-    _halve(search, archs, _rungs(min_epochs, evaluator.max_epochs, eta), eta)
+    _halve(search, archs, _ladder(min_epochs, evaluator.max_epochs, eta), eta)
     return search.finish()
 
 
@@ -234,6 +252,7 @@ def hyperband_brackets(
 ) -> list[tuple[int, list[int]]]:
     """Hyperband's brackets as (number of candidates, rung epochs), most aggressive first."""
     eta = _check_eta(eta)
+    min_epochs = _check_min_epochs(min_epochs, max_epochs)
     s_max = int(math.floor(math.log(max_epochs / min_epochs, eta) + 1e-9))
     out = []
     for s in range(s_max, -1, -1):
@@ -284,18 +303,21 @@ def asha(
     time (the evaluator's seconds), which is the trace's time axis.
     """
     eta = _check_eta(eta)
+    min_epochs = _check_min_epochs(min_epochs, evaluator.max_epochs)
     if workers < 1:
         raise ConfigurationError(f"workers must be >= 1, got {workers}")
     search = _Search(
         "asha" + ("+" + type(rule).__name__ if rule else ""), evaluator, rule, budget_epochs
     )
-    rungs = _rungs(min_epochs, evaluator.max_epochs, eta)
+    rungs = _ladder(min_epochs, evaluator.max_epochs, eta)
     results: list[dict[Hashable, float]] = [{} for _ in rungs]
     promoted: list[set[Hashable]] = [set() for _ in rungs]
     it = iter(candidates)
-    events: list[tuple[float, int, int, Hashable, int]] = []  # (finish, seq, worker, arch, rung)
+    # (finish, seq, worker, arch, rung, epochs trained): jobs in flight in simulated time
+    events: list[tuple[float, int, int, Hashable, int, int]] = []
     clock = [0.0] * workers
     seq = 0
+    done_epochs = 0  # epochs of the jobs finished so far in simulated time (the trace's axis)
 
     def next_job() -> tuple[Hashable, int] | None:
         for k in range(len(rungs) - 2, -1, -1):
@@ -309,30 +331,33 @@ def asha(
         return None if arch is None else (arch, 0)
 
     def dispatch(worker: int) -> None:
-        nonlocal seq
+        nonlocal seq, done_epochs
         while not search.exhausted:
             job = next_job()
             if job is None:
                 return
             arch, k = job
-            before = evaluator.seconds_used
+            before, before_epochs = evaluator.seconds_used, evaluator.epochs_used
             runs = search.train([arch], rungs[k])
             finish = clock[worker] + (evaluator.seconds_used - before)
+            trained = evaluator.epochs_used - before_epochs
             if runs:
                 seq += 1
-                heapq.heappush(events, (finish, seq, worker, arch, k))
+                heapq.heappush(events, (finish, seq, worker, arch, k, trained))
                 return
             clock[worker] = finish  # stopped or failed: the worker is free again at once
+            done_epochs += trained
 
     for w in range(workers):
         dispatch(w)
     while events:
-        finish, _, worker, arch, k = heapq.heappop(events)
+        finish, _, worker, arch, k, trained = heapq.heappop(events)
         clock[worker] = finish
+        done_epochs += trained
         run = evaluator.run(arch)
         results[k][arch] = run.last
         if rungs[k] == evaluator.max_epochs:
-            search.complete(run, seconds=finish)
+            search.complete(run, seconds=finish, epochs=done_epochs)
         dispatch(worker)
     result = search.finish()
     result.seconds_used = max(clock) if clock else 0.0

@@ -67,7 +67,18 @@ def check_delta(delta: object) -> float:
 
 
 def probability_at_least(mean: float, std: float, best: float) -> float:
-    """P(X >= best) for X ~ Normal(mean, std): the chance a run still beats ``best``."""
+    """P(X >= best) for X ~ Normal(mean, std): the chance a run still beats ``best``.
+
+    A non-finite prediction gives 1.0 (keep training: no evidence to stop on) and a warning.
+    """
+    if not (math.isfinite(mean) and math.isfinite(std) and math.isfinite(best)):
+        logger.warning(
+            "non-finite prediction (mean %s, std %s, best %s): the run is not stopped",
+            mean,
+            std,
+            best,
+        )
+        return 1.0
     z = (best - mean) / max(std, 1e-12)
     return 0.5 * math.erfc(z / math.sqrt(2.0))
 
