@@ -57,8 +57,13 @@ class ProtocolConfig:
                 f"fidelities are whole numbers of epochs >= 1, got {list(self.fidelities or ())}"
             )
 
-    def validate(self, pool_size: int, needs_training: bool) -> None:
-        """Raise ConfigurationError for impossible settings, before any work starts."""
+    def validate(
+        self, pool_size: int, needs_training: bool, min_train: tuple[str, int] | None = None
+    ) -> None:
+        """Raise ConfigurationError for impossible settings, before any work starts.
+
+        ``min_train``: the predictor that needs the most training records, and how many.
+        """
         if self.trials < 1:
             raise ConfigurationError(f"--trials must be at least 1, got {self.trials}")
         if not self.train_sizes:
@@ -69,6 +74,11 @@ class ProtocolConfig:
             raise ConfigurationError(
                 "a predictor that learns from data needs train sizes of at least 2; "
                 "train size 0 only suits predictors that need no training data (col:NAME)"
+            )
+        if min_train is not None and min(self.train_sizes) < min_train[1]:
+            raise ConfigurationError(
+                f"{min_train[0]} needs at least {min_train[1]} training records, but a train "
+                f"size is {min(self.train_sizes)}; raise the smallest --train-sizes"
             )
         if self.test_size is not None and self.test_size < 2:
             raise ConfigurationError(f"--test-size must be at least 2, got {self.test_size}")
@@ -205,7 +215,9 @@ def evaluate_predictors(
             len(benchmark),
         )
     needs_training = any(p.requires.targets for p in predictors.values())
-    config.validate(len(pool), needs_training)
+    most = max(predictors.items(), key=lambda kv: kv[1].min_train_size(), default=None)
+    min_train = (most[0], most[1].min_train_size()) if most else None
+    config.validate(len(pool), needs_training, min_train)
     result = EvaluationResult(benchmark.name, config, pool_size=len(pool))
     sizes = sorted(set(config.train_sizes))
     for trial in range(config.trials):

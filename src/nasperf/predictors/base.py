@@ -99,6 +99,10 @@ class Predictor(BaseEstimator, abc.ABC):
     def requires(self) -> Requirements:
         """What each record must carry."""
 
+    def min_train_size(self) -> int:
+        """The fewest training records ``fit`` accepts (0 for predictors that learn nothing)."""
+        return 2 if self.requires.targets else 0
+
     def fit(self, records: Sequence[Record]) -> Predictor:
         """Learn from ``records`` (which need finite targets if ``requires.targets``)."""
         records = list(records)

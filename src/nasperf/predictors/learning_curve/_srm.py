@@ -155,6 +155,9 @@ class SequentialRegressionPredictor(CurvePredictor):
             return np.zeros(len(records))
         return self._observed(records, self.curve)[:, -1]
 
+    def min_train_size(self) -> int:
+        return max(int(self.cv), 3)  # cross-validation needs a record in every fold
+
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
         assert y is not None
         if self.n_iter < 1 or self.cv < 2:
