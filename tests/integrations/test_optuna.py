@@ -18,12 +18,21 @@ def curve(level: float, rng: np.random.Generator) -> list[float]:
     return list(level - (level - 10) * t**-0.8 + 0.3 * rng.normal(size=EPOCHS))
 
 
-def study_with_completed(n: int, direction: str = "maximize", **kw) -> optuna.Study:  # noqa: ANN003
-    rng = np.random.default_rng(0)
-    study = optuna.create_study(direction=direction, pruner=PredictivePruner(**kw))
+def study_with_completed(
+    n: int,
+    direction: str = "maximize",
+    levels: tuple[float, float] = (60, 90),
+    pruner: PredictivePruner | None = None,
+    seed: int = 0,
+    **kw,  # noqa: ANN003
+) -> optuna.Study:
+    """A study with ``n`` completed trials whose curves plateau between ``levels``."""
+    rng = np.random.default_rng(seed)
+    study = optuna.create_study(direction=direction, pruner=pruner or PredictivePruner(**kw))
     sign = 1.0 if direction == "maximize" else -1.0
+    low, high = levels
     for i in range(n):
-        values = [sign * v for v in curve(60 + 30 * rng.random(), rng)]
+        values = [sign * v for v in curve(low + (high - low) * rng.random(), rng)]
         study.add_trial(
             optuna.trial.create_trial(
                 value=values[-1],
@@ -94,17 +103,7 @@ def test_a_pruner_shared_by_two_studies_fits_each_its_own_model() -> None:
     rng = np.random.default_rng(4)
     assert running(first, dict(enumerate(curve(20, rng)[:3]))).should_prune()
     # a second study where every completed trial plateaus near 20: the same curve is now good
-    low = optuna.create_study(direction="maximize", pruner=pruner)
-    for i in range(15):
-        values = curve(18 + 2 * rng.random(), rng)
-        low.add_trial(
-            optuna.trial.create_trial(
-                value=values[-1],
-                params={"lr": 0.01 * (i + 1)},
-                distributions={"lr": optuna.distributions.FloatDistribution(0.001, 1.0, log=True)},
-                intermediate_values=dict(enumerate(values)),
-            )
-        )
+    low = study_with_completed(15, levels=(18, 20), pruner=pruner, seed=4)
     assert not running(low, dict(enumerate(curve(25, rng)[:3]))).should_prune()
     assert len(pruner._cache) == 2  # one model per study, not the first study's reused
 
