@@ -146,8 +146,37 @@ def test_failed_cells_are_recorded_and_left_out(tmp_path, caplog) -> None:
     with caplog.at_level(logging.WARNING, logger="nasperf.benchmarks._live"):
         bench = load_live_benchmark(tmp_path / "b")
     assert len(bench) == 2 and "left out 1 failed cell" in caplog.text
-    # the failed cell stays recorded: a rerun does not train it again
-    assert make_benchmark(tmp_path / "b", config).new == 0
+    # a rerun tries the failed cell again (it raised or its worker died), and keeps each once
+    again = make_benchmark(tmp_path / "b", config)
+    assert (again.new, again.ok, again.failed) == (1, 3, 0)
+    assert sorted(r["index"] for r in rows(tmp_path / "b")) == [0, 1, 2]
+    assert "0 diverged, 0 failed of 3 cells (1 new, 2 already done)" in again.summary()
+
+
+class RaiseOnce:
+    """A training step that raises once (as CUDA running out of memory would), then works."""
+
+    def __init__(self) -> None:
+        self.raised = False
+
+    def __call__(self, original):  # noqa: ANN001, ANN204
+        def step(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            if not self.raised:
+                self.raised = True
+                raise RuntimeError("CUDA out of memory (test)")
+            return original(*args, **kwargs)
+
+        return step
+
+
+def test_a_training_error_is_retried_within_the_run(tmp_path, monkeypatch) -> None:
+    from nasperf.training.trainer import Trainer
+
+    monkeypatch.setattr(Trainer, "_train_epoch", RaiseOnce()(Trainer._train_epoch))
+    config = LiveBenchmarkConfig(**{**TINY.to_dict(), "cells": 2, "proxies": ()})
+    run = make_benchmark(tmp_path / "b", config, retries=1)
+    assert (run.ok, run.failed) == (2, 0)
+    assert sorted(r["attempts"] for r in rows(tmp_path / "b")) == [1, 2]
 
 
 def test_sigkill_then_resume_keeps_every_cell_once(tmp_path) -> None:

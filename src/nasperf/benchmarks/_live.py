@@ -161,6 +161,13 @@ class LiveBenchmarkConfig:
                 f"cells must be between 1 and {NUM_ARCHS} (the size of the nb201 space), "
                 f"got {self.cells!r}"
             )
+        from ..data.datasets import _check_fraction
+
+        object.__setattr__(self, "val_fraction", _check_fraction(self.val_fraction, "val_fraction"))
+        if self.data_root is not None and not isinstance(self.data_root, str):
+            raise ConfigurationError(
+                f"data_root must be a directory path as a string, got {self.data_root!r}"
+            )
         _positive("epochs", self.epochs, 30)
         _positive("C", self.C, 16)
         _positive("N", self.N, 5)
@@ -292,6 +299,10 @@ def build_cell(
     return model, count_params(model) / 1e6, count_flops(model, data.input_shape)
 
 
+class CellTrainingError(RuntimeError):
+    """A cell's training raised (the trainer recorded it as failed); worth another attempt."""
+
+
 def _run_cell(task: _CellTask) -> dict[str, Any]:
     """Build, measure, score and train one cell; return its row of ``cells.jsonl``."""
     from ..training import Trainer
@@ -307,6 +318,8 @@ def _run_cell(task: _CellTask) -> dict[str, Any]:
         scores, errors = _proxies(model, x, y, config.proxies, seed)
         proxy_time = time.perf_counter() - tick
         result = Trainer(config.train_config(seed, task.threads)).fit(model, data)
+    if result.status == "failed":  # it raised (e.g. out of memory): the executor retries it
+        raise CellTrainingError(f"{task!r}: {result.reason}")
     done = result.to_dict()
     return {
         "arch": task.arch,
@@ -364,12 +377,14 @@ class LiveBenchmarkRun:
     new: int
     resumed: int
     seconds: float
+    diverged: int = 0
 
     def summary(self) -> str:
-        """One line: where, how many cells ok and failed, how many new, how long."""
+        """One line: where, how many cells ok, diverged and failed, how many new, how long."""
         return (
-            f"{self.path}: {self.ok} ok, {self.failed} failed of {self.cells} cells "
-            f"({self.new} new, {self.resumed} already done) in {self.seconds:.1f}s"
+            f"{self.path}: {self.ok} ok, {self.diverged} diverged, {self.failed} failed of "
+            f"{self.cells} cells ({self.new} new, {self.resumed} already done) in "
+            f"{self.seconds:.1f}s"
         )
 
 
@@ -437,6 +452,17 @@ def _read_rows(path: Path, repair: bool) -> list[dict[str, Any]]:
             raise InvalidDataError(f"{path}, line {number} is not a cell record")
         rows.append(row)
     return rows
+
+
+def _rewrite_rows(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Replace ``path`` by ``rows`` atomically (a crash leaves the old file or the new one)."""
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, allow_nan=False, separators=(",", ":")) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
 
 
 def _check_rows(path: Path, rows: list[dict[str, Any]], sample: list[str]) -> None:
@@ -552,6 +578,11 @@ def make_benchmark(
             _check_rows(cells_path, rows, sample)
             if config.cells > stored:
                 _write_meta(path, config)
+            failed_before = [row for row in rows if row["status"] == "failed"]
+            if failed_before:  # they raised or their worker died: try them again
+                rows = [row for row in rows if row["status"] != "failed"]
+                _rewrite_rows(cells_path, rows)
+                log.info("%s: trying again %d cells that failed before", path, len(failed_before))
             done = {row["arch"] for row in rows}
             total = config.cells
             tasks = [
@@ -560,9 +591,9 @@ def make_benchmark(
                 if arch not in done
             ]
             finished = total - len(tasks)
-            counts = {"ok": 0, "failed": 0}
+            counts = {"ok": 0, "diverged": 0, "failed": 0}
             for row in rows:
-                counts["ok" if row["status"] == "ok" else "failed"] += 1
+                counts[row["status"] if row["status"] in counts else "failed"] += 1
             log.info("%s: %d of %d cells already done", path, finished, total)
             if on_cell is not None:
                 on_cell(finished, total)
@@ -580,7 +611,7 @@ def make_benchmark(
                     fh.flush()
                     os.fsync(fh.fileno())
                     finished += 1
-                    counts["ok" if row["status"] == "ok" else "failed"] += 1
+                    counts[row["status"] if row["status"] in counts else "failed"] += 1
                     if row["status"] != "ok":
                         log.warning("%r: %s: %s", task, row["status"], row["reason"])
                     elif row["errors"]:
@@ -592,9 +623,10 @@ def make_benchmark(
             executor.close()
     return LiveBenchmarkRun(
         path=path,
-        cells=counts["ok"] + counts["failed"],
+        cells=sum(counts.values()),
         ok=counts["ok"],
         failed=counts["failed"],
+        diverged=counts["diverged"],
         new=len(tasks),
         resumed=total - len(tasks),
         seconds=time.perf_counter() - start,

@@ -303,7 +303,7 @@ class Trainer:
                 path,
                 self._state(model, optimizer, order, done, result.total_time, result.to_dict()),
             )
-        log = logger.info if status == "ok" else logger.warning
+        log = logger.info if status in ("ok", "paused") else logger.warning
         log(
             "training %s after %d epochs in %.1fs: %s",
             status,
