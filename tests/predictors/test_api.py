@@ -179,8 +179,11 @@ def test_fit_without_records_when_no_targets_needed(name: str) -> None:
 def test_nan_target_rejected(name: str) -> None:
     recs = synthetic_records(20)
     recs[3].target = float("nan")
+    pred = build(name).fit(synthetic_records(20, seed=9))
     with pytest.raises(InvalidDataError, match="target"):
-        build(name).fit(recs)
+        pred.fit(recs)
+    with pytest.raises(NotFittedError):  # a failed refit leaves no half-updated model behind
+        pred.predict(synthetic_records(5))
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if get_predictor_class(n).has_dist])

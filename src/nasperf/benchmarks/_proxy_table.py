@@ -94,7 +94,6 @@ def _init_worker(config: ProxyTableConfig, threads: int) -> None:
 
 def _score_cell(arch: str) -> dict[str, object]:
     """Build ``arch`` under the table's seed and compute every proxy on the fixed batch."""
-    import torch
 
     from ..predictors.zero_cost import compute_proxies, compute_proxy
     from ..spaces import get_space
@@ -103,8 +102,9 @@ def _score_cell(arch: str) -> dict[str, object]:
     inputs, targets = _STATE["batch"]  # type: ignore[misc]
     shape = _STATE["shape"]
     start = time.perf_counter()
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(config.seed)
+    from ..training._utils import seeded  # every device's RNG saved and restored
+
+    with seeded(config.seed):
         model = get_space(config.space).build(
             arch, in_channels=shape[0], num_classes=_STATE["classes"]
         )

@@ -105,6 +105,7 @@ class Predictor(BaseEstimator, abc.ABC):
 
     def fit(self, records: Sequence[Record]) -> Predictor:
         """Learn from ``records`` (which need finite targets if ``requires.targets``)."""
+        self.__dict__.pop("is_fitted_", None)  # a refit that fails leaves it unfitted
         records = list(records)
         req = self.requires
         if req.targets or records:  # predictors that need no data may be fitted on none

@@ -197,7 +197,7 @@ PREDICTORS: dict[str, PredictorSpec] = {
     "zc-flops": PredictorSpec(
         "nasperf.predictors.zero_cost",
         "FlopsPredictor",
-        "Conv/Linear multiply-adds of the live model (MFLOPs)",
+        "FLOPs of the live model (conv, linear, BN, ReLU, pooling; MFLOPs)",
         "torch",
     ),
     "zc-zico": PredictorSpec(

@@ -46,8 +46,9 @@ def train_mlp(
         raise ConfigurationError(
             "num_layers, layer_width, epochs and batch_size must all be at least 1"
         )
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+    from ...training._utils import seeded  # every device's RNG saved and restored
+
+    with seeded(seed):
         layers: list[Any] = []
         width_in = X.shape[1]
         for _ in range(num_layers):

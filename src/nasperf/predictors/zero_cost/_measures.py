@@ -775,7 +775,7 @@ PROXIES: dict[str, ProxySpec] = {
         ProxySpec("epe_nas", epe_nas, "Σ_c |Σ log(|corr_c(Jacobians)| + k)|", True, True),
         ProxySpec("zen", zen, "log E‖F(x) − F(x + 0.01ε)‖ + Σ log σ_BN, Gaussian", False, False),
         ProxySpec("params", params, "number of trainable parameters", False, False),
-        ProxySpec("flops", flops, "Conv/Linear multiply-adds per sample / 1e6", False, False),
+        ProxySpec("flops", flops, "FLOPs per sample, all layers / 1e6", False, False),
         ProxySpec("zico", zico, "Σ_W log Σ mean|g|/std(g) over 2 half-batches", True, True),
         ProxySpec("meco", meco, "Σ_modules λ_min(channel correlation), one sample", True, False),
     )

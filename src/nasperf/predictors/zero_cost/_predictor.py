@@ -185,7 +185,7 @@ class ParamsPredictor(_PresetProxy):
 
 
 class FlopsPredictor(_PresetProxy):
-    """Conv/Linear multiply-adds of the live model (MFLOPs)."""
+    """FLOPs of the live model (conv, linear, BatchNorm, ReLU, pooling), in millions."""
 
     proxy = "flops"
 
