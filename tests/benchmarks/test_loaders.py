@@ -116,6 +116,22 @@ def test_csv_of_own_results(tmp_path) -> None:
     assert load_csv(path, target="acc", features=["depth"]).query("a").encode("features")[0] == 3
 
 
+def test_csv_default_features_leave_out_other_results(tmp_path, caplog) -> None:
+    path = tmp_path / "runs.csv"
+    path.write_text(
+        "arch,lr,depth,val_acc,test_acc,train_loss,interval\n"
+        "a,0.1,3,90.5,90.1,0.3,2\nb,0.01,5,91.0,90.8,0.2,3\n"
+    )
+    with caplog.at_level("WARNING"):
+        bench = load_csv(path, target="val_acc")
+    rec = bench.query("b")
+    np.testing.assert_array_equal(rec.encode("features"), [0.01, 5.0, 3.0])  # lr, depth, interval
+    assert set(rec.scores) == {"lr", "depth", "test_acc", "train_loss", "interval"}
+    assert "test_acc, train_loss look like results" in caplog.text
+    chosen = load_csv(path, target="val_acc", features=["lr", "test_acc"]).query("b")
+    np.testing.assert_array_equal(chosen.encode("features"), [0.01, 90.8])
+
+
 @pytest.mark.parametrize(
     "content, target, message",
     [

