@@ -37,7 +37,7 @@ class SearchSpace(abc.ABC):
 
     @abc.abstractmethod
     def sample(self, rng: np.random.Generator) -> Hashable:
-        """Draw one architecture uniformly at random."""
+        """Draw one architecture at random (uniform over the space's own parametrisation)."""
 
     @abc.abstractmethod
     def mutate(self, arch: object, rng: np.random.Generator) -> Hashable:

@@ -298,7 +298,11 @@ class NB101Space(SearchSpace):
     # -- search ----------------------------------------------------------------------------
 
     def sample(self, rng: np.random.Generator, max_tries: int = 100_000) -> tuple[int, ...]:
-        """Draw a valid cell by rejection: random upper-triangular matrix and random ops."""
+        """Draw a valid cell by rejection: random upper-triangular matrix and random ops.
+
+        Uniform over valid (matrix, ops) draws, as NASLib samples, not over distinct networks:
+        a network with many isomorphic matrices is drawn more often.
+        """
         for _ in range(max_tries):
             matrix = np.triu(rng.integers(0, 2, size=(_N, _N)), k=1)
             middle = rng.integers(2, 5, size=_N - 2)
