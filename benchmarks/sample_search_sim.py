@@ -27,24 +27,12 @@ Both run on ``--workers`` parallel workers (each job to the first free worker).
 from __future__ import annotations
 
 import argparse
-import heapq
 import json
 
 import numpy as np
 
 from nasperf.benchmarks import load_benchmark
-
-
-def finish_times(costs: list[float], workers: int) -> list[float]:
-    """When each job ends, run in order on ``workers`` (each job to the first free worker)."""
-    free = [0.0] * workers
-    heapq.heapify(free)
-    ends = []
-    for c in costs:
-        t = heapq.heappop(free) + c
-        ends.append(t)
-        heapq.heappush(free, t)
-    return ends
+from nasperf.search._sampling import finish_times
 
 
 def makespan(costs: list[float], workers: int) -> float:

@@ -333,7 +333,9 @@ def search_cmd(
         help="random, sh (successive halving), hyperband, asha or sample-and-estimate (--live)",
     ),
     estimator: str = typer.Option(
-        "feature-history", "--estimator", help="sample-and-estimate: the short-budget estimator"
+        "feature-history",
+        "--estimator",
+        help="sample-and-estimate: feature-history (--live) or a curve predictor (-b TABLE)",
     ),
     short_epochs: int = typer.Option(2, "--short-epochs", help="sample-and-estimate: budget E"),
     top_k: int = typer.Option(
@@ -354,12 +356,16 @@ def search_cmd(
     seed: int = typer.Option(0, "--seed", help="order of the candidates"),
     space: str = typer.Option("nb201", "--space", help="live: search space"),
     dataset: str = typer.Option("digits", "--dataset", help="live: dataset"),
-    cells: int = typer.Option(27, "--cells", help="live: candidates sampled"),
+    cells: int = typer.Option(
+        27, "--cells", help="candidates sampled (live, and sample-and-estimate on a table)"
+    ),
     epochs: int = typer.Option(9, "--epochs", help="live: epochs of a full run"),
     limit: int | None = typer.Option(None, "--limit", help="live: cap the training split"),
     nb201_c: int = typer.Option(8, "--nb201-c", help="live: channels of the first stage"),
     nb201_n: int = typer.Option(1, "--nb201-n", help="live: cells per stage"),
-    workers: int = typer.Option(2, "--workers", help="live: runs trained in parallel"),
+    workers: int = typer.Option(
+        2, "--workers", help="runs trained in parallel (live; simulated for sample-and-estimate)"
+    ),
     executor_name: str = typer.Option("local", "--executor", help="live: local or ray"),
     address: str | None = typer.Option(None, "--address", help="live: ray cluster address"),
     out_dir: Path | None = typer.Option(None, "--out", help="trace CSV (and live checkpoints)"),
@@ -408,12 +414,33 @@ def search_cmd(
 
         evaluator = TabularCurveEvaluator(load_benchmark(benchmark))
         archs = [r.arch for r in evaluator.benchmark.records()]
-    if strategy == "sample-and-estimate":
-        if not live or executor is None:
+    if strategy == "sample-and-estimate" and not live:
+        from .search import sample_and_estimate_curves
+
+        if estimator == "feature-history":
             raise ConfigurationError(
-                "sample-and-estimate trains candidates: use it with --live (the tables hold no "
-                "feature histories)"
+                "the tables hold no feature histories: use --live, or a curve estimator on a "
+                "table (--estimator early-stop-acc, sotl-e, sotl, early-stop-loss or lce)"
             )
+        sampled = list(permuted(archs, seed))[: min(cells, len(archs))]
+        found = sample_and_estimate_curves(
+            evaluator, sampled, short_epochs, top_k, estimator, workers
+        )
+        table = Table(title=f"sample-and-estimate on {benchmark} (simulated, {workers} workers)")
+        for col in ("best", "final val acc", "estimated", "fully trained", "estimate s", "full s"):
+            table.add_column(col)
+        table.add_row(
+            str(found.best_arch),
+            f"{found.best_value:.2f}" if found.best_value is not None else "-",
+            f"{sum(r['estimate'] is not None for r in found.estimates)}/{len(sampled)}",
+            str(len(found.finals)),
+            f"{found.estimate_seconds:.1f}",
+            f"{found.train_seconds:.1f}",
+        )
+        out.print(table)
+        return
+    if strategy == "sample-and-estimate":
+        assert executor is not None
         if estimator != "feature-history":
             raise UnknownNameError("estimator", estimator, ["feature-history"])
         from .search import sample_and_estimate

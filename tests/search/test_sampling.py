@@ -73,3 +73,28 @@ def test_estimates_on_ray_equal_those_on_the_process_pool() -> None:
         assert a["arch"] == b["arch"]
         assert a["estimate"] == b["estimate"] and a["variants"] == b["variants"]
         assert a["network_val_acc"] == b["network_val_acc"]
+
+
+def test_sample_and_estimate_on_a_table_in_simulated_time() -> None:
+    from nasperf.benchmarks import load_benchmark
+    from nasperf.predictors import make_predictor
+    from nasperf.search import TabularCurveEvaluator, permuted, sample_and_estimate_curves
+    from nasperf.search._sampling import finish_times
+
+    bench = load_benchmark("nb201-digits")
+    archs = list(permuted([r.arch for r in bench.records()], 0))[:20]
+    found = sample_and_estimate_curves(TabularCurveEvaluator(bench), archs, 2, 2, "sotl-e", 2)
+    scores = make_predictor("sotl-e", fidelity=2).fit([]).predict([bench.query(a) for a in archs])
+    top = [archs[i] for i in np.argsort(-scores, kind="stable")[:2]]
+    assert set(found.finals) == set(top)
+    assert found.best_value == max(bench.query(a).target for a in top)
+    assert found.estimate_seconds == pytest.approx(
+        max(finish_times([bench.cost(a, 2) for a in archs], 2))
+    )
+    # the top two continue from epoch 2 on the two workers: the longer of their remainders
+    rest = [bench.cost(a) - bench.cost(a, 2) for a in top]
+    assert found.train_seconds == pytest.approx(max(rest))
+    with pytest.raises(ConfigurationError, match="learns from fully trained curves"):
+        sample_and_estimate_curves(TabularCurveEvaluator(bench), archs, 2, 2, "lcsvr")
+    with pytest.raises(ConfigurationError, match="short budget"):
+        sample_and_estimate_curves(TabularCurveEvaluator(bench), archs, 30)

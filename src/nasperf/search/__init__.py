@@ -22,7 +22,12 @@ from ._multifidelity import (
     random_search,
     successive_halving,
 )
-from ._sampling import SampleSearchResult, estimate_cells, sample_and_estimate
+from ._sampling import (
+    SampleSearchResult,
+    estimate_cells,
+    sample_and_estimate,
+    sample_and_estimate_curves,
+)
 from ._stopping import (
     BakerRule,
     MedianRule,
@@ -60,5 +65,6 @@ __all__ = [
     "permuted",
     "estimate_cells",
     "sample_and_estimate",
+    "sample_and_estimate_curves",
     "SampleSearchResult",
 ]

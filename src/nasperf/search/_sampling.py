@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import ConfigurationError
 from ._evaluators import cell_seed_of, threads_per_worker
 
-__all__ = ["EstimateTask", "estimate_cells", "SampleSearchResult", "sample_and_estimate"]
+__all__ = [
+    "EstimateTask",
+    "estimate_cells",
+    "SampleSearchResult",
+    "sample_and_estimate",
+    "sample_and_estimate_curves",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -161,4 +167,82 @@ def sample_and_estimate(
         finals,
         est_s,
         evaluator.seconds_used - before,
+    )
+
+
+def finish_times(costs: Sequence[float], workers: int) -> list[float]:
+    """When each job ends, run in order on ``workers`` (each job to the first free worker)."""
+    import heapq
+
+    free = [0.0] * workers
+    ends = []
+    for c in costs:
+        t = heapq.heappop(free) + c
+        ends.append(t)
+        heapq.heappush(free, t)
+    return ends
+
+
+def sample_and_estimate_curves(
+    evaluator: Any,
+    archs: Sequence[Hashable],
+    epochs: int,
+    top_k: int = 2,
+    estimator: str = "sotl-e",
+    workers: int = 2,
+) -> SampleSearchResult:
+    """Sample-and-estimate in simulated time on a benchmark's learning curves.
+
+    Every candidate of ``archs`` is trained for ``epochs`` through ``evaluator`` (a
+    :class:`TabularCurveEvaluator`: the cost is the table's recorded time), ranked by the
+    learning-curve predictor ``estimator`` at that fidelity (one that needs no training data:
+    ``early-stop-acc``, ``early-stop-loss``, ``sotl``, ``sotl-e`` or ``lce``), and the ``top_k``
+    best are trained to the end. The seconds are the makespan on ``workers`` parallel workers.
+    Feature histories need live training (:func:`sample_and_estimate`); the tables hold none.
+    """
+    from ..predictors import make_predictor
+
+    if top_k < 1 or workers < 1:
+        raise ConfigurationError(f"top_k and workers must be >= 1, got {top_k} and {workers}")
+    if not 1 <= epochs < evaluator.max_epochs:
+        raise ConfigurationError(
+            f"the short budget must be 1..{evaluator.max_epochs - 1} epochs, got {epochs}"
+        )
+    predictor = make_predictor(estimator, fidelity=epochs)
+    if predictor.requires.targets:
+        raise ConfigurationError(
+            f"{estimator} learns from fully trained curves; sample-and-estimate needs an "
+            "estimator that needs none: early-stop-acc, early-stop-loss, sotl, sotl-e or lce"
+        )
+    predictor.fit([])
+
+    def timed(jobs: list[tuple[Hashable, int]]) -> tuple[list[Any], list[float]]:
+        runs, costs = [], []
+        for job in jobs:  # one at a time, to know each job's cost
+            before = evaluator.seconds_used
+            runs += evaluator.advance([job])
+            costs.append(evaluator.seconds_used - before)
+        return runs, costs
+
+    runs, costs = timed([(a, epochs) for a in archs])
+    ok = [r for r in runs if not isinstance(r, Exception)]
+    scores = predictor.predict([r.record() for r in ok]) if ok else []
+    rows: dict[Hashable, dict[str, Any]] = {
+        a: {"arch": a, "status": "failed", "estimate": None, "reason": str(r)}
+        for a, r in zip(archs, runs, strict=True)
+        if isinstance(r, Exception)
+    }
+    for r, s in zip(ok, scores, strict=True):
+        rows[r.arch] = {"arch": r.arch, "status": "ok", "estimate": float(s)}
+    top = sorted(ok, key=lambda r: rows[r.arch]["estimate"], reverse=True)[:top_k]
+    full, full_costs = timed([(r.arch, evaluator.max_epochs) for r in top])
+    finals = {r.arch: r.last for r in full if not isinstance(r, Exception)}
+    best = max(finals, key=finals.get) if finals else None
+    return SampleSearchResult(
+        best,
+        finals.get(best) if best is not None else None,
+        [rows[a] for a in archs],
+        finals,
+        max(finish_times(costs, workers), default=0.0),
+        max(finish_times(full_costs, workers), default=0.0),
     )
