@@ -24,7 +24,12 @@ from typing import Any
 import numpy as np
 from scipy.stats import kendalltau, spearmanr
 
-from nasperf.benchmarks import LiveBenchmarkConfig, load_live_benchmark
+from nasperf.benchmarks import (
+    LiveBenchmarkConfig,
+    live_benchmark_dir,
+    load_live_benchmark,
+    read_live_config,
+)
 from nasperf.predictors import make_predictor
 from nasperf.predictors.training_based import VARIANTS, proxy_accuracy
 from nasperf.search import LocalExecutor
@@ -92,14 +97,8 @@ def main() -> None:
     parser.add_argument("--save", default=None, help="write the per-cell results as JSON")
     args = parser.parse_args()
 
-    if args.benchmark == "nb201-digits":
-        import nasperf.benchmarks as nb
-
-        path = Path(nb.__file__).parent / "_shipped" / "nb201-digits"
-    else:
-        path = Path(args.benchmark)
-    meta = json.loads((path / "meta.json").read_text())
-    config = LiveBenchmarkConfig.from_dict(meta["config"])
+    path = live_benchmark_dir(args.benchmark)
+    config = read_live_config(path)
     bench = load_live_benchmark(path)
     recs = sorted(bench.records(), key=lambda r: r.info["index"])
     chosen, others = recs[: args.cells], recs[args.cells :]

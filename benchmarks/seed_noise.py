@@ -11,13 +11,11 @@ top of the benchmark are larger than seed noise.
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
-from pathlib import Path
 
 import numpy as np
 
-from nasperf.benchmarks import LiveBenchmarkConfig, load_live_benchmark
+from nasperf.benchmarks import live_benchmark_dir, load_live_benchmark, read_live_config
 from nasperf.search import LiveCurveEvaluator, LocalExecutor
 
 
@@ -28,13 +26,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
-    if args.benchmark == "nb201-digits":
-        import nasperf.benchmarks as nb
-
-        path = Path(nb.__file__).parent / "_shipped" / "nb201-digits"
-    else:
-        path = Path(args.benchmark)
-    config = LiveBenchmarkConfig.from_dict(json.loads((path / "meta.json").read_text())["config"])
+    path = live_benchmark_dir(args.benchmark)
+    config = read_live_config(path)
     bench = load_live_benchmark(path)
     top = sorted(bench.records(), key=lambda r: r.target, reverse=True)[: args.top]
     finals = {r.arch: [float(r.target)] for r in top}

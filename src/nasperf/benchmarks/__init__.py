@@ -9,7 +9,7 @@ from pathlib import Path
 from .._paths import DATA_ENV, data_dir
 from ..exceptions import ConfigurationError, UnknownNameError
 from ._base import Benchmark, TabularBenchmark
-from ._live import LiveBenchmarkConfig, load_live_benchmark, make_benchmark
+from ._live import LiveBenchmarkConfig, load_live_benchmark, make_benchmark, read_live_config
 from ._loaders import (
     GRAPH_DATASETS,
     load_csv,
@@ -36,6 +36,8 @@ __all__ = [
     "LiveBenchmarkConfig",
     "make_benchmark",
     "load_live_benchmark",
+    "read_live_config",
+    "live_benchmark_dir",
 ]
 
 
@@ -48,13 +50,21 @@ class BenchmarkInfo:
     data_file: str | None = None  # relative to NASPERF_DATA; None for data shipped in packages
 
 
+def live_benchmark_dir(name: str | Path) -> Path:
+    """The directory of a live benchmark: one shipped inside the package, by name
+    (``nb201-digits``), or any other directory made by ``nasperf make-benchmark``."""
+    shipped = Path(__file__).parent / "_shipped" / str(name)
+    return shipped if str(name) in _SHIPPED else Path(name)
+
+
 def _shipped(name: str) -> Benchmark:
     """A benchmark made with ``nasperf make-benchmark`` and shipped inside the package."""
-    from ._live import load_live_benchmark
-
-    bench = load_live_benchmark(Path(__file__).parent / "_shipped" / name)
+    bench = load_live_benchmark(live_benchmark_dir(name))
     bench.name = name
     return bench
+
+
+_SHIPPED = ("nb201-digits",)
 
 
 BENCHMARKS: dict[str, BenchmarkInfo] = {

@@ -66,6 +66,7 @@ __all__ = [
     "LiveBenchmarkRun",
     "make_benchmark",
     "load_live_benchmark",
+    "read_live_config",
     "cell_seed",
     "CELLS_FILE",
     "META_FILE",
@@ -668,6 +669,11 @@ def _record(row: dict[str, Any], epochs: int, path: Path) -> Record:
             "proxy_errors": dict(row.get("errors") or {}),
         },
     )
+
+
+def read_live_config(path: str | Path) -> LiveBenchmarkConfig:
+    """The settings a live benchmark in ``path`` was made with (its ``meta.json``)."""
+    return LiveBenchmarkConfig.from_dict(_read_meta(Path(path))["config"])
 
 
 def load_live_benchmark(path: str | Path) -> TabularBenchmark:
