@@ -6,6 +6,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -15,6 +16,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .exceptions import ConfigurationError, NasperfError, UnknownNameError
+
+if TYPE_CHECKING:
+    from .search import SampleSearchResult
 
 app = typer.Typer(
     add_completion=False,
@@ -293,6 +297,23 @@ def make_benchmark_cmd(
     out.print(f"make-benchmark: {run.summary()}", highlight=False, soft_wrap=True, markup=False)
 
 
+def _sample_search_table(where: str, found: SampleSearchResult) -> Table:
+    """One row: what a sample-and-estimate search returned and what it cost."""
+    table = Table(title=f"sample-and-estimate on {where}")
+    for col in ("best", "final val acc", "estimated", "fully trained", "estimate s", "full s"):
+        table.add_column(col)
+    done = sum(r.get("estimate") is not None for r in found.estimates)
+    table.add_row(
+        str(found.best_arch),
+        f"{found.best_value:.2f}" if found.best_value is not None else "-",
+        f"{done}/{len(found.estimates)}",
+        str(len(found.finals)),
+        f"{found.estimate_seconds:.1f}",
+        f"{found.train_seconds:.1f}",
+    )
+    return table
+
+
 def _live_cells(
     space: str,
     dataset: str,
@@ -426,18 +447,7 @@ def search_cmd(
         found = sample_and_estimate_curves(
             evaluator, sampled, short_epochs, top_k, estimator, workers
         )
-        table = Table(title=f"sample-and-estimate on {benchmark} (simulated, {workers} workers)")
-        for col in ("best", "final val acc", "estimated", "fully trained", "estimate s", "full s"):
-            table.add_column(col)
-        table.add_row(
-            str(found.best_arch),
-            f"{found.best_value:.2f}" if found.best_value is not None else "-",
-            f"{sum(r['estimate'] is not None for r in found.estimates)}/{len(sampled)}",
-            str(len(found.finals)),
-            f"{found.estimate_seconds:.1f}",
-            f"{found.train_seconds:.1f}",
-        )
-        out.print(table)
+        out.print(_sample_search_table(f"{benchmark} (simulated, {workers} workers)", found))
         return
     if strategy == "sample-and-estimate":
         assert executor is not None
@@ -453,26 +463,7 @@ def search_cmd(
                 )
         finally:
             executor.close()
-        table = Table(title=f"sample-and-estimate on {space}/{dataset} (live)")
-        for col in (
-            "best",
-            "final val acc",
-            "estimated",
-            "fully trained",
-            "estimate s",
-            "full training s",
-        ):
-            table.add_column(col)
-        done = sum(r.get("estimate") is not None for r in found.estimates)
-        table.add_row(
-            str(found.best_arch),
-            f"{found.best_value:.2f}" if found.best_value is not None else "-",
-            f"{done}/{len(archs)}",
-            str(len(found.finals)),
-            f"{found.estimate_seconds:.1f}",
-            f"{found.train_seconds:.1f}",
-        )
-        out.print(table)
+        out.print(_sample_search_table(f"{space}/{dataset} (live)", found))
         assert out_dir is not None
         path = out_dir / "estimates.json"
         path.write_text(json.dumps({"estimates": found.estimates, "finals": found.finals}))
