@@ -188,10 +188,14 @@ def _check_min_epochs(min_epochs: object, max_epochs: int) -> int:
     return int(min_epochs)
 
 
-def _ladder(min_epochs: int, max_epochs: int, eta: int) -> list[int]:
-    """Successive halving's rungs as Li et al. build them: R·η^-s, ..., R/η, R with
-    s = floor(log_η(R / min_epochs)), so that every step is a factor η (rounded)."""
-    s = int(math.floor(math.log(max_epochs / min_epochs, eta) + 1e-9))
+def _halvings(min_epochs: int, max_epochs: int, eta: int) -> int:
+    """Li et al.'s s_max: how many factors of η fit between ``min_epochs`` and the full run."""
+    return int(math.floor(math.log(max_epochs / min_epochs, eta) + 1e-9))
+
+
+def _ladder(s: int, max_epochs: int, eta: int) -> list[int]:
+    """Successive halving's rungs as Li et al. build them: R·η^-s, ..., R/η, R, so that every
+    step is a factor η (rounded)."""
     return _rungs(max_epochs / eta**s, max_epochs, eta)
 
 
@@ -243,7 +247,12 @@ def successive_halving(
     )
     it = iter(candidates)
     archs = [a for _, a in zip(range(n), it, strict=False)]
-    _halve(search, archs, _ladder(min_epochs, evaluator.max_epochs, eta), eta)
+    _halve(
+        search,
+        archs,
+        _ladder(_halvings(min_epochs, evaluator.max_epochs, eta), evaluator.max_epochs, eta),
+        eta,
+    )
     return search.finish()
 
 
@@ -253,11 +262,11 @@ def hyperband_brackets(
     """Hyperband's brackets as (number of candidates, rung epochs), most aggressive first."""
     eta = _check_eta(eta)
     min_epochs = _check_min_epochs(min_epochs, max_epochs)
-    s_max = int(math.floor(math.log(max_epochs / min_epochs, eta) + 1e-9))
+    s_max = _halvings(min_epochs, max_epochs, eta)
     out = []
     for s in range(s_max, -1, -1):
         n = int(math.ceil((s_max + 1) / (s + 1) * eta**s))
-        out.append((n, _rungs(max_epochs / eta**s, max_epochs, eta)))
+        out.append((n, _ladder(s, max_epochs, eta)))
     return out
 
 
@@ -309,7 +318,7 @@ def asha(
     search = _Search(
         "asha" + ("+" + type(rule).__name__ if rule else ""), evaluator, rule, budget_epochs
     )
-    rungs = _ladder(min_epochs, evaluator.max_epochs, eta)
+    rungs = _ladder(_halvings(min_epochs, evaluator.max_epochs, eta), evaluator.max_epochs, eta)
     results: list[dict[Hashable, float]] = [{} for _ in rungs]
     promoted: list[set[Hashable]] = [set() for _ in rungs]
     it = iter(candidates)
