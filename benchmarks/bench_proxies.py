@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from nasperf.benchmarks._proxy_table import select_cells
+from nasperf.benchmarks import select_cells
 from nasperf.data import load_dataset
 from nasperf.predictors.zero_cost import PROXY_NAMES, compute_proxies, compute_proxy
 from nasperf.spaces import get_space

@@ -30,9 +30,9 @@ from nasperf.benchmarks import (
     load_live_benchmark,
     read_live_config,
 )
+from nasperf.execution import LocalExecutor
 from nasperf.predictors import make_predictor
 from nasperf.predictors.training_based import VARIANTS, proxy_accuracy
-from nasperf.search import LocalExecutor
 
 KS = (1, 2, 3)
 
@@ -49,11 +49,11 @@ class Task:
 def run_cell(task: Task) -> dict[str, Any]:
     import torch
 
-    from nasperf.benchmarks._live import _dataset, build_cell
+    from nasperf.benchmarks import build_cell, cell_data
     from nasperf.training import FeatureCapture, StopAfter, Trainer
 
     torch.set_num_threads(1)
-    data = _dataset(task.config)
+    data = cell_data(task.config)
     model, _, _ = build_cell(task.config, task.arch, task.seed, data)
     capture = FeatureCapture(probe_size=task.probe_size, seed=0)
     tick = time.perf_counter()

@@ -15,8 +15,7 @@ import argparse
 import numpy as np
 from scipy.stats import spearmanr
 
-from nasperf.benchmarks import load_benchmark
-from nasperf.benchmarks._proxy_table import read_proxy_table
+from nasperf.benchmarks import load_benchmark, read_proxy_table
 
 # Published Spearman with val_acc_200ep on NB201 CIFAR-10 (METHODS.md, section 6)
 PUBLISHED = {

@@ -20,9 +20,10 @@ import statistics
 import tempfile
 import time
 
-from nasperf.benchmarks import LiveBenchmarkConfig
-from nasperf.benchmarks._proxy_table import select_cells
-from nasperf.search import LiveCurveEvaluator, LocalExecutor, sample_and_estimate
+from nasperf.benchmarks import LiveBenchmarkConfig, select_cells
+from nasperf.execution import LocalExecutor
+from nasperf.search import LiveCurveEvaluator, sample_and_estimate
+from nasperf.training import TrainConfig
 
 
 def main() -> None:
@@ -40,10 +41,9 @@ def main() -> None:
     args = parser.parse_args()
     config = LiveBenchmarkConfig(
         dataset=args.dataset,
-        epochs=args.epochs,
         limit=args.limit,
         val_fraction=0.25,
-        batch_size=64,
+        train=TrainConfig(epochs=args.epochs, batch_size=64),
         proxies=(),
         cells=args.n,
     )

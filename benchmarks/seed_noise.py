@@ -16,7 +16,8 @@ import tempfile
 import numpy as np
 
 from nasperf.benchmarks import live_benchmark_dir, load_live_benchmark, read_live_config
-from nasperf.search import LiveCurveEvaluator, LocalExecutor
+from nasperf.execution import LocalExecutor
+from nasperf.search import LiveCurveEvaluator
 
 
 def main() -> None:

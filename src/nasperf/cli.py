@@ -194,7 +194,7 @@ def proxies_cmd(
     out_file: Path = typer.Option(..., "--out", help="CSV to write (resumed if it exists)"),
 ) -> None:
     """Compute zero-cost proxies on real networks and data; resumable, one row per cell."""
-    from .benchmarks._proxy_table import ProxyTableConfig, compute_proxy_table, select_cells
+    from .benchmarks import ProxyTableConfig, compute_proxy_table, select_cells
 
     if cells == "all":
         n_cells = None
@@ -254,9 +254,10 @@ def make_benchmark_cmd(
     out_dir: Path = typer.Option(..., "--out", help="benchmark directory (resumed if it exists)"),
 ) -> None:
     """Train sampled cells on a dataset into a benchmark (live:DIR); resumable."""
-    from .benchmarks._live import LiveBenchmarkConfig, make_benchmark
+    from .benchmarks import LiveBenchmarkConfig, make_benchmark
+    from .execution import make_executor
     from .predictors.zero_cost import PROXY_NAMES
-    from .search.executors import make_executor
+    from .training import TrainConfig
 
     if proxies is None:
         chosen: tuple[str, ...] = PROXY_NAMES
@@ -268,7 +269,6 @@ def make_benchmark_cmd(
         space=space,
         dataset=dataset,
         cells=cells,
-        epochs=epochs,
         seed=seed,
         C=nb201_c,
         N=nb201_n,
@@ -277,9 +277,7 @@ def make_benchmark_cmd(
         limit=limit,
         val_fraction=val_fraction,
         data_root=str(data_root) if data_root else None,
-        optimizer=optimizer,
-        lr=lr,
-        batch_size=batch_size,
+        train=TrainConfig(optimizer=optimizer, lr=lr, batch_size=batch_size, epochs=epochs),
         proxies=chosen,
     )
     with (
@@ -327,20 +325,19 @@ def _live_cells(
     batch_size: int,
 ) -> tuple[object, list[str]]:
     """The training settings of live candidates (no proxies) and ``cells`` cells drawn by seed."""
-    from .benchmarks import LiveBenchmarkConfig
-    from .benchmarks._proxy_table import select_cells
+    from .benchmarks import LiveBenchmarkConfig, select_cells
+    from .training import TrainConfig
 
     config = LiveBenchmarkConfig(
         space=space,
         dataset=dataset,
         cells=cells,
-        epochs=epochs,
         seed=seed,
         C=c,
         N=n,
         limit=limit,
         val_fraction=val_fraction,
-        batch_size=batch_size,
+        train=TrainConfig(epochs=epochs, batch_size=batch_size),
         proxies=(),
     )
     return config, select_cells(space, cells, seed)
@@ -419,7 +416,7 @@ def search_cmd(
     stop = rules[rule]()
     executor = None
     if live:
-        from .search.executors import make_executor
+        from .execution import make_executor
 
         if out_dir is None:
             raise ConfigurationError("--live needs --out DIR for the runs' checkpoints")
@@ -554,8 +551,8 @@ def estimate_cmd(
     """Estimate sampled cells' trained accuracy from a short run (feature histories)."""
     import csv
 
+    from .execution import make_executor
     from .search import estimate_cells
-    from .search.executors import make_executor
 
     if method != "feature-history":
         raise UnknownNameError("method", method, ["feature-history"])

@@ -10,29 +10,32 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from nasperf.benchmarks import load_benchmark
-from nasperf.benchmarks._live import (
+from nasperf.benchmarks import (
     CELLS_FILE,
     LIVE_CURVES,
     LiveBenchmarkConfig,
+    load_benchmark,
     load_live_benchmark,
     make_benchmark,
+    select_cells,
 )
-from nasperf.benchmarks._proxy_table import select_cells
 from nasperf.cli import main
 from nasperf.exceptions import ConfigurationError, DataNotFoundError, UnknownNameError
-from nasperf.search.executors import LocalExecutor, TaskOutcome
+from nasperf.execution import LocalExecutor, TaskOutcome
+from nasperf.training import TrainConfig
 
 pytest.importorskip("torch")
 
 PROXIES = ("synflow", "params", "flops", "jacov")
 TINY = LiveBenchmarkConfig(
-    dataset="digits", cells=4, epochs=2, C=4, N=1, batch_size=64, proxies=PROXIES
+    dataset="digits", cells=4, C=4, N=1, train=TrainConfig(epochs=2, batch_size=64),
+    proxies=PROXIES,
 )
 # per-cell times differ from run to run; everything else must not
 TIMES = ("train_time", "proxy_time")
@@ -111,11 +114,11 @@ def test_extending_and_changed_settings(tiny: Path, tmp_path) -> None:
     grown.mkdir()
     for name in ("meta.json", CELLS_FILE):
         (grown / name).write_bytes((tiny / name).read_bytes())
-    run = make_benchmark(grown, LiveBenchmarkConfig(**{**TINY.to_dict(), "cells": 5}))
+    run = make_benchmark(grown, replace(TINY, cells=5))
     assert (run.new, run.resumed, run.ok) == (1, 4, 5)
     assert rows(grown)[:4] == rows(tiny)
-    with pytest.raises(ConfigurationError, match=r"other settings \(epochs, lr\)"):
-        make_benchmark(grown, LiveBenchmarkConfig(**{**TINY.to_dict(), "epochs": 3, "lr": 0.05}))
+    with pytest.raises(ConfigurationError, match=r"other settings \(train.epochs, train.lr\)"):
+        make_benchmark(grown, TINY.with_train(epochs=3, lr=0.05))
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(ConfigurationError, match="is not a live benchmark"):
@@ -136,7 +139,7 @@ class FailSecond(LocalExecutor):
 
 
 def test_failed_cells_are_recorded_and_left_out(tmp_path, caplog) -> None:
-    config = LiveBenchmarkConfig(**{**TINY.to_dict(), "cells": 3, "proxies": ("params",)})
+    config = replace(TINY, cells=3, proxies=("params",))
     run = make_benchmark(tmp_path / "b", config, FailSecond())
     assert (run.ok, run.failed) == (2, 1)
     failed = [r for r in rows(tmp_path / "b") if r["status"] != "ok"]
@@ -173,7 +176,7 @@ def test_a_training_error_is_retried_within_the_run(tmp_path, monkeypatch) -> No
     from nasperf.training.trainer import Trainer
 
     monkeypatch.setattr(Trainer, "_train_epoch", RaiseOnce()(Trainer._train_epoch))
-    config = LiveBenchmarkConfig(**{**TINY.to_dict(), "cells": 2, "proxies": ()})
+    config = replace(TINY, cells=2, proxies=())
     run = make_benchmark(tmp_path / "b", config, retries=1)
     assert (run.ok, run.failed) == (2, 0)
     assert sorted(r["attempts"] for r in rows(tmp_path / "b")) == [1, 2]
@@ -231,9 +234,9 @@ def test_sigkill_then_resume_keeps_every_cell_once(tmp_path) -> None:
         (["--dataset", "mnist1d"], "nb201 networks need images"),
         (["--executor", "dask"], "unknown executor 'dask'"),
         (["--executor", "local", "--address", "auto"], "only applies to the ray executor"),
-        (["--cells", "15626"], "cells must be between 1 and 15625"),
+        (["--cells", "15626"], "cells must be an integer in [1, 15625]"),
         (["--epochs", "0"], "epochs must be an integer >= 1"),
-        (["--space", "nb101"], "nb201 space only"),
+        (["--space", "nb101"], "space must be one of 'nb201'"),
         (["--proxies", "synflow,nope"], "unknown zero-cost proxy 'nope'"),
         (["--workers", "0"], "workers must be an integer >= 1"),
     ],
@@ -260,16 +263,16 @@ def test_config_checks() -> None:
         LiveBenchmarkConfig(dataset="imagenet")
     with pytest.raises(ConfigurationError, match="C must be an integer >= 1"):
         LiveBenchmarkConfig(C=0)
-    with pytest.raises(ConfigurationError, match="names a proxy twice"):
+    with pytest.raises(ConfigurationError, match="proxies must be a tuple of distinct"):
         LiveBenchmarkConfig(proxies=("synflow", "synflow"))
     with pytest.raises(ConfigurationError, match="lr must be"):
-        LiveBenchmarkConfig(lr=-1.0)
+        LiveBenchmarkConfig(train=TrainConfig(lr=-1.0))
 
 
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs the ray extra")
 def test_ray_gives_the_same_table_as_the_process_pool(tiny: Path, tmp_path) -> None:
     """Issue 4: a local Ray instance with 2 workers reproduces the process-pool table."""
-    from nasperf.search.executors import RayExecutor
+    from nasperf.execution import RayExecutor
 
     with RayExecutor(workers=2) as executor:
         run = make_benchmark(tmp_path / "ray", TINY, executor)

@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from conftest import needs_data
-from nasperf.benchmarks._proxy_table import read_proxy_table, select_cells
+from nasperf.benchmarks import read_proxy_table, select_cells
 from nasperf.cli import main
 
 pytest.importorskip("torch")

@@ -8,13 +8,14 @@ import pytest
 pytest.importorskip("torch")
 
 from nasperf.benchmarks import LiveBenchmarkConfig  # noqa: E402
+from nasperf.execution import LocalExecutor  # noqa: E402
 from nasperf.search import (  # noqa: E402
     LiveCurveEvaluator,
-    LocalExecutor,
     MedianRule,
     random_search,
     successive_halving,
 )
+from nasperf.training import TrainConfig  # noqa: E402
 
 ARCHS = [
     "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|skip_connect~2|",
@@ -25,8 +26,8 @@ ARCHS = [
 
 def config() -> LiveBenchmarkConfig:
     return LiveBenchmarkConfig(
-        space="nb201", dataset="digits", cells=3, epochs=3, C=4, N=1, limit=200,
-        batch_size=64, proxies=(),
+        space="nb201", dataset="digits", cells=3, C=4, N=1, limit=200,
+        train=TrainConfig(epochs=3, batch_size=64), proxies=(),
     )
 
 

@@ -9,8 +9,9 @@ import pytest
 
 from nasperf.benchmarks import LiveBenchmarkConfig
 from nasperf.exceptions import ConfigurationError
+from nasperf.execution import TaskOutcome
 from nasperf.search import Run, sample_and_estimate
-from nasperf.search.executors import TaskOutcome
+from nasperf.training import TrainConfig
 
 ESTIMATES = {"a": 70.0, "b": 95.0, "c": None, "d": 90.0, "e": 80.0}  # c fails
 FINALS = {"a": 90.0, "b": 96.0, "d": 97.5, "e": 99.0}
@@ -41,7 +42,7 @@ class StandInEvaluator:
 
 
 def test_top_k_by_estimate_and_the_best_of_them() -> None:
-    config = LiveBenchmarkConfig(dataset="digits", epochs=30)
+    config = LiveBenchmarkConfig(dataset="digits", train=TrainConfig(epochs=30))
     evaluator = StandInEvaluator()
     found = sample_and_estimate(config, list(ESTIMATES), StandInExecutor(), evaluator, 2)
     assert evaluator.trained == ["b", "d"]  # the two best estimates; the failed cell skipped
@@ -58,11 +59,13 @@ def test_top_k_by_estimate_and_the_best_of_them() -> None:
 @pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs the ray extra")
 def test_estimates_on_ray_equal_those_on_the_process_pool() -> None:
     """Issue 6: the short-budget estimates run in parallel on either executor, alike."""
-    from nasperf.benchmarks._proxy_table import select_cells
+    from nasperf.benchmarks import select_cells
+    from nasperf.execution import LocalExecutor, RayExecutor
     from nasperf.search import estimate_cells
-    from nasperf.search.executors import LocalExecutor, RayExecutor
 
-    config = LiveBenchmarkConfig(dataset="digits", epochs=3, C=4, N=1, batch_size=64, proxies=())
+    config = LiveBenchmarkConfig(
+        dataset="digits", C=4, N=1, train=TrainConfig(epochs=3, batch_size=64), proxies=()
+    )
     archs = select_cells("nb201", 15625, 7)[:3]
     with LocalExecutor(workers=2) as pool:
         local = estimate_cells(config, archs, pool, epochs=2, seed=5, probe_size=64)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import needs_data
-from nasperf._paths import data_dir
+from nasperf.paths import data_dir
 from nasperf.exceptions import DataNotFoundError, InvalidArchitectureError, InvalidDataError
 from nasperf.spaces import get_space
 from nasperf.spaces import nb201 as nb201_module

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from conftest import needs_data
-from nasperf._paths import data_dir
+from nasperf.paths import data_dir
 from nasperf.exceptions import InvalidArchitectureError
 from nasperf.spaces import get_space
 

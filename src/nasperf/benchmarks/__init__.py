@@ -6,10 +6,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._paths import DATA_ENV, data_dir
+from ..paths import DATA_ENV, data_dir
 from ..exceptions import ConfigurationError, UnknownNameError
 from ._base import Benchmark, TabularBenchmark
-from ._live import LiveBenchmarkConfig, load_live_benchmark, make_benchmark, read_live_config
+from ._live import (
+    CELLS_FILE,
+    LIVE_CURVES,
+    LiveBenchmarkRun,
+    load_live_benchmark,
+    make_benchmark,
+    read_live_config,
+)
 from ._loaders import (
     GRAPH_DATASETS,
     load_csv,
@@ -19,6 +26,8 @@ from ._loaders import (
     load_suite_zero,
     with_scores,
 )
+from ._proxy_table import ProxyTableConfig, compute_proxy_table, read_proxy_table
+from .cells import LiveBenchmarkConfig, build_cell, cell_data, cell_seed, select_cells
 
 __all__ = [
     "Benchmark",
@@ -34,10 +43,20 @@ __all__ = [
     "load_nas_bench_graph",
     "with_scores",
     "LiveBenchmarkConfig",
+    "LiveBenchmarkRun",
+    "CELLS_FILE",
+    "LIVE_CURVES",
     "make_benchmark",
     "load_live_benchmark",
     "read_live_config",
     "live_benchmark_dir",
+    "select_cells",
+    "ProxyTableConfig",
+    "compute_proxy_table",
+    "read_proxy_table",
+    "cell_seed",
+    "cell_data",
+    "build_cell",
 ]
 
 

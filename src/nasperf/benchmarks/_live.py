@@ -4,13 +4,16 @@
 permutation, the same draw as ``nasperf proxies``), and for each builds its network, counts
 its parameters and FLOPs, computes zero-cost proxies on the untrained weights and trains it
 with the :class:`~nasperf.training.Trainer`. The cells run on any
-:class:`~nasperf.search.executors.Executor`; every cell is seeded from ``config.seed`` and its
-position in the permutation, so the results do not depend on the worker count or order.
+:class:`~nasperf.execution.Executor`; every cell is seeded by
+:func:`~nasperf.benchmarks.cells.cell_seed` from ``config.seed`` and its arch, so the results
+do not depend on the worker count or order.
 
 The benchmark is a directory:
 
 ``meta.json``
-    ``{"format": 1, "config": {...}}``, the :class:`LiveBenchmarkConfig` it was made with.
+    ``{"format": 2, "config": {...}}``, the :class:`LiveBenchmarkConfig` it was made with
+    (its training settings nested under ``train``). Format 1, written by nasperf 0.1 with flat
+    settings and cells seeded by position, is read but not extended.
 ``cells.jsonl``
     One JSON object per finished cell, appended (flushed and fsynced) as each finishes:
     ``arch``, ``index`` (position in the permutation), ``seed``, ``status`` (``ok``,
@@ -37,29 +40,20 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, fields
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..data.datasets import DATASETS, dataset_names
-from ..exceptions import (
-    ConfigurationError,
-    DataNotFoundError,
-    InvalidDataError,
-    NasperfError,
-    UnknownNameError,
-)
-from ..predictors.zero_cost import PROXY_NAMES
+from ..exceptions import ConfigurationError, DataNotFoundError, InvalidDataError, NasperfError
 from ..records import Record
-from ..spaces.nb201 import NUM_ARCHS
-from ..training.config import TrainConfig
+from ..validation import Interval, validate_params
 from ._base import TabularBenchmark
+from .cells import LiveBenchmarkConfig, build_cell, cell_data, cell_seed, select_cells
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..search.executors import Executor
+    from ..execution import Executor
 
 __all__ = [
     "LiveBenchmarkConfig",
@@ -67,7 +61,6 @@ __all__ = [
     "make_benchmark",
     "load_live_benchmark",
     "read_live_config",
-    "cell_seed",
     "CELLS_FILE",
     "META_FILE",
     "LIVE_CURVES",
@@ -78,145 +71,14 @@ log = logging.getLogger(__name__)
 CELLS_FILE = "cells.jsonl"
 META_FILE = "meta.json"
 _LOCK_FILE = ".lock"
-_FORMAT = 1
+#: format 2 nests the training settings and seeds each cell by its arch; format 1 (nasperf 0.1:
+#: flat settings, cells seeded by their position) is still read, but not extended
+_FORMAT = 2
+_FORMATS = (1, 2)
 #: the per-epoch curves each cell records
 LIVE_CURVES = ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_time")
 #: settings that may change between the runs that fill one benchmark
 _RESUMABLE = ("cells", "data_root")
-_TRAIN_FIELDS = (
-    "optimizer",
-    "lr",
-    "weight_decay",
-    "momentum",
-    "batch_size",
-    "epochs",
-    "schedule",
-    "schedule_unit",
-    "label_smoothing",
-    "grad_clip",
-)
-
-
-def _positive(name: str, value: object, example: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigurationError(f"{name} must be an integer >= 1, got {value!r}; e.g. {example}")
-
-
-@dataclass(frozen=True)
-class LiveBenchmarkConfig:
-    """How a live benchmark is made; all of it but ``cells`` and ``data_root`` must match to
-    resume one.
-
-    ``C`` and ``N`` size the NB201 network (``N`` cells per stage, ``C`` channels in the
-    first). ``size`` and ``channels`` transform the inputs as in
-    :func:`~nasperf.data.load_dataset` (None keeps the dataset's own); ``limit`` caps the
-    training split; the splits are cut with ``seed``. The training fields (``optimizer``,
-    ``lr``, ``batch_size``, ``epochs``, ...) make the :class:`~nasperf.training.TrainConfig`
-    of every cell (see :meth:`train_config`). ``proxies`` are computed on a batch of
-    ``proxy_batch`` training examples (fewer if the split is smaller), the same batch for
-    every cell. Bad values raise ConfigurationError or UnknownNameError when it is made.
-    """
-
-    space: str = "nb201"
-    dataset: str = "digits"
-    cells: int = 100
-    epochs: int = 30
-    seed: int = 0
-    C: int = 16
-    N: int = 5
-    size: int | None = None
-    channels: int | None = None
-    limit: int | None = None
-    val_fraction: float = 0.1
-    data_root: str | None = None
-    optimizer: str = "sgd"
-    lr: float = 0.1
-    weight_decay: float = 5e-4
-    momentum: float = 0.9
-    batch_size: int = 256
-    schedule: str = "cosine"
-    schedule_unit: str = "epoch"
-    label_smoothing: float = 0.0
-    grad_clip: float | None = None
-    proxies: tuple[str, ...] = PROXY_NAMES
-    proxy_batch: int = 64
-
-    def __post_init__(self) -> None:
-        if self.space != "nb201":
-            raise ConfigurationError(
-                f"live benchmarks can be made in the nb201 space only, got space {self.space!r}"
-            )
-        if self.dataset not in DATASETS:
-            raise UnknownNameError("dataset", str(self.dataset), dataset_names())
-        if DATASETS[self.dataset].kind != "image":
-            raise ConfigurationError(
-                f"nb201 networks need images, but {self.dataset} holds 1-D signals; "
-                "use digits, mnist or cifar10"
-            )
-        if (
-            isinstance(self.cells, bool)
-            or not isinstance(self.cells, (int, np.integer))
-            or not 1 <= self.cells <= NUM_ARCHS
-        ):
-            raise ConfigurationError(
-                f"cells must be between 1 and {NUM_ARCHS} (the size of the nb201 space), "
-                f"got {self.cells!r}"
-            )
-        from ..data.datasets import _check_fraction
-
-        object.__setattr__(self, "val_fraction", _check_fraction(self.val_fraction, "val_fraction"))
-        if self.data_root is not None and not isinstance(self.data_root, str):
-            raise ConfigurationError(
-                f"data_root must be a directory path as a string, got {self.data_root!r}"
-            )
-        _positive("epochs", self.epochs, 30)
-        _positive("C", self.C, 16)
-        _positive("N", self.N, 5)
-        for name in ("size", "channels", "limit"):
-            if getattr(self, name) is not None:
-                _positive(name, getattr(self, name), 32)
-        if isinstance(self.proxies, str):
-            raise ConfigurationError(
-                f"proxies must be a sequence of names, got the string {self.proxies!r}"
-            )
-        object.__setattr__(self, "proxies", tuple(self.proxies))
-        for name in self.proxies:
-            if name not in PROXY_NAMES:
-                raise UnknownNameError("zero-cost proxy", str(name), PROXY_NAMES)
-        if len(set(self.proxies)) != len(self.proxies):
-            raise ConfigurationError(f"proxies names a proxy twice: {self.proxies}")
-        _positive("proxy_batch", self.proxy_batch, 64)
-        if self.proxy_batch < 2:
-            raise ConfigurationError(f"proxy_batch must be at least 2, got {self.proxy_batch}")
-        self.train_config(self.seed)  # checks seed and the training settings
-
-    def train_config(self, seed: int, threads: int | None = None) -> TrainConfig:
-        """The :class:`TrainConfig` of a cell trained with ``seed`` on ``threads`` threads."""
-        settings = {name: getattr(self, name) for name in _TRAIN_FIELDS}
-        return TrainConfig(**settings, seed=seed, num_threads=threads)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The settings as a JSON-safe dict (``from_dict`` rebuilds the config)."""
-        data = asdict(self)
-        data["proxies"] = list(self.proxies)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LiveBenchmarkConfig:
-        """Rebuild a config from :meth:`to_dict`'s output; unknown keys are an error."""
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise InvalidDataError(f"unknown live benchmark settings: {', '.join(unknown)}")
-        data = dict(data)
-        if "proxies" in data:
-            data["proxies"] = tuple(data["proxies"])
-        return cls(**data)
-
-
-def cell_seed(seed: int, index: int) -> int:
-    """The seed of the cell at position ``index`` of the permutation drawn with ``seed``."""
-    return int(np.random.SeedSequence([int(seed), int(index)]).generate_state(1)[0])
 
 
 # -- one cell (runs on a worker) -----------------------------------------------------------------
@@ -229,22 +91,6 @@ class _CellTask:
 
     def __repr__(self) -> str:
         return f"cell {self.index} {self.arch}"
-
-
-@lru_cache(maxsize=2)
-def _dataset(config: LiveBenchmarkConfig) -> Any:
-    """The dataset of ``config``, loaded once per process (the key is the whole config)."""
-    from ..data import load_dataset
-
-    return load_dataset(
-        config.dataset,
-        root=config.data_root,
-        size=config.size,
-        channels=config.channels,
-        val_fraction=config.val_fraction,
-        limit=config.limit,
-        seed=config.seed,
-    )
 
 
 def _proxy_batch(config: LiveBenchmarkConfig, data: Any) -> tuple[Any, Any]:
@@ -280,39 +126,18 @@ def _json_float(value: float | None) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def build_cell(
-    config: LiveBenchmarkConfig, arch: str, seed: int, data: Any
-) -> tuple[Any, float, float]:
-    """The network of ``arch`` for ``data`` with weights drawn under ``seed``, its parameters
-    (millions) and FLOPs (millions)."""
-    from ..spaces import get_space
-    from ..spaces._complexity import count_flops, count_params
-    from ..training import seeded
-
-    with seeded(seed):
-        model = get_space(config.space).build(
-            arch,
-            C=config.C,
-            N=config.N,
-            in_channels=data.input_shape[0],
-            num_classes=data.num_classes,
-        )
-    return model, count_params(model) / 1e6, count_flops(model, data.input_shape)
-
-
 class CellTrainingError(RuntimeError):
     """A cell's training raised (the trainer recorded it as failed); worth another attempt."""
 
 
 def _run_cell(task: _CellTask) -> dict[str, Any]:
     """Build, measure, score and train one cell; return its row of ``cells.jsonl``."""
-    from ..training import Trainer
-    from ..training._utils import torch_threads
+    from ..training import Trainer, torch_threads
 
     config = task.config
     with torch_threads(task.threads):
-        data = _dataset(config)
-        seed = cell_seed(config.seed, task.index)
+        data = cell_data(config)
+        seed = cell_seed(config.seed, task.arch)
         model, params_m, flops = build_cell(config, task.arch, seed, data)
         tick = time.perf_counter()
         x, y = _proxy_batch(config, data)
@@ -348,7 +173,7 @@ def _failed_row(task: _CellTask, reason: str) -> dict[str, Any]:
     return {
         "arch": task.arch,
         "index": task.index,
-        "seed": cell_seed(task.config.seed, task.index),
+        "seed": cell_seed(task.config.seed, task.arch),
         "status": "failed",
         "reason": reason,
         "curves": {name: [] for name in LIVE_CURVES},
@@ -400,8 +225,10 @@ def _read_meta(path: Path) -> dict[str, Any]:
         ) from exc
     except (OSError, ValueError) as exc:
         raise InvalidDataError(f"cannot read {meta}: {exc}") from exc
-    if not isinstance(data, dict) or data.get("format") != _FORMAT or "config" not in data:
-        raise InvalidDataError(f"{meta} is not a live benchmark description (format {_FORMAT})")
+    if not isinstance(data, dict) or data.get("format") not in _FORMATS or "config" not in data:
+        raise InvalidDataError(
+            f"{meta} is not a live benchmark description (format {' or '.join(map(str, _FORMATS))})"
+        )
     return data
 
 
@@ -515,8 +342,15 @@ def _prepare_dir(path: Path, config: LiveBenchmarkConfig) -> int:
                 f"{path} exists and is not a live benchmark (no {META_FILE}); choose another --out"
             )
         return 0
-    saved = _read_meta(path)["config"]
-    wanted = json.loads(json.dumps(config.to_dict()))
+    meta = _read_meta(path)
+    if meta["format"] != _FORMAT:
+        raise ConfigurationError(
+            f"{path} was made by an earlier nasperf (format {meta['format']}, cells seeded by "
+            "their position); it still loads as live:DIR, but cannot be extended: choose "
+            "another --out"
+        )
+    saved = _flat(meta["config"])
+    wanted = _flat(json.loads(json.dumps(config.to_dict())))
     if _comparable(saved) != _comparable(wanted):
         diff = sorted(k for k in _comparable(wanted) if saved.get(k) != wanted[k])
         diff += sorted(k for k in _comparable(saved) if k not in wanted)
@@ -525,6 +359,17 @@ def _prepare_dir(path: Path, config: LiveBenchmarkConfig) -> int:
             "options to resume it, or choose another --out"
         )
     return int(saved.get("cells", 0))
+
+
+def _flat(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"train": {"lr": 0.1}}`` as ``{"train.lr": 0.1}``, to name what differs."""
+    out: dict[str, Any] = {}
+    for key, value in config.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
 
 
 def make_benchmark(
@@ -538,7 +383,7 @@ def make_benchmark(
 ) -> LiveBenchmarkRun:
     """Train ``config.cells`` cells into the benchmark directory ``out_dir``, resuming it.
 
-    ``executor`` (a :class:`~nasperf.search.executors.Executor`; default: one in-process
+    ``executor`` (a :class:`~nasperf.execution.Executor`; default: one in-process
     worker) runs the cells, each on ``threads`` torch threads; a cell whose task raises or
     whose worker dies is retried ``retries`` times, then recorded as ``failed``.
     ``on_cell(done, total)`` is called as cells finish (``done`` counts the cells already in
@@ -546,8 +391,7 @@ def make_benchmark(
     executor, the worker count or the order the cells finish in.
     Returns the counts of the run; the directory format is described in this module's doc.
     """
-    from ..search.executors import Executor, LocalExecutor
-    from ._proxy_table import select_cells
+    from ..execution import Executor, LocalExecutor
 
     if not isinstance(config, LiveBenchmarkConfig):
         raise ConfigurationError(
@@ -556,13 +400,13 @@ def make_benchmark(
     if executor is not None and not isinstance(executor, Executor):
         raise ConfigurationError(
             f"executor must be a nasperf Executor, got {type(executor).__name__}; "
-            "make one with nasperf.search.executors.make_executor"
+            "make one with nasperf.execution.make_executor"
         )
-    _positive("threads", threads, 1)
+    validate_params({"threads": threads}, {"threads": [Interval(int, 1, None)]}, "make_benchmark")
     start = time.perf_counter()
     path = Path(out_dir)
     # fail on bad data settings before anything is written
-    data = _dataset(config)
+    data = cell_data(config)
     if len(data.y_train) < 2:
         raise ConfigurationError(f"{config.dataset}: the training split has fewer than 2 examples")
     stored = _prepare_dir(path, config)
@@ -686,13 +530,11 @@ def load_live_benchmark(path: str | Path) -> TabularBenchmark:
     order of the draw. Diverged and failed cells are left out (their number is logged); a
     benchmark that a run is still writing loads with the cells finished so far.
     """
-    from ._proxy_table import select_cells
-
     path = Path(path)
-    config = _read_meta(path)["config"]
-    epochs = int(config["epochs"])
+    config = read_live_config(path)
+    epochs = config.epochs
     rows = _read_rows(path / CELLS_FILE, repair=False)
-    sample = select_cells(config.get("space", "nb201"), int(config["cells"]), int(config["seed"]))
+    sample = select_cells(config.space, config.cells, config.seed)
     _check_rows(path / CELLS_FILE, rows, sample)
     records = []
     dropped: dict[str, int] = {}

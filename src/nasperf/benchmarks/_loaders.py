@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._paths import find_data_file
+from ..paths import find_data_file
 from ..exceptions import DataNotFoundError, InvalidArchitectureError, InvalidDataError
 from ..records import Record
 from ..spaces import get_space

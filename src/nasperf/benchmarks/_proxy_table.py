@@ -23,11 +23,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
-
 from ..exceptions import ConfigurationError, InvalidDataError, NasperfError
 
-__all__ = ["ProxyTableConfig", "compute_proxy_table", "select_cells"]
+__all__ = ["ProxyTableConfig", "compute_proxy_table", "read_proxy_table"]
 
 log = logging.getLogger(__name__)
 
@@ -46,27 +44,6 @@ class ProxyTableConfig:
     size: int | None = 32
     channels: int | None = 3
     data_root: str | None = None
-
-
-def select_cells(space_name: str, cells: int | None, seed: int) -> list[str]:
-    """``cells`` cells of the space drawn without replacement under ``seed`` (all if None).
-
-    The draw is a prefix of one seeded permutation, so 100 cells are the first 100 of 1,000.
-    """
-    from ..spaces import get_space
-
-    space = get_space(space_name)
-    if not hasattr(space, "all_archs") or not hasattr(space, "build"):
-        raise ConfigurationError(
-            f"space {space_name!r} cannot build networks for every cell; use nb201"
-        )
-    archs = list(space.all_archs())
-    if cells is None:
-        return archs
-    if not 1 <= cells <= len(archs):
-        raise ConfigurationError(f"--cells must be between 1 and {len(archs)}, or 'all'")
-    order = np.random.default_rng(seed).permutation(len(archs))
-    return [archs[i] for i in order[:cells]]
 
 
 # -- worker side ---------------------------------------------------------------------------------
@@ -102,7 +79,7 @@ def _score_cell(arch: str) -> dict[str, object]:
     inputs, targets = _STATE["batch"]  # type: ignore[misc]
     shape = _STATE["shape"]
     start = time.perf_counter()
-    from ..training._utils import seeded  # every device's RNG saved and restored
+    from ..training import seeded  # every device's RNG saved and restored
 
     with seeded(config.seed):
         model = get_space(config.space).build(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._paths import DATA_ENV, data_dir
+from ..paths import DATA_ENV, data_dir
 from ..exceptions import DataNotFoundError, InvalidDataError
 from .idx import read_idx
 

@@ -23,7 +23,7 @@ import numpy as np
 from ..exceptions import ConfigurationError, InvalidDataError, require
 from ..predictors.learning_curve import curve_from_steps
 from ..records import Record
-from ..search._stopping import check_delta, probability_at_least
+from ..search import check_delta, probability_at_least
 
 optuna = require("optuna", "optuna")
 

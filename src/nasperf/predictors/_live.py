@@ -14,7 +14,7 @@ def live_model_of(record: Record, seed: int) -> Any:
     """The ``torch.nn.Module`` of ``record.info["model"]``: the module itself, or what a
     zero-argument factory builds under ``seed`` (so its initial weights are reproducible)."""
     torch = require("torch", "torch")
-    from .zero_cost._common import seeded_rng
+    from ..training import seeded
 
     model = record.info["model"]
     if isinstance(model, torch.nn.Module):
@@ -24,7 +24,7 @@ def live_model_of(record: Record, seed: int) -> Any:
             f"record {record.arch!r}: info['model'] must be a torch.nn.Module or a "
             f"zero-argument callable returning one, got {type(model).__name__}"
         )
-    with seeded_rng(int(seed)):
+    with seeded(int(seed)):
         model = model()
     if not isinstance(model, torch.nn.Module):
         raise InvalidDataError(

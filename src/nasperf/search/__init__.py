@@ -1,12 +1,10 @@
-"""Search: strategies, early-stopping rules, curve evaluators and executors.
+"""Search: strategies, early-stopping rules and curve evaluators.
 
 Strategies (:func:`random_search`, :func:`successive_halving`, :func:`hyperband`, :func:`asha`)
 ask a :class:`CurveEvaluator` to bring runs to an epoch and never see how: a
 :class:`TabularCurveEvaluator` reads a benchmark's curves in simulated time, a
-:class:`LiveCurveEvaluator` trains for real on an executor. A :class:`StoppingRule`
-(:class:`BakerRule`, :class:`MedianRule`) stops runs that cannot win.
-:mod:`nasperf.search.executors` runs a picklable function over many items in this process, on a
-pool of processes or on Ray, retrying tasks that raise or whose worker dies.
+:class:`LiveCurveEvaluator` trains for real on a :mod:`nasperf.execution` executor. A
+:class:`StoppingRule` (:class:`BakerRule`, :class:`MedianRule`) stops runs that cannot win.
 """
 
 from __future__ import annotations
@@ -33,18 +31,13 @@ from ._stopping import (
     MedianRule,
     Run,
     StoppingRule,
+    check_delta,
     default_checkpoints,
     dense_checkpoints,
+    probability_at_least,
 )
-from .executors import EXECUTORS, Executor, LocalExecutor, RayExecutor, TaskOutcome, make_executor
 
 __all__ = [
-    "Executor",
-    "LocalExecutor",
-    "RayExecutor",
-    "TaskOutcome",
-    "EXECUTORS",
-    "make_executor",
     "CurveEvaluator",
     "TabularCurveEvaluator",
     "LiveCurveEvaluator",
@@ -55,6 +48,8 @@ __all__ = [
     "MedianRule",
     "default_checkpoints",
     "dense_checkpoints",
+    "check_delta",
+    "probability_at_least",
     "SearchResult",
     "TracePoint",
     "random_search",

@@ -8,9 +8,7 @@ live training on executors. Both count the epochs and seconds spent.
 from __future__ import annotations
 
 import abc
-import hashlib
 import logging
-import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,22 +18,12 @@ import numpy as np
 
 from ..benchmarks import Benchmark
 from ..exceptions import ConfigurationError, NasperfError
-from ..predictors.learning_curve._srm import ARCH_COLUMNS
+from ..predictors.learning_curve import ARCH_COLUMNS
 from ._stopping import Run
 
 __all__ = ["CurveEvaluator", "TabularCurveEvaluator", "LiveCurveEvaluator", "TrainingFailed"]
 
 logger = logging.getLogger(__name__)
-
-
-def cell_seed_of(seed: int, arch: str) -> int:
-    """The weight seed of ``arch`` in a live search seeded with ``seed``: the same for its
-    short-budget estimate and its full training, so both train the same network."""
-    return int(_cell_key(seed, arch)[:8], 16)
-
-
-def _cell_key(seed: int, arch: str) -> str:
-    return hashlib.sha1(f"{seed}:{arch}".encode()).hexdigest()[:16]
 
 
 class TrainingFailed(NasperfError):
@@ -136,13 +124,12 @@ class _LiveTask:
 
 def _train_until(task: _LiveTask) -> dict[str, Any]:
     """Build the cell (seeded), train or continue it up to ``task.upto``; return its curves."""
-    from ..benchmarks._live import _dataset, build_cell
-    from ..training import Trainer
-    from ..training._utils import torch_threads
+    from ..benchmarks.cells import build_cell, cell_data
+    from ..training import Trainer, torch_threads
 
     config = task.config
     with torch_threads(task.threads):
-        data = _dataset(config)
+        data = cell_data(config)
         model, params_m, flops = build_cell(config, task.arch, task.seed, data)
         scores = {"params_m": params_m, "flops": flops}
         trainer = Trainer(config.train_config(task.seed, task.threads))
@@ -176,8 +163,11 @@ class LiveCurveEvaluator(CurveEvaluator):
         self.failed: dict[Hashable, str] = {}
 
     def _task(self, arch: str, upto: int) -> _LiveTask:
-        key = _cell_key(self.seed, arch)
-        seed = cell_seed_of(self.seed, arch)
+        from ..benchmarks.cells import cell_key, cell_seed
+        from ..execution import threads_per_worker
+
+        key = cell_key(self.seed, arch)
+        seed = cell_seed(self.seed, arch)
         threads = threads_per_worker(self.executor)
         return _LiveTask(arch, upto, seed, str(self.workdir / f"{key}.pt"), self.config, threads)
 
@@ -224,14 +214,3 @@ class LiveCurveEvaluator(CurveEvaluator):
             else:
                 out.append(run)
         return out
-
-
-def threads_per_worker(executor: Any) -> int:
-    """Torch threads for each of the executor's workers: the CPUs shared out, at least one."""
-    return max(1, math.floor((_cpu_count() or 1) / max(executor.workers, 1)))
-
-
-def _cpu_count() -> int | None:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

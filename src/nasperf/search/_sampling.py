@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import ConfigurationError
-from ._evaluators import cell_seed_of, threads_per_worker
 
 __all__ = [
     "EstimateTask",
@@ -45,12 +44,12 @@ class EstimateTask:
 
 
 def _estimate(task: EstimateTask) -> dict[str, Any]:
-    from ..benchmarks._live import _dataset, build_cell
+    from ..benchmarks.cells import build_cell, cell_data
     from ..predictors.training_based import FeatureHistoryEstimator
-    from ..training._utils import torch_threads
+    from ..training import torch_threads
 
     with torch_threads(task.threads):
-        data = _dataset(task.config)
+        data = cell_data(task.config)
         model, params_m, flops = build_cell(task.config, task.arch, task.seed, data)
         est = FeatureHistoryEstimator(
             epochs=task.epochs,
@@ -93,10 +92,13 @@ def estimate_cells(
         raise ConfigurationError(
             f"the short budget of {epochs} epochs is longer than a full run ({config.epochs})"
         )
+    from ..benchmarks.cells import cell_seed
+    from ..execution import threads_per_worker
+
     threads = threads_per_worker(executor)  # as many as a full run gets on these workers
     tasks = [
         EstimateTask(
-            config, a, cell_seed_of(seed, a), epochs, variant, k, probe_size, layer, threads
+            config, a, cell_seed(seed, a), epochs, variant, k, probe_size, layer, threads
         )
         for a in archs
     ]

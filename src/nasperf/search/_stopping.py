@@ -27,6 +27,8 @@ __all__ = [
     "MedianRule",
     "default_checkpoints",
     "dense_checkpoints",
+    "check_delta",
+    "probability_at_least",
 ]
 
 logger = logging.getLogger(__name__)

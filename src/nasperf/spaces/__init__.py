@@ -1,45 +1,47 @@
-"""Search spaces: encodings, sampling and mutation.
+"""Search spaces: encodings, sampling, mutation and PyTorch builders.
 
-Spaces are looked up by name through an explicit table; nothing registers itself on import.
+Spaces are looked up by name in :data:`SPACES`, an explicit table; nothing registers itself on
+import. ``count_params`` and ``count_flops`` (PyTorch models) import torch on first use.
 """
 
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
-from ..exceptions import UnknownNameError
+from ..registry import Registry
 from ._base import SearchSpace
 
-__all__ = ["SearchSpace", "get_space", "SPACE_NAMES"]
+__all__ = ["SearchSpace", "SPACES", "SPACE_NAMES", "get_space", "count_params", "count_flops"]
 
-SPACE_NAMES = ("nb201", "nb101", "darts", "graph", "graph-proteins", "custom")
+#: the search spaces by name
+SPACES = Registry("search space")
+SPACES.add("nb201", "nasperf.spaces.nb201:NB201Space", "NAS-Bench-201 cells (15,625)")
+SPACES.add("nb101", "nasperf.spaces.nb101:NB101Space", "NAS-Bench-101 cells")
+SPACES.add("darts", "nasperf.spaces.darts:DartsSpace", "DARTS normal and reduction cells")
+SPACES.add("graph", "nasperf.spaces.graph:GraphSpace", "NAS-Bench-Graph architectures")
+SPACES.add(
+    "graph-proteins",
+    "nasperf.spaces.graph:GraphSpace",
+    "NAS-Bench-Graph architectures of the proteins task",
+    params={"proteins": True},
+)
+SPACES.add("custom", "nasperf.spaces.custom:CustomSpace", "a user's own candidates by id")
+
+SPACE_NAMES = tuple(SPACES)
+
+_LAZY = ("count_params", "count_flops")
 
 
 @cache
 def get_space(name: str) -> SearchSpace:
     """Return the (shared, stateless) search space called ``name``."""
-    if name == "nb201":
-        from .nb201 import NB201Space
+    return SPACES.create(name)
 
-        return NB201Space()
-    if name == "nb101":
-        from .nb101 import NB101Space
 
-        return NB101Space()
-    if name == "darts":
-        from .darts import DartsSpace
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from . import _complexity
 
-        return DartsSpace()
-    if name == "graph":
-        from .graph import GraphSpace
-
-        return GraphSpace()
-    if name == "graph-proteins":
-        from .graph import GraphSpace
-
-        return GraphSpace(proteins=True)
-    if name == "custom":
-        from .custom import CustomSpace
-
-        return CustomSpace()
-    raise UnknownNameError("search space", name, SPACE_NAMES)
+        return getattr(_complexity, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -41,7 +41,7 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-from .._paths import find_data_file
+from ..paths import find_data_file
 from ..exceptions import InvalidArchitectureError, InvalidDataError
 from ._base import SearchSpace
 

@@ -1,11 +1,11 @@
 """Train classifiers on nasperf datasets: a lean, deterministic, resumable training loop.
 
 >>> from nasperf.data import load_dataset
->>> from nasperf.spaces._nb201_net import build_nb201_network
+>>> from nasperf.spaces import get_space
 >>> from nasperf.training import FeatureCapture, TrainConfig, Trainer, seeded
 >>> data = load_dataset("digits")  # doctest: +SKIP
 >>> with seeded(0):  # reproducible weights  # doctest: +SKIP
-...     model = build_nb201_network(arch, C=8, N=1, in_channels=1)
+...     model = get_space("nb201").build(arch, C=8, N=1, in_channels=1)
 >>> capture = FeatureCapture()  # doctest: +SKIP
 >>> result = Trainer(TrainConfig(epochs=12), [capture]).fit(model, data)  # doctest: +SKIP
 >>> result.curves["val_acc"], capture.val_features.shape  # doctest: +SKIP
@@ -30,6 +30,7 @@ __all__ = [
     "FeatureCapture",
     "StopAfter",
     "seeded",
+    "torch_threads",
     "CURVES",
     "OPTIMIZERS",
     "SCHEDULES",
@@ -43,10 +44,11 @@ _LAZY = {
     "FeatureCapture": ".callbacks",
     "StopAfter": ".callbacks",
     "seeded": "._utils",
+    "torch_threads": "._utils",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._utils import seeded
+    from ._utils import seeded, torch_threads
     from .callbacks import Callback, FeatureCapture, StopAfter
     from .trainer import Trainer
 

@@ -3,7 +3,7 @@
 from ._common import CurvePredictor, curve_from_steps, observed_curves
 from ._lce import CURVE_FAMILIES, LCEPredictor, extrapolate_curve
 from ._simple import EarlyStopPredictor, SoTLPredictor
-from ._srm import SequentialRegressionPredictor, curve_features
+from ._srm import ARCH_COLUMNS, SequentialRegressionPredictor, curve_features
 
 __all__ = [
     "CurvePredictor",
@@ -16,4 +16,5 @@ __all__ = [
     "curve_features",
     "curve_from_steps",
     "observed_curves",
+    "ARCH_COLUMNS",
 ]

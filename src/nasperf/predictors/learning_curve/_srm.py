@@ -25,7 +25,7 @@ from ...records import Record
 from ..base import Requirements, resolve_encoding
 from ._common import CurvePredictor, check_fidelity
 
-__all__ = ["SequentialRegressionPredictor", "curve_features"]
+__all__ = ["SequentialRegressionPredictor", "curve_features", "ARCH_COLUMNS"]
 
 #: numeric columns used as architecture features when every training record has them
 ARCH_COLUMNS = ("params_m", "params", "flops")

@@ -46,7 +46,7 @@ def train_mlp(
         raise ConfigurationError(
             "num_layers, layer_width, epochs and batch_size must all be at least 1"
         )
-    from ...training._utils import seeded  # every device's RNG saved and restored
+    from ...training import seeded  # every device's RNG saved and restored
 
     with seeded(seed):
         layers: list[Any] = []

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from ...exceptions import InvalidDataError
 
-from ...exceptions import InvalidDataError, require
-
-__all__ = ["PROXY_NAMES", "ProxyComputationError", "seeded_rng"]
+__all__ = ["PROXY_NAMES", "ProxyComputationError"]
 
 #: the proxies, in the order of :data:`nasperf.predictors.zero_cost.PROXIES`
 PROXY_NAMES: tuple[str, ...] = (
@@ -36,13 +33,3 @@ class ProxyComputationError(InvalidDataError):
     The message names the proxy and the cause; a candidate without a finite score cannot be ranked
     by that proxy, so nothing is returned silently.
     """
-
-
-@contextmanager
-def seeded_rng(seed: int) -> Iterator[None]:
-    """Run with torch's RNGs seeded by ``seed`` and restore them afterwards (CUDA included)."""
-    torch = require("torch", "torch")
-    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        yield

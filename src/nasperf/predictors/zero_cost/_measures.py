@@ -53,8 +53,9 @@ from typing import Any
 import numpy as np
 
 from ...exceptions import InvalidDataError, NasperfError, UnknownNameError, require
-from ...spaces._complexity import count_flops, count_params
-from ._common import PROXY_NAMES, ProxyComputationError, seeded_rng
+from ...spaces import count_flops, count_params
+from ...training import seeded
+from ._common import PROXY_NAMES, ProxyComputationError
 
 torch = require("torch", "torch")
 nn = torch.nn
@@ -134,7 +135,7 @@ class _Batch:
 
     @contextmanager
     def seeded(self) -> Iterator[None]:
-        with seeded_rng(self.seed), torch.enable_grad():
+        with seeded(self.seed), torch.enable_grad():
             yield
 
     def net(self, train: bool) -> Any:

@@ -6,7 +6,7 @@ hand it a picklable top-level function and the items to call it on, and read bac
 whose worker process dies, is run again up to ``retries`` times and then reported as failed
 with the reason; the other tasks go on.
 
->>> from nasperf.search.executors import make_executor
+>>> from nasperf.execution import make_executor
 >>> with make_executor("local", workers=2) as ex:  # doctest: +SKIP
 ...     for outcome in ex.map_unordered(train_cell, cells):
 ...         print(outcome.item, outcome.ok, outcome.error)
@@ -20,6 +20,7 @@ from __future__ import annotations
 import abc
 import itertools
 import logging
+import math
 import multiprocessing
 import os
 import sys
@@ -31,7 +32,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from ..exceptions import ConfigurationError, UnknownNameError, require
+from ..exceptions import ConfigurationError, require
+from ..registry import Registry
 
 __all__ = [
     "Executor",
@@ -40,6 +42,7 @@ __all__ = [
     "TaskOutcome",
     "EXECUTORS",
     "make_executor",
+    "threads_per_worker",
 ]
 
 log = logging.getLogger(__name__)
@@ -462,7 +465,9 @@ class RayExecutor(Executor):
 
 
 #: executor names accepted by :func:`make_executor`
-EXECUTORS: dict[str, type[Executor]] = {"local": LocalExecutor, "ray": RayExecutor}
+EXECUTORS = Registry("executor")
+EXECUTORS.add("local", LocalExecutor, "this process, or a pool of spawned worker processes")
+EXECUTORS.add("ray", RayExecutor, "Ray remote tasks on a local or existing cluster", extra="ray")
 
 
 def make_executor(name: str = "local", workers: int = 1, address: str | None = None) -> Executor:
@@ -470,12 +475,20 @@ def make_executor(name: str = "local", workers: int = 1, address: str | None = N
 
     ``address`` (a Ray cluster: ``"auto"`` or ``"HOST:PORT"``) only applies to ``ray``.
     """
-    if name not in EXECUTORS:
-        raise UnknownNameError("executor", str(name), list(EXECUTORS))
-    if name == "ray":
+    cls = EXECUTORS.load(str(name))
+    if cls is RayExecutor:
         return RayExecutor(address=address, workers=workers)
     if address is not None:
         raise ConfigurationError(
             f"an address ({address!r}) only applies to the ray executor, not {name!r}"
         )
-    return LocalExecutor(workers=workers)
+    return cls(workers=workers)
+
+
+def threads_per_worker(executor: Any) -> int:
+    """Torch threads for each of the executor's workers: the CPUs shared out, at least one."""
+    return max(1, math.floor((_cpu_count() or 1) / max(executor.workers, 1)))
+
+
+def _cpu_count() -> int | None:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

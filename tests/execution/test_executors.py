@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 
 from nasperf.exceptions import ConfigurationError, OptionalDependencyError, UnknownNameError
-from nasperf.search.executors import (
+from nasperf.execution import (
     LocalExecutor,
     RayExecutor,
     TaskOutcome,
-    _Task,
     make_executor,
 )
+from nasperf.execution._executors import _Task
 
 
 # -- tasks (top level, so the spawned workers can import them) ----------------------------------

@@ -1,0 +1,183 @@
+"""Declarative checks of hyperparameters and settings, in one place before any work.
+
+Each predictor and settings class declares ``_parameter_constraints``: a table from parameter
+name to the list of constraints its value may satisfy (any one is enough), as scikit-learn's
+estimators do. :func:`validate_params` checks a whole table and raises one
+:class:`~nasperf.exceptions.ConfigurationError` (or :class:`~nasperf.exceptions.UnknownNameError`
+for a name outside a closed set) that says what was expected and what was given.
+
+>>> from nasperf.validation import Interval, Options, validate_params
+>>> validate_params({"k": 2, "variant": "concat"},
+...                 {"k": [Interval(int, 1, None)], "variant": [Options(("concat", "ema"))]},
+...                 "FeatureHistoryPredictor")
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from .exceptions import ConfigurationError, UnknownNameError
+
+__all__ = [
+    "Constraint",
+    "Interval",
+    "Options",
+    "InstanceOf",
+    "Predicate",
+    "validate_params",
+    "is_int",
+    "is_real",
+]
+
+
+def is_int(value: object) -> bool:
+    """An integer that is not a bool (numpy integers included)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def is_real(value: object) -> bool:
+    """A finite real number that is not a bool (numpy floats and integers included)."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
+
+
+class Constraint:
+    """One allowed form of a value; ``str()`` describes it for messages."""
+
+    def satisfied_by(self, value: object) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __str__(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Interval(Constraint):
+    """An ``int`` or real (``float``) number between ``low`` and ``high`` (None: unbounded).
+
+    ``closed`` says which ends belong to it: ``"both"``, ``"left"``, ``"right"`` or
+    ``"neither"``.
+    """
+
+    def __init__(
+        self,
+        kind: type,
+        low: float | None,
+        high: float | None,
+        closed: str = "both",
+    ) -> None:
+        if kind not in (int, float):
+            raise TypeError("Interval kind must be int or float")
+        if closed not in ("both", "left", "right", "neither"):
+            raise ValueError(f"closed must be both, left, right or neither, got {closed!r}")
+        self.kind = kind
+        self.low = low
+        self.high = high
+        self.closed = closed
+
+    def satisfied_by(self, value: object) -> bool:
+        if not (is_int(value) if self.kind is int else is_real(value)):
+            return False
+        v = float(value)  # type: ignore[arg-type]
+        left = self.closed in ("both", "left")
+        right = self.closed in ("both", "right")
+        if self.low is not None and (v < self.low or (v == self.low and not left)):
+            return False
+        return not (self.high is not None and (v > self.high or (v == self.high and not right)))
+
+    def __str__(self) -> str:
+        what = "an integer" if self.kind is int else "a finite number"
+        left = self.closed in ("both", "left")
+        right = self.closed in ("both", "right")
+        if self.low is not None and self.high is not None:
+            bounds = f"{self.low:g}, {self.high:g}"
+            return f"{what} in {'[' if left else '('}{bounds}{']' if right else ')'}"
+        if self.low is not None:
+            return f"{what} {'>=' if left else '>'} {self.low:g}"
+        if self.high is not None:
+            return f"{what} {'<=' if right else '<'} {self.high:g}"
+        return what
+
+
+class Options(Constraint):
+    """One of a closed set of values; ``kind`` (e.g. ``"zero-cost proxy"``) makes a miss an
+    :class:`UnknownNameError` listing the choices."""
+
+    def __init__(self, values: Iterable[Any], kind: str | None = None) -> None:
+        self.values = tuple(values)
+        self.kind = kind
+
+    def satisfied_by(self, value: object) -> bool:
+        try:
+            return value in self.values
+        except TypeError:  # an unhashable value compared with a set-like container
+            return False
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(map(repr, self.values))
+
+
+class InstanceOf(Constraint):
+    """An instance of ``types``, described as ``what``."""
+
+    def __init__(self, types: type | tuple[type, ...], what: str) -> None:
+        self.types = types
+        self.what = what
+
+    def satisfied_by(self, value: object) -> bool:
+        return isinstance(value, self.types) and not (
+            isinstance(value, bool) and bool not in _as_tuple(self.types)
+        )
+
+    def __str__(self) -> str:
+        return self.what
+
+
+class Predicate(Constraint):
+    """Any value for which ``test(value)`` is true, described as ``what``."""
+
+    def __init__(self, test: Callable[[Any], bool], what: str) -> None:
+        self.test = test
+        self.what = what
+
+    def satisfied_by(self, value: object) -> bool:
+        return bool(self.test(value))
+
+    def __str__(self) -> str:
+        return self.what
+
+
+def _as_tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
+    return types if isinstance(types, tuple) else (types,)
+
+
+def _describe(constraints: list[Any]) -> str:
+    parts = ["None" if c is None else str(c) for c in constraints]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+def validate_params(
+    params: Mapping[str, Any],
+    constraints: Mapping[str, list[Any]],
+    owner: str,
+) -> None:
+    """Check every parameter named in ``constraints`` against its list (``None`` in a list
+    allows None); raise on the first that satisfies none of them.
+
+    Parameters without constraints are not checked. ``owner`` names the class in messages.
+    """
+    for name, allowed in constraints.items():
+        value = params.get(name)
+        if any(value is None if c is None else c.satisfied_by(value) for c in allowed):
+            continue
+        names = [c for c in allowed if isinstance(c, Options) and c.kind is not None]
+        if names and isinstance(value, str):
+            raise UnknownNameError(names[0].kind, value, [str(v) for v in names[0].values])
+        raise ConfigurationError(
+            f"{owner}: {name} must be {_describe(allowed)}, got {value!r}"
+        )
