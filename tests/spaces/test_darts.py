@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from conftest import needs_data
-from nasperf.paths import data_dir
 from nasperf.exceptions import InvalidArchitectureError
+from nasperf.paths import data_dir
 from nasperf.spaces import get_space
 from nasperf.spaces.darts import OPS, DartsSpace
 

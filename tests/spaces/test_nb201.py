@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from conftest import needs_data
-from nasperf.paths import data_dir
 from nasperf.exceptions import DataNotFoundError, InvalidArchitectureError, InvalidDataError
+from nasperf.paths import data_dir
 from nasperf.spaces import get_space
 from nasperf.spaces import nb201 as nb201_module
 from nasperf.spaces.nb201 import NB201Space

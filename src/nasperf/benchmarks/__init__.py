@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..paths import DATA_ENV, data_dir
 from ..exceptions import ConfigurationError, UnknownNameError
+from ..paths import DATA_ENV, data_dir
 from ._base import Benchmark, TabularBenchmark
 from ._live import (
     CELLS_FILE,

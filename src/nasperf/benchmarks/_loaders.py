@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..paths import find_data_file
 from ..exceptions import DataNotFoundError, InvalidArchitectureError, InvalidDataError
+from ..paths import find_data_file
 from ..records import Record
 from ..spaces import get_space
 from ._base import Benchmark, TabularBenchmark

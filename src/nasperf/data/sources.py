@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..paths import DATA_ENV, data_dir
 from ..exceptions import DataNotFoundError, InvalidDataError
+from ..paths import DATA_ENV, data_dir
 from .idx import read_idx
 
 __all__ = [

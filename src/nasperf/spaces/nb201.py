@@ -41,8 +41,8 @@ from functools import cache, lru_cache
 
 import numpy as np
 
-from ..paths import find_data_file
 from ..exceptions import InvalidArchitectureError, InvalidDataError
+from ..paths import find_data_file
 from ._base import SearchSpace
 
 __all__ = [
