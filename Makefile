@@ -31,7 +31,7 @@ run: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests benchmarks examples
-	$(VENV)/bin/pytest -q -m "not slow"
+	$(VENV)/bin/pytest -q -m "not slow" --durations=10
 
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/bench_predictors.py

@@ -22,6 +22,7 @@ import time
 
 from nasperf.benchmarks import LiveBenchmarkConfig, select_cells
 from nasperf.execution import LocalExecutor
+from nasperf.predictors.training_based import FeatureHistorySettings
 from nasperf.search import LiveCurveEvaluator, sample_and_estimate
 from nasperf.training import TrainConfig
 
@@ -59,11 +60,11 @@ def main() -> None:
                     archs,
                     ex,
                     ev,
-                    args.short_epochs,
+                    FeatureHistorySettings(
+                        epochs=args.short_epochs, variant=args.variant, k=args.k
+                    ),
                     args.top_k,
                     seed,
-                    variant=args.variant,
-                    k=args.k,
                 )
                 t_se = time.perf_counter() - tick
                 if found.best_value is None:

@@ -11,7 +11,7 @@ import numpy as np
 
 from .exceptions import InvalidDataError, MissingRequirementError
 
-__all__ = ["Record", "encode_records", "targets_of", "scores_of", "curves_of"]
+__all__ = ["Record", "encode_records", "targets_of", "scores_of"]
 
 
 @dataclass(eq=False)
@@ -109,12 +109,3 @@ def scores_of(records: Sequence[Record], name: str, allow_inf: bool = False) -> 
         out[i] = float(value)
     return out
 
-
-def curves_of(records: Sequence[Record], name: str, upto: int) -> np.ndarray:
-    """Stack the first ``upto`` epochs of curve ``name`` into an (n, upto) array."""
-    out = np.vstack([r.curve(name, upto) for r in records])
-    if not np.all(np.isfinite(out)):
-        raise InvalidDataError(
-            f"curve {name!r} contains NaN or inf values in its first {upto} epochs"
-        )
-    return out

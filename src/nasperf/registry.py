@@ -133,6 +133,11 @@ class Registry(Mapping[str, Entry]):
         """The registered names followed by the patterns, for messages and listings."""
         return [*self._entries, *self.patterns]
 
+    def check(self, name: str) -> str:
+        """``name`` if it is registered, else UnknownNameError listing the choices."""
+        self[name]
+        return name
+
     def load(self, name: str) -> Any:
         """The object registered as ``name`` (UnknownNameError for an unknown name)."""
         return self[name].load()

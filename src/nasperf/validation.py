@@ -14,6 +14,8 @@ for a name outside a closed set) that says what was expected and what was given.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping
@@ -22,6 +24,8 @@ from typing import Any
 from .exceptions import ConfigurationError, UnknownNameError
 
 __all__ = [
+    "dataclass_defaults",
+    "signature_defaults",
     "Constraint",
     "Interval",
     "Options",
@@ -156,6 +160,26 @@ def _as_tuple(types: type | tuple[type, ...]) -> tuple[type, ...]:
     return types if isinstance(types, tuple) else (types,)
 
 
+def dataclass_defaults(cls: type) -> dict[str, Any]:
+    """The default value of each field of the dataclass ``cls`` that has one."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+    return out
+
+
+def signature_defaults(func: Callable[..., Any]) -> dict[str, Any]:
+    """The default value of each parameter of ``func`` that has one."""
+    return {
+        name: p.default
+        for name, p in inspect.signature(func).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+
+
 def _describe(constraints: list[Any]) -> str:
     parts = ["None" if c is None else str(c) for c in constraints]
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " or " + parts[-1]
@@ -165,11 +189,13 @@ def validate_params(
     params: Mapping[str, Any],
     constraints: Mapping[str, list[Any]],
     owner: str,
+    defaults: Mapping[str, Any] | None = None,
 ) -> None:
     """Check every parameter named in ``constraints`` against its list (``None`` in a list
     allows None); raise on the first that satisfies none of them.
 
-    Parameters without constraints are not checked. ``owner`` names the class in messages.
+    Parameters without constraints are not checked. ``owner`` names the class in messages;
+    ``defaults`` (a parameter's default value) make the message end with a valid example.
     """
     for name, allowed in constraints.items():
         value = params.get(name)
@@ -178,6 +204,9 @@ def validate_params(
         names = [c for c in allowed if isinstance(c, Options) and c.kind is not None]
         if names and isinstance(value, str):
             raise UnknownNameError(names[0].kind, value, [str(v) for v in names[0].values])
+        example = ""
+        if defaults is not None and name in defaults:
+            example = f"; e.g. {owner}({name}={defaults[name]!r})"
         raise ConfigurationError(
-            f"{owner}: {name} must be {_describe(allowed)}, got {value!r}"
+            f"{owner}: {name} must be {_describe(allowed)}, got {value!r}{example}"
         )

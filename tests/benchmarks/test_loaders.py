@@ -39,6 +39,7 @@ def test_nb201_table(nb201) -> None:
     assert rec.encode("onehot").shape == (30,)
 
 
+@pytest.mark.quality
 @needs_data("nb201/nb201_cifar10.csv.gz")
 @pytest.mark.parametrize(
     "column, published",

@@ -7,8 +7,15 @@ import csv
 import pytest
 
 from conftest import needs_data
-from nasperf.benchmarks import read_proxy_table, select_cells
+from nasperf.benchmarks import (
+    IncompleteTableError,
+    ProxyTableConfig,
+    compute_proxy_table,
+    read_proxy_table,
+    select_cells,
+)
 from nasperf.cli import main
+from nasperf.execution import LocalExecutor
 
 pytest.importorskip("torch")
 
@@ -20,14 +27,11 @@ ARGS = [
     "0",
     "--channels",
     "0",
-    "--batch-size",
+    "--proxy-batch",
     "16",
     "--proxies",
     "synflow,params,flops,snip",
 ]
-
-
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def rows(path) -> list[dict[str, str]]:
@@ -66,7 +70,7 @@ def test_table_resume_and_truncated_row(tmp_path, capsys) -> None:
         (["--cells", "0"], "--cells must be between 1"),
         (["--dataset", "imagenet"], "unknown dataset 'imagenet'"),
         (["--space", "nb101"], "use nb201"),
-        (["--batch-size", "1"], "--batch-size"),
+        (["--proxy-batch", "1"], "--proxy-batch"),
     ],
 )
 def test_bad_input_writes_nothing(tmp_path, capsys, extra: list[str], fragment: str) -> None:
@@ -100,7 +104,8 @@ def test_params_and_flops_match_the_published_table(tmp_path, capsys) -> None:
 
     out = tmp_path / "zc.csv"
     args = ["proxies", "--dataset", "digits", "--proxies", "params,flops", "--cells", "8"]
-    assert main([*args, "--batch-size", "8", "--out", str(out)]) == 0
+    args += ["--proxy-batch", "8", "--size", "32", "--channels", "3"]
+    assert main([*args, "--out", str(out)]) == 0
     bench = with_scores(load_benchmark("nb201-cifar10"), out)
     for arch in select_cells("nb201", 8, 0):
         s = bench.query(arch).scores
@@ -115,3 +120,33 @@ def test_params_and_flops_match_the_published_table(tmp_path, capsys) -> None:
         ]
     )  # fmt: skip
     assert code == 0 and '"pool_size": 8' in capsys.readouterr().out
+
+
+def test_a_cell_that_fails_is_left_out_and_computed_by_a_rerun(tmp_path, monkeypatch) -> None:
+    from nasperf.benchmarks import _proxy_table
+
+    config = ProxyTableConfig(
+        dataset="digits", size=None, channels=None, batch_size=16, proxies=("params", "flops")
+    )
+    cells = select_cells("nb201", 3, 0)
+    score = _proxy_table._score_cell
+
+    def flaky(task):  # noqa: ANN001, ANN202
+        if task.arch == cells[1]:
+            raise RuntimeError("out of memory (test)")
+        return score(task)
+
+    monkeypatch.setattr(_proxy_table, "_score_cell", flaky)
+    out = tmp_path / "zc.csv"
+    with pytest.raises(IncompleteTableError, match=r"1 of 3 cells could not be scored"):
+        compute_proxy_table(out, config, cells, retries=1)
+    assert [r["arch"] for r in rows(out)] == [cells[0], cells[2]]
+    monkeypatch.undo()
+    seen: list[tuple[int, int]] = []
+    with LocalExecutor(1) as executor:
+        compute_proxy_table(
+            out, config, cells, executor=executor, on_cell=lambda *a: seen.append(a)
+        )
+    assert [r["arch"] for r in rows(out)] == [cells[0], cells[2], cells[1]]
+    assert seen == [(2, 3), (3, 3)]
+    assert all(float(r["zc_params"]) > 0 and r["errors"] == "" for r in rows(out))

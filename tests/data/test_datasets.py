@@ -51,10 +51,13 @@ def _rows(*arrays: np.ndarray) -> list[bytes]:
 
 def test_registry_lists_the_datasets():
     assert dataset_names() == ["cifar10", "digits", "mnist", "mnist1d"]
-    assert DATASETS["mnist"].shape == (1, 28, 28)
-    assert DATASETS["mnist1d"].kind == "signal"
-    assert DATASETS["cifar10"].needs_root
-    assert all(spec.summary and spec.source for spec in DATASETS.values())
+    assert DATASETS.load("mnist").shape == (1, 28, 28)
+    assert DATASETS.load("mnist1d").kind == "signal"
+    assert DATASETS.load("cifar10").needs_root
+    for name, entry in DATASETS.items():
+        spec = entry.load()
+        assert spec.name == name and entry.summary == spec.summary and spec.source
+        assert callable(spec.load_raw)
 
 
 # --------------------------------------------------------------------------- digits and splits

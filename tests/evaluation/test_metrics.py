@@ -222,8 +222,9 @@ def test_compute_metrics_all_and_subset() -> None:
     t, p = _data(2, n=60)
     out = compute_metrics(t, p)
     assert list(out) == list(METRICS)
-    for name, func in METRICS.items():
-        assert out[name] == pytest.approx(func(t, p))
+    for name in METRICS:
+        assert METRICS[name].summary  # listed with a one-line description
+        assert out[name] == pytest.approx(METRICS.load(name)(t, p))
     assert list(compute_metrics(t, p, ("rmse", "kendall_tau"))) == ["rmse", "kendall_tau"]
 
 

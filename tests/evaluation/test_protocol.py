@@ -23,8 +23,7 @@ class Spy(Predictor):
     def __init__(self, random_state: int = 0) -> None:
         self.random_state = random_state
 
-    @property
-    def requires(self) -> Requirements:
+    def _requirements(self) -> Requirements:
         return Requirements()
 
     def _fit(self, records, y) -> None:  # noqa: ANN001

@@ -1,22 +1,25 @@
-"""Executors: in-process and process-pool runs, retries of raising and dying tasks, Ray's extra."""
+"""Executors: one contract (results, retries of raising and dying tasks, lazy items, stopping
+early) run over the in-process executor, the process pool and Ray; then what only one of them
+does (in-process order, the pool's isolation of a dying task) and the registry."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from nasperf.exceptions import ConfigurationError, OptionalDependencyError, UnknownNameError
 from nasperf.execution import (
+    Executor,
     LocalExecutor,
     RayExecutor,
     TaskOutcome,
     make_executor,
 )
-from nasperf.execution._executors import _Task
 
 
 # -- tasks (top level, so the spawned workers can import them) ----------------------------------
@@ -44,93 +47,172 @@ def dies(item: tuple[str, str, int]) -> int:
     return x * x
 
 
+def innocent_or_culprit(item: tuple[str, str, int]) -> int:
+    """``innocent``: say it started (a marker file), then work 1 s and square; ``culprit``:
+    wait until the innocent one has started, then kill the worker; ``idle``: square."""
+    marker, role, x = Path(item[0]), item[1], item[2]
+    if role == "innocent":
+        marker.touch()
+        time.sleep(1.0)
+    elif role == "culprit":
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os._exit(3)
+    return x * x
+
+
 def by_item(outcomes: list[TaskOutcome]) -> dict:
     return {o.item: o for o in outcomes}
 
 
-# -- in process ------------------------------------------------------------------------------
-def test_in_process_results_and_retries(tmp_path) -> None:
-    with LocalExecutor(workers=1) as ex:
-        outcomes = list(ex.map_unordered(square, [3, -1, 2]))
-    assert [o.item for o in outcomes] == [3, -1, 2]  # in order: it runs one task at a time
-    got = by_item(outcomes)
+# -- the contract, for every executor ----------------------------------------------------------
+KINDS = [
+    pytest.param("in-process", id="in-process"),
+    pytest.param("pool", id="pool"),
+    pytest.param("ray", id="ray", marks=pytest.mark.ray),
+]
+#: the executors whose tasks run in other processes, so a task may kill its worker
+ISOLATED = [p for p in KINDS if p.values[0] != "in-process"]
+
+
+def build(kind: str) -> Executor:
+    if kind == "in-process":
+        return LocalExecutor(workers=1)
+    if kind == "pool":
+        return LocalExecutor(workers=2)
+    return RayExecutor(workers=2)
+
+
+@pytest.fixture(scope="module")
+def executor(request: pytest.FixtureRequest) -> Iterator[Executor]:
+    """One executor per kind for the whole module (a pool or Ray starts once)."""
+    with build(request.param) as ex:
+        yield ex
+
+
+def contract(kinds: list) -> pytest.MarkDecorator:
+    return pytest.mark.parametrize("executor", kinds, indirect=True)
+
+
+@contract(KINDS)
+def test_results_and_a_raising_task(executor: Executor) -> None:
+    got = by_item(list(executor.map_unordered(square, [3, -1, 2])))
+    assert sorted(got) == [-1, 2, 3]
     assert got[3].ok and got[3].result == 9 and got[3].attempts == 1
+    assert got[2].ok and got[2].result == 4 and got[2].error is None
     bad = got[-1]
-    assert not bad.ok and bad.result is None and bad.attempts == 2
+    assert not bad.ok and bad.result is None and bad.attempts == 2  # tried, then retried once
     assert bad.error == "ValueError: negative input -1"
-    # a task that fails once succeeds on its retry; retries=0 gives up at once
-    (once,) = LocalExecutor().map_unordered(flaky, [(str(tmp_path / "m"), 4)])
+
+
+@contract(KINDS)
+def test_a_task_failing_once_succeeds_on_its_retry(executor: Executor, tmp_path) -> None:
+    (once,) = executor.map_unordered(flaky, [(str(tmp_path / "m"), 4)])
     assert once.ok and once.result == 16 and once.attempts == 2
-    (none,) = LocalExecutor().map_unordered(square, [-2], retries=0)
-    assert none.attempts == 1 and "negative input -2" in none.error
 
 
-# -- process pool ------------------------------------------------------------------------------
-def test_pool_results_bounded_in_flight_and_raising_task() -> None:
+@contract(KINDS)
+def test_retries_bound_the_attempts(executor: Executor) -> None:
+    (none,) = executor.map_unordered(square, [-2], retries=0)
+    assert not none.ok and none.attempts == 1 and "negative input -2" in none.error
+    (three,) = executor.map_unordered(square, [-3], retries=2)
+    assert not three.ok and three.attempts == 3
+    for bad in (-1, True, 1.5):
+        with pytest.raises(ConfigurationError, match="retries must be an integer >= 0"):
+            list(executor.map_unordered(square, [1], retries=bad))
+
+
+@contract(KINDS)
+def test_items_are_pulled_lazily_and_each_runs_once(executor: Executor) -> None:
     pulled = 0
 
-    def items():
+    def items() -> Iterator[int]:
         nonlocal pulled
-        for x in [*range(8), -5]:
+        for x in [*range(12), -5]:
             pulled += 1
             yield x
 
-    with LocalExecutor(workers=2) as ex:
-        stream = ex.map_unordered(square, items())
-        first = next(stream)
-        assert pulled <= 4  # at most 2 * workers tasks in flight
-        outcomes = [first, *stream]
+    stream = executor.map_unordered(square, items())
+    first = next(stream)
+    assert pulled <= 2 * executor.workers  # at most 2 * workers tasks in flight
+    outcomes = [first, *stream]
     got = by_item(outcomes)
-    assert sorted(got) == [-5, *range(8)] and len(outcomes) == 9
-    assert all(got[x].ok and got[x].result == x * x for x in range(8))
+    assert len(outcomes) == 13 and sorted(got) == [-5, *range(12)]
+    assert all(got[x].ok and got[x].result == x * x for x in range(12))
     assert not got[-5].ok and got[-5].attempts == 2
-    assert got[-5].error == "ValueError: negative input -5"
 
 
-def test_pool_survives_killed_workers(tmp_path) -> None:
+@contract(KINDS)
+def test_stopping_early_leaves_the_executor_usable(executor: Executor) -> None:
+    stream = executor.map_unordered(square, range(100))
+    first = next(stream)
+    assert first.ok and first.result == first.item**2
+    stream.close()  # the caller stops reading: the tasks not started are dropped
+    (again,) = executor.map_unordered(square, [7])
+    assert again.ok and again.result == 49
+
+
+@contract(ISOLATED)
+def test_a_task_that_kills_its_worker_fails_alone(executor: Executor, tmp_path) -> None:
     tasks = [(str(tmp_path / f"m{i}"), "ok", i) for i in range(4)]
     tasks.insert(1, (str(tmp_path / "once"), "once", 10))
     tasks.insert(3, (str(tmp_path / "always"), "always", 11))
-    with LocalExecutor(workers=2) as ex:
-        got = by_item(list(ex.map_unordered(dies, tasks)))
-        # the pool is recreated after the breaks and still serves a second call
-        again = list(ex.map_unordered(square, [5]))
+    got = by_item(list(executor.map_unordered(dies, tasks)))
     assert len(got) == len(tasks)
     assert all(got[t].ok and got[t].result == t[2] ** 2 for t in tasks if t[1] == "ok")
     once = got[tasks[1]]
     assert once.ok and once.result == 100 and once.attempts == 2
     always = got[tasks[3]]
-    assert not always.ok and "worker process died" in always.error
-    assert always.attempts == 2  # its worker died, then died again while it ran alone
-    assert again[0].result == 25
+    assert not always.ok and always.result is None and always.attempts == 2
+    assert "worker" in always.error and "died" in always.error
+    # the workers are replaced: the executor serves the next call
+    (again,) = executor.map_unordered(square, [5])
+    assert again.ok and again.result == 25
 
 
-def test_break_bookkeeping() -> None:
-    """Who is blamed when a pool breaks: started tasks only; a lone one is given up."""
-    tasks = [_Task(name) for name in "abc"]
-    for token, task in enumerate(tasks):
-        task.token, task.attempts, task.error = token, 1, "died"
-    # two had started: both charged and rerun alone; the unstarted one was never run
-    given_up, alone, unstarted = LocalExecutor._after_break(tasks, {0, 1}, retries=1)
-    assert given_up == [] and alone == tasks[:2] and unstarted == [tasks[2]]
-    assert [t.charged for t in tasks] == [1, 1, 0] and tasks[2].attempts == 0
-    # running alone, "a" dies again: that is its second failure, it is given up
-    tasks[0].attempts = 2
-    given_up, alone, unstarted = LocalExecutor._after_break(tasks[:1], {0}, retries=1)
-    assert given_up == [TaskOutcome("a", None, "died", 2)] and alone == unstarted == []
+# -- what only one executor does ---------------------------------------------------------------
+def test_in_process_runs_one_task_at_a_time_in_order() -> None:
+    pulled = []
+
+    def items() -> Iterator[int]:
+        for x in (3, -1, 2):
+            pulled.append(x)
+            yield x
+
+    seen = []
+    for outcome in LocalExecutor(workers=1).map_unordered(square, items()):
+        seen.append(outcome.item)
+        assert pulled == seen  # the next item is only read once this one is done
+    assert seen == [3, -1, 2]
+
+
+def test_pool_break_charges_the_started_tasks_only(tmp_path) -> None:
+    """A worker dies while another task runs beside it and two wait: the running one is rerun
+    alone and completes (two attempts), the waiting ones run as if nothing happened (one
+    attempt), and the task that dies again alone is given up."""
+    marker = str(tmp_path / "started")
+    innocent, culprit = (marker, "innocent", 5), (marker, "culprit", 6)
+    waiting = [(marker, "idle", 7), (marker, "idle", 8)]
+    with LocalExecutor(workers=2) as ex:
+        got = by_item(list(ex.map_unordered(innocent_or_culprit, [innocent, culprit, *waiting])))
+    assert got[innocent].ok and got[innocent].result == 25 and got[innocent].attempts == 2
+    assert all(got[t].ok and got[t].result == t[2] ** 2 and got[t].attempts == 1 for t in waiting)
+    assert not got[culprit].ok and got[culprit].attempts == 2
+    assert "worker process died" in got[culprit].error
 
 
 # -- registry and Ray --------------------------------------------------------------------------
 def test_make_executor_checks() -> None:
-    assert isinstance(make_executor("local", workers=3), LocalExecutor)
+    local = make_executor("local", workers=3)
+    assert isinstance(local, LocalExecutor) and local.workers == 3
     with pytest.raises(UnknownNameError, match="unknown executor 'dask'.*local, ray"):
         make_executor("dask")
     with pytest.raises(ConfigurationError, match="only applies to the ray executor"):
         make_executor("local", address="auto")
-    with pytest.raises(ConfigurationError, match="workers must be an integer >= 1"):
-        make_executor("local", workers=0)
-    with pytest.raises(ConfigurationError, match="retries"):
-        list(LocalExecutor().map_unordered(square, [1], retries=-1))
+    for bad in (0, -1, True, 2.0):
+        with pytest.raises(ConfigurationError, match="workers must be an integer >= 1"):
+            make_executor("local", workers=bad)
 
 
 def test_ray_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -140,12 +222,3 @@ def test_ray_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(OptionalDependencyError, match=r"nasperf\[ray\]"):
         make_executor("ray", workers=2)
 
-
-@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs the ray extra")
-def test_ray_results_and_retries(tmp_path) -> None:
-    with RayExecutor(workers=2) as executor:
-        out = by_item(list(executor.map_unordered(square, [1, 2, -3, 4])))
-        flaky_out = list(executor.map_unordered(flaky, [(str(tmp_path / "m"), 5)]))
-    assert {k: o.result for k, o in out.items() if o.ok} == {1: 1, 2: 4, 4: 16}
-    assert not out[-3].ok and "negative input -3" in out[-3].error and out[-3].attempts == 2
-    assert flaky_out[0].ok and flaky_out[0].result == 25 and flaky_out[0].attempts == 2

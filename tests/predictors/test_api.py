@@ -13,6 +13,7 @@ from sklearn.base import clone
 from conftest import synthetic_records
 from nasperf.data import ArrayDataset
 from nasperf.exceptions import (
+    ConfigurationError,
     InvalidDataError,
     MissingRequirementError,
     NotFittedError,
@@ -20,24 +21,12 @@ from nasperf.exceptions import (
 )
 from nasperf.predictors import PREDICTORS, Predictor, get_predictor_class, make_predictor
 from nasperf.records import Record
+from nasperf.registry import EXTRA_MODULES
 
 NAMES = [*PREDICTORS, "col:s"]
 #: predictors that score a live model (zero-cost proxies) instead of reading the records' data
-LIVE = [n for n in NAMES if get_predictor_class(n)().requires.live_model]
-
-
-@pytest.fixture(autouse=True)
-def _one_torch_thread_for_live_models(request: pytest.FixtureRequest) -> Any:
-    """Tiny live models run fastest on one thread (several spin-wait on a shared machine)."""
-    callspec = getattr(request.node, "callspec", None)
-    if callspec is None or callspec.params.get("name") not in LIVE:
-        yield
-        return
-    torch = pytest.importorskip("torch")
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+CAPS = {n: make_predictor(n).capabilities() for n in NAMES}
+LIVE = [n for n in NAMES if CAPS[n].requires.live_model]
 
 
 def build(name: str, **params: object) -> Predictor:
@@ -103,7 +92,7 @@ def test_init_only_stores_params(name: str) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_fit_predict_shapes_and_quality(name: str) -> None:
-    if name in LIVE:  # nothing to learn: check the scores' shape; quality is measured elsewhere
+    if name in LIVE:  # nothing to learn: the shape here, what the scores say in the next test
         pred = build(name)
         assert pred.fit(live_records(3, seed=1)) is pred
         y = pred.predict(live_records(6, seed=2))
@@ -116,6 +105,51 @@ def test_fit_predict_shapes_and_quality(name: str) -> None:
     assert y.shape == (40,) and y.dtype == np.float64 and np.all(np.isfinite(y))
     truth = np.array([r.target for r in test])
     assert np.corrcoef(y, truth)[0, 1] > 0.3  # every predictor learns (or reads) the signal
+
+
+#: zero-cost proxies that grow with a network's width: more parameters and operations (params,
+#: flops, synflow, l2_norm), more distinct ReLU codes (nwot), larger feature maps (zen)
+GROW_WITH_WIDTH = {f"zc-{p}" for p in ("params", "flops", "synflow", "l2_norm", "nwot", "zen")}
+
+
+def blind_cnn(width: int) -> Any:
+    """``tiny_cnn`` fed zeros: whatever it learns, its features carry nothing of the input."""
+    import torch
+
+    class ZeroInput(torch.nn.Module):
+        def forward(self, x: Any) -> Any:
+            return x * 0.0
+
+    return torch.nn.Sequential(ZeroInput(), tiny_cnn(width))
+
+
+@pytest.mark.parametrize("name", LIVE)
+def test_live_predictors_tell_networks_apart(name: str) -> None:
+    """Scores that follow the networks: the feature-history estimate of a network that sees its
+    input beats chance by far and that of a blind one does not; every proxy tells five widths
+    apart on one batch, and the size-like ones rank them by width."""
+    import torch
+
+    assert GROW_WITH_WIDTH <= set(LIVE)  # no name in it has gone stale
+    data = tiny_data(0)
+    y = torch.arange(8) % 3
+    x = torch.randn(8, 3, 6, 6, generator=torch.Generator().manual_seed(0)) + y[:, None, None, None]
+    pred = build(name).fit([])
+    if get_predictor_class(name).family == "training-based":
+        models = {"sees": partial(tiny_cnn, 4), "blind": partial(blind_cnn, 4)}
+        recs = [Record(arch=k, space="custom", info={"model": m, "data": data})
+                for k, m in models.items()]  # fmt: skip
+        sees, blind = pred.predict(recs)
+        chance = 100.0 / data.num_classes
+        assert blind == pytest.approx(chance, abs=10.0) and sees > chance + 40.0
+        return
+    widths = [2, 4, 8, 16, 32]
+    recs = [Record(arch=w, space="custom", info={"model": partial(tiny_cnn, w), "batch": (x, y)})
+            for w in widths]  # fmt: skip
+    scores = pred.predict(recs)
+    assert np.all(np.isfinite(scores)) and len(set(scores.tolist())) == len(widths)
+    if name in GROW_WITH_WIDTH:
+        assert np.all(np.diff(scores) > 0), scores
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -168,14 +202,14 @@ def test_live_records_lacking_their_data(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", [n for n in NAMES if not get_predictor_class(n)().requires.targets]
+    "name", [n for n in NAMES if not CAPS[n].requires.targets]
 )
 def test_fit_without_records_when_no_targets_needed(name: str) -> None:
     pred = build(name)
     assert pred.fit([]) is pred and pred.is_fitted_
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if get_predictor_class(n)().requires.targets])
+@pytest.mark.parametrize("name", [n for n in NAMES if CAPS[n].requires.targets])
 def test_nan_target_rejected(name: str) -> None:
     recs = synthetic_records(20)
     recs[3].target = float("nan")
@@ -186,12 +220,40 @@ def test_nan_target_rejected(name: str) -> None:
         pred.predict(synthetic_records(5))
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if get_predictor_class(n).has_dist])
+@pytest.mark.parametrize("name", [n for n in NAMES if CAPS[n].has_dist])
 def test_predict_dist(name: str) -> None:
     pred = build(name).fit(synthetic_records(60, seed=5))
     mean, std = pred.predict_dist(synthetic_records(15, seed=6))
     assert mean.shape == std.shape == (15,)
     assert np.all(np.isfinite(mean)) and np.all(std > 0)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_capabilities_describe_the_predictor(name: str) -> None:
+    caps = CAPS[name]
+    families = ("model-based", "learning-curve", "zero-cost", "training-based", "baseline")
+    assert caps.family in families
+    assert caps.extra is None or caps.extra in EXTRA_MODULES
+    assert caps.min_train_size >= (2 if caps.requires.targets else 0)
+    assert caps.describe() == caps.requires.describe()
+    pred = make_predictor(name)
+    if not caps.has_dist:
+        with pytest.raises(NotImplementedError):
+            pred.predict_dist([])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_hyperparameter_is_constrained_and_checked_before_work(name: str) -> None:
+    pred = make_predictor(name)
+    params = pred.get_params(deep=False)
+    assert set(params) == set(pred._parameter_constraints), "every parameter has a constraint"
+    for key in params:
+        bad = clone(pred).set_params(**{key: object()})
+        with pytest.raises(ConfigurationError, match=key):
+            bad.capabilities()
+        with pytest.raises(ConfigurationError, match=key):  # fit checks before reading records
+            bad.fit([])
+    assert "seed" not in params  # one seeding parameter name: random_state
 
 
 def test_predict_dist_unsupported() -> None:

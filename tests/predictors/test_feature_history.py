@@ -12,15 +12,16 @@ from nasperf.exceptions import ConfigurationError
 torch = pytest.importorskip("torch")
 
 from nasperf.data import load_dataset  # noqa: E402
+from nasperf.predictors import make_predictor  # noqa: E402
 from nasperf.predictors.training_based import (  # noqa: E402
     VARIANTS,
     FeatureHistoryEstimator,
+    FeatureHistorySettings,
     proxy_accuracy,
 )
-from nasperf.spaces._nb201_net import build_nb201_network  # noqa: E402
+from nasperf.spaces import get_space  # noqa: E402
 from nasperf.training import TrainConfig, seeded  # noqa: E402
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
 GOOD = (
     "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 )
@@ -34,13 +35,13 @@ def data():  # noqa: ANN201
 
 def net(arch: str, seed: int = 0):  # noqa: ANN201
     with seeded(seed):
-        return build_nb201_network(arch, C=4, N=1, in_channels=1, num_classes=10)
+        return get_space("nb201").build(arch, C=4, N=1, in_channels=1, num_classes=10)
 
 
 def test_estimates_rank_a_good_cell_above_a_poor_one(data) -> None:  # noqa: ANN001
     config = TrainConfig(epochs=6, batch_size=32, lr=0.05)
-    est = FeatureHistoryEstimator(epochs=3, variant="concat", k=2, probe_size=128,
-                                  train_config=config)
+    settings = FeatureHistorySettings(epochs=3, variant="concat", k=2, probe_size=128)
+    est = FeatureHistoryEstimator(settings, train_config=config)
     good, poor = est.estimate(net(GOOD), data), est.estimate(net(POOR), data)
     for res in (good, poor):
         assert res.status == "ok" and res.epochs == 3 and len(res.curves["val_acc"]) == 3
@@ -70,31 +71,35 @@ def test_proxy_accuracy_variants_on_separable_features(caplog) -> None:  # noqa:
     # with decay 0 only the last epoch counts, and the inf of the first must not become NaN
     assert proxy_accuracy(hist16[:, :60], labels[:60], hist16[:, 60:], labels[60:], "ema",
                           ema_decay=0.0) > 80
-    with pytest.raises(ConfigurationError, match="unknown variant"):
+    with pytest.raises(ConfigurationError, match="variant must be one of"):
         proxy_accuracy(hist[:, :60], labels[:60], hist[:, 60:], labels[60:], "mean")
 
 
 def test_bad_requests_are_clear(data) -> None:  # noqa: ANN001
     with pytest.raises(ConfigurationError, match="no module named 'head'"):
-        FeatureHistoryEstimator(epochs=1, layer="head", probe_size=16).estimate(net(GOOD), data)
+        FeatureHistoryEstimator(
+            FeatureHistorySettings(epochs=1, layer="head", probe_size=16)
+        ).estimate(net(GOOD), data)
     with pytest.raises(ConfigurationError, match="longer than the run"):
-        FeatureHistoryEstimator(epochs=5, train_config=TrainConfig(epochs=3))
+        FeatureHistoryEstimator(FeatureHistorySettings(epochs=5), TrainConfig(epochs=3))
     with pytest.raises(ConfigurationError, match="epochs must be"):
-        FeatureHistoryEstimator(epochs=0)
-    with pytest.raises(ConfigurationError, match="unknown variant"):
-        FeatureHistoryEstimator(variant="knn")
+        FeatureHistorySettings(epochs=0)
+    with pytest.raises(ConfigurationError, match="variant must be one of 'concat'"):
+        FeatureHistorySettings(variant="knn")
     # the proxy classifier's settings are checked before any training, not after E epochs
     for kwargs, match in [({"k": 0}, "k must be"), ({"ema_decay": 1.0}, "ema_decay"),
-                          ({"c": 0.0}, "c .the inverse")]:
+                          ({"c": 0.0}, "c must be a finite number > 0")]:
         with pytest.raises(ConfigurationError, match=match):
-            FeatureHistoryEstimator(**kwargs)
+            FeatureHistorySettings(**kwargs)
+        with pytest.raises(ConfigurationError, match=match):  # the predictor, before any work
+            make_predictor("feature-history", **kwargs).fit([])
 
 
 def test_a_diverging_candidate_is_a_recorded_failure(data) -> None:  # noqa: ANN001
     config = TrainConfig(epochs=3, batch_size=32, lr=1e6)
-    res = FeatureHistoryEstimator(epochs=2, train_config=config, probe_size=16).estimate(
-        net(GOOD), data
-    )
+    res = FeatureHistoryEstimator(
+        FeatureHistorySettings(epochs=2, probe_size=16), train_config=config
+    ).estimate(net(GOOD), data)
     assert res.status == "diverged" and res.estimate is None and "non-finite" in res.reason
 
 
@@ -103,7 +108,7 @@ def test_estimate_and_sample_and_estimate_cli(tmp_path, capsys) -> None:  # noqa
 
     from nasperf.cli import main
 
-    code = main(["estimate", "--cells", "3", "--epochs", "1", "--full-epochs", "3",
+    code = main(["estimate", "--cells", "3", "--short-epochs", "1", "--epochs", "3",
                  "--nb201-c", "4", "--nb201-n", "1", "--limit", "200", "--probe-size", "32",
                  "--workers", "1", "--out", str(tmp_path / "est.csv")])
     assert code == 0
@@ -111,10 +116,11 @@ def test_estimate_and_sample_and_estimate_cli(tmp_path, capsys) -> None:  # noqa
     assert len(rows) == 3 and all(r["status"] == "ok" and float(r["estimate"]) > 0 for r in rows)
     code = main(["search", "--live", "--strategy", "sample-and-estimate", "--cells", "3",
                  "--epochs", "3", "--short-epochs", "1", "--top-k", "1", "--nb201-c", "4",
+                 "--nb201-n", "1",
                  "--limit", "200", "--workers", "1", "--out", str(tmp_path / "s")])
     assert code == 0 and (tmp_path / "s" / "estimates.json").exists()
     capsys.readouterr()
-    code = main(["estimate", "--epochs", "5", "--full-epochs", "3", "--cells", "1"])
+    code = main(["estimate", "--short-epochs", "5", "--epochs", "3", "--cells", "1"])
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert code == 2 and len(err) == 1 and "longer than a full run" in err[0]
 
@@ -131,17 +137,21 @@ def test_the_predictor_gives_the_estimators_figures(data, caplog) -> None:  # no
         for a in (POOR, GOOD)
     ]
     pred = make_predictor("feature-history").set_params(
-        epochs=2, probe_size=64, train_config=config, seed=0
+        epochs=2, probe_size=64, train_config=config, random_state=0
     )
     scores = pred.fit([]).predict(records)
-    direct = FeatureHistoryEstimator(epochs=2, probe_size=64, train_config=config, seed=0)
+    direct = FeatureHistoryEstimator(
+        FeatureHistorySettings(epochs=2, probe_size=64), train_config=config, random_state=0
+    )
     assert scores[1] > scores[0]
     assert scores[1] == direct.estimate(net(GOOD), data).estimate  # the factory, built seeded
-    assert [r.status for r in pred.results_] == ["ok", "ok"]
+    assert [r.status for r in pred.estimate(records)] == ["ok", "ok"]
+    # predict sets no learned state
+    assert not [k for k in vars(pred) if k.endswith("_") and k != "is_fitted_"]
 
     # a candidate that diverges scores chance accuracy, and its record says why
     pred.set_params(train_config=TrainConfig(epochs=3, batch_size=32, lr=1e6))
     with caplog.at_level(logging.WARNING):
         scores = pred.predict(records[1:])
-    assert scores[0] == 10.0 and pred.results_[0].status == "diverged"
+    assert scores[0] == 10.0 and pred.estimate(records[1:])[0].status == "diverged"
     assert "scored at chance" in caplog.text

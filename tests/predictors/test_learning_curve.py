@@ -59,7 +59,7 @@ def test_lce_handles_percent_and_calibrates() -> None:
     np.testing.assert_allclose(m_pct, 100 * m_frac, rtol=1e-6)
     cal = LCEPredictor(fidelity=5).fit(train)
     assert cal.std_factor_ != 1.0 and np.isfinite(cal.shift_)
-    with pytest.raises(ConfigurationError, match="unknown curve families"):
+    with pytest.raises(ConfigurationError, match="families must be None or a tuple"):
         LCEPredictor(families=("pow3", "nope")).fit([]).predict(test)
 
 
@@ -71,12 +71,13 @@ def test_lce_predicts_each_record_on_its_own() -> None:
     lce = LCEPredictor(fidelity=5, calibrate=False).fit([])
     assert lce.predict([good, low])[1] == lce.predict([low])[0]
     assert lce.predict([good, low])[0] == lce.predict([good])[0]
-    with pytest.raises(ConfigurationError, match="not 'val_loss'"):
+    with pytest.raises(ConfigurationError, match="an accuracy curve .* got 'val_loss'"):
         LCEPredictor(curve="val_loss").fit([]).predict([rec(t, val_loss=t)])
     with pytest.raises(ConfigurationError, match="horizon must be"):
         LCEPredictor(horizon=0).fit([]).predict([good])
 
 
+@pytest.mark.quality
 def test_sequential_regression_beats_early_stop_on_shipped_digits() -> None:
     """White et al.: LcSVR with 100 training curves beats the early-stop value at low budgets."""
     recs = load_benchmark("nb201-digits").records()

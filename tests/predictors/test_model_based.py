@@ -45,7 +45,7 @@ def test_missing_optional_dependency_names_the_extra(monkeypatch: pytest.MonkeyP
 
 def test_bananas_is_an_ensemble_on_the_path_encoding() -> None:
     pred = BananasPredictor()
-    assert pred.requires.encoding == "path" and pred.n_models == 3
+    assert pred.capabilities().requires.encoding == "path" and pred.n_models == 3
     pred.set_params(encoding="features", epochs=30).fit(synthetic_records(60))
     assert len(pred.models_) == 3
     test = synthetic_records(20, seed=9)
@@ -73,6 +73,7 @@ def test_more_data_helps(name: str) -> None:
     assert kendalltau(large.predict(test), truth)[0] > kendalltau(small.predict(test), truth)[0]
 
 
+@pytest.mark.quality
 @needs_data("nb201/nb201_cifar10.csv.gz")
 def test_xgboost_reaches_target_on_nb201() -> None:
     """Issue 2: XGBoost on the one-hot encoding, 121 training cells, Kendall tau >= 0.55."""

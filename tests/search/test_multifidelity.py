@@ -1,25 +1,34 @@
-"""Multi-fidelity searches and early-stopping rules on the shipped benchmark (simulated time)."""
+"""Multi-fidelity searches on the shipped benchmark (simulated time); the early-stopping rules
+are in test_stopping.py, the evaluators in test_evaluators.py."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from nasperf.benchmarks import load_benchmark
 from nasperf.exceptions import ConfigurationError
 from nasperf.search import (
-    BakerRule,
-    MedianRule,
-    Run,
     TabularCurveEvaluator,
     asha,
-    default_checkpoints,
     hyperband,
     hyperband_brackets,
     permuted,
     random_search,
     successive_halving,
 )
+
+
+class CompletionClock(TabularCurveEvaluator):
+    """A tabular evaluator that notes the epochs handed out so far each time a search reads a
+    completed incumbent's true final value (once per completed run, as it adds a trace point)."""
+
+    def __init__(self, bench) -> None:  # noqa: ANN001
+        super().__init__(bench)
+        self.dispatched_at_completion: list[int] = []
+
+    def true_final(self, arch):  # noqa: ANN001, ANN201
+        self.dispatched_at_completion.append(self.epochs_used)
+        return super().true_final(arch)
 
 
 @pytest.fixture(scope="module")
@@ -69,20 +78,12 @@ def test_min_epochs_outside_the_run_is_refused(bench, min_epochs) -> None:  # no
         successive_halving(TabularCurveEvaluator(bench), archs, n=9, min_epochs=min_epochs)
 
 
-def test_asha_trace_counts_only_finished_jobs(bench, monkeypatch) -> None:  # noqa: ANN001
-    from nasperf.search import _multifidelity
-
-    dispatched = []  # epochs handed out to workers when each run completes
-    complete = _multifidelity._Search.complete
-
-    def spy(self, run, seconds=None, epochs=None):  # noqa: ANN001, ANN202
-        dispatched.append(self.ev.epochs_used)
-        return complete(self, run, seconds, epochs)
-
-    monkeypatch.setattr(_multifidelity._Search, "complete", spy)
+def test_asha_trace_counts_only_finished_jobs(bench) -> None:  # noqa: ANN001
     archs = [r.arch for r in bench.records()]
-    ev = TabularCurveEvaluator(bench)
+    ev = CompletionClock(bench)
     res = asha(ev, permuted(archs, 3), budget_epochs=900, workers=4)
+    dispatched = ev.dispatched_at_completion  # epochs handed out when each run completed
+    assert len(dispatched) == len(res.trace) == res.completed
     epochs = [p.epochs for p in res.trace]
     assert epochs == sorted(epochs) and epochs[-1] <= ev.epochs_used
     # jobs still running on the other workers are not charged to a trace point
@@ -101,48 +102,17 @@ def test_hyperband_and_asha_respect_the_budget(bench) -> None:  # noqa: ANN001
         assert again.best_arch == res.best_arch and again.epochs_used == res.epochs_used
 
 
-def test_baker_rule_stops_bad_runs_and_saves_epochs(bench) -> None:  # noqa: ANN001
-    archs = [r.arch for r in bench.records()]
-    rule = BakerRule(delta=0.05, min_completed=10)
+def test_search_argument_errors(bench) -> None:  # noqa: ANN001
     ev = TabularCurveEvaluator(bench)
-    res = random_search(ev, permuted(archs, 3), rule=rule)
-    full = TabularCurveEvaluator(bench)
-    plain = random_search(full, permuted(archs, 3))
-    assert res.stopped > 100 and ev.epochs_used < 0.7 * full.epochs_used
-    assert res.best_value >= plain.best_value - 0.5  # the best is (nearly) still found
-    # never before `min_completed` runs have completed
-    fresh = BakerRule(min_completed=10)
-    bad = Run("x", "nb201", {"val_acc": np.full(5, 10.0)})
-    assert not fresh.should_stop(bad, best_final=99.0)
-    for a in archs[:10]:
-        fresh.observe(Run(a, "nb201", dict(bench.query(a).curves)))
-    assert fresh.should_stop(Run(archs[50], "nb201", {"val_acc": np.full(3, 10.0)}), 99.0)
-
-
-def test_median_rule(bench) -> None:  # noqa: ANN001
-    rule = MedianRule(min_completed=3)
-    for acc in (50.0, 60.0, 70.0):
-        rule.observe(Run(acc, "custom", {"val_acc": np.full(30, acc)}))
-    assert rule.should_stop(Run("low", "custom", {"val_acc": np.full(5, 55.0)}), 70.0)
-    assert not rule.should_stop(Run("hi", "custom", {"val_acc": np.full(5, 65.0)}), 70.0)
-
-
-@pytest.mark.parametrize("delta", [0, 1, -0.1, 1.5, True, "0.05"])
-def test_delta_outside_the_unit_interval_is_refused(delta) -> None:  # noqa: ANN001
-    with pytest.raises(ConfigurationError, match="strictly between 0 and 1"):
-        BakerRule(delta=delta)
-
-
-def test_rule_and_search_argument_errors(bench) -> None:  # noqa: ANN001
-    with pytest.raises(ConfigurationError, match="fidelity and a predictive distribution"):
-        BakerRule(predictor="xgb")
-    with pytest.raises(ConfigurationError, match="checkpoints must lie"):
-        random_search(TabularCurveEvaluator(bench), [], rule=MedianRule(checkpoints=[30]))
-    with pytest.raises(ConfigurationError, match="no learning curves"):
-        TabularCurveEvaluator(load_benchmark("nbgraph-cora"))
-    with pytest.raises(ConfigurationError, match="outside 1..30"):
-        TabularCurveEvaluator(bench).advance([(bench.records()[0].arch, 31)])
-    assert default_checkpoints(30) == [3, 6, 10, 15, 22]
+    with pytest.raises(ConfigurationError, match="budget must be at least one epoch"):
+        random_search(ev, [bench.records()[0].arch], budget_epochs=0)
+    with pytest.raises(ConfigurationError, match="eta must be an int >= 2"):
+        successive_halving(ev, [], n=9, eta=1)
+    with pytest.raises(ConfigurationError, match="n must be >= 1"):
+        successive_halving(ev, [], n=0)
+    with pytest.raises(ConfigurationError, match="workers must be >= 1"):
+        asha(ev, [], budget_epochs=100, workers=0)
+    assert ev.epochs_used == 0  # refused before any training
 
 
 def test_search_cli_table_trace_and_errors(tmp_path, capsys) -> None:  # noqa: ANN001

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pytest
 
 from nasperf.benchmarks import LiveBenchmarkConfig
 from nasperf.exceptions import ConfigurationError
 from nasperf.execution import TaskOutcome
+from nasperf.predictors.training_based import FeatureHistorySettings
 from nasperf.search import Run, sample_and_estimate
 from nasperf.training import TrainConfig
+
+FH = FeatureHistorySettings(epochs=2, probe_size=64)
 
 ESTIMATES = {"a": 70.0, "b": 95.0, "c": None, "d": 90.0, "e": 80.0}  # c fails
 FINALS = {"a": 90.0, "b": 96.0, "d": 97.5, "e": 99.0}
@@ -44,19 +45,25 @@ class StandInEvaluator:
 def test_top_k_by_estimate_and_the_best_of_them() -> None:
     config = LiveBenchmarkConfig(dataset="digits", train=TrainConfig(epochs=30))
     evaluator = StandInEvaluator()
-    found = sample_and_estimate(config, list(ESTIMATES), StandInExecutor(), evaluator, 2)
+    found = sample_and_estimate(
+        config, list(ESTIMATES), StandInExecutor(), evaluator, FeatureHistorySettings(epochs=2)
+    )
     assert evaluator.trained == ["b", "d"]  # the two best estimates; the failed cell skipped
     assert (found.best_arch, found.best_value) == ("d", 97.5)
     assert [r["arch"] for r in found.estimates] == list(ESTIMATES)  # in the sampled order
     failed = found.estimates[2]
     assert failed["status"] == "failed" and "worker died" in failed["reason"]
     with pytest.raises(ConfigurationError, match="top_k"):
-        sample_and_estimate(config, list(ESTIMATES), StandInExecutor(), evaluator, 2, top_k=0)
+        sample_and_estimate(
+            config, list(ESTIMATES), StandInExecutor(), evaluator, top_k=0
+        )
     with pytest.raises(ConfigurationError, match="longer than a full run"):
-        sample_and_estimate(config, list(ESTIMATES), StandInExecutor(), evaluator, 31)
+        sample_and_estimate(
+            config, list(ESTIMATES), StandInExecutor(), evaluator, FeatureHistorySettings(epochs=31)
+        )
 
 
-@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs the ray extra")
+@pytest.mark.ray
 def test_estimates_on_ray_equal_those_on_the_process_pool() -> None:
     """Issue 6: the short-budget estimates run in parallel on either executor, alike."""
     from nasperf.benchmarks import select_cells
@@ -68,9 +75,9 @@ def test_estimates_on_ray_equal_those_on_the_process_pool() -> None:
     )
     archs = select_cells("nb201", 15625, 7)[:3]
     with LocalExecutor(workers=2) as pool:
-        local = estimate_cells(config, archs, pool, epochs=2, seed=5, probe_size=64)
+        local = estimate_cells(config, archs, pool, FH, seed=5)
     with RayExecutor(workers=2) as ray:
-        remote = estimate_cells(config, archs, ray, epochs=2, seed=5, probe_size=64)
+        remote = estimate_cells(config, archs, ray, FH, seed=5)
     assert [r["status"] for r in local] == ["ok"] * 3
     for a, b in zip(local, remote, strict=True):
         assert a["arch"] == b["arch"]
@@ -78,11 +85,19 @@ def test_estimates_on_ray_equal_those_on_the_process_pool() -> None:
         assert a["network_val_acc"] == b["network_val_acc"]
 
 
+def makespan(costs: list[float], workers: int) -> float:
+    """When the last of ``costs`` ends, run in order, each on the first worker to be free."""
+    free = [0.0] * workers
+    for cost in costs:
+        k = free.index(min(free))
+        free[k] += cost
+    return max(free)
+
+
 def test_sample_and_estimate_on_a_table_in_simulated_time() -> None:
     from nasperf.benchmarks import load_benchmark
     from nasperf.predictors import make_predictor
     from nasperf.search import TabularCurveEvaluator, permuted, sample_and_estimate_curves
-    from nasperf.search._sampling import finish_times
 
     bench = load_benchmark("nb201-digits")
     archs = list(permuted([r.arch for r in bench.records()], 0))[:20]
@@ -92,7 +107,7 @@ def test_sample_and_estimate_on_a_table_in_simulated_time() -> None:
     assert set(found.finals) == set(top)
     assert found.best_value == max(bench.query(a).target for a in top)
     assert found.estimate_seconds == pytest.approx(
-        max(finish_times([bench.cost(a, 2) for a in archs], 2))
+        makespan([bench.cost(a, 2) for a in archs], 2)
     )
     # the top two continue from epoch 2 on the two workers: the longer of their remainders
     rest = [bench.cost(a) - bench.cost(a, 2) for a in top]

@@ -11,7 +11,6 @@ import pytest
 from conftest import needs_data
 from nasperf.exceptions import InvalidArchitectureError
 from nasperf.paths import data_dir
-from nasperf.spaces import get_space
 from nasperf.spaces.darts import OPS, DartsSpace
 
 ZC = "suite_zero/zc_nasbench301.json"
@@ -28,18 +27,14 @@ def space() -> DartsSpace:
     return DartsSpace()
 
 
-def test_registry_and_metadata() -> None:
-    space = get_space("darts")
-    assert isinstance(space, DartsSpace)
-    assert space.name == "darts" and space.default_encoding == "adjacency"
+def test_op_table_follows_naslib() -> None:
     assert OPS[0] == "max_pool_3x3" and OPS[6] == "dil_conv_5x5" and len(OPS) == 7
 
 
-def test_forms_round_trip(space: DartsSpace) -> None:
+def test_compact_key_and_genotypes(space: DartsSpace) -> None:
     arch = space.parse(KEY)
     assert arch[0][:2] == ((0, 4), (1, 3)) and len(arch[1]) == 8
     assert space.to_string(arch) == KEY
-    assert space.parse([list(map(list, cell)) for cell in arch]) == arch
     genotype = space.to_genotype(arch)
     assert genotype["normal"][0] == ("sep_conv_5x5", 0)
     assert space.parse(genotype) == arch
@@ -122,25 +117,9 @@ def test_suite_zero_keys(space: DartsSpace) -> None:
         assert space.encode(arch, "adjacency").sum() == 32
 
 
-def test_sample_mutate_neighbours(space: DartsSpace) -> None:
-    a = [space.sample(np.random.default_rng(4)) for _ in range(2)]
-    assert a[0] == a[1]
+def test_mutation_changes_the_normalized_cell(space: DartsSpace) -> None:
+    """Beyond the contract (test_space_contract.py): a neighbour is never the same cell with a
+    node's two edges swapped, so mutation always changes the network."""
     rng = np.random.default_rng(8)
-    samples = [space.sample(rng) for _ in range(30)]
-    assert len(set(samples)) == 30
-    for arch in samples:
-        assert space.parse(arch) == arch
-        nbrs = space.neighbours(arch)
-        assert len(nbrs) == 120 == len(set(nbrs))
-        assert arch not in nbrs
-        for n in nbrs:
-            assert space.parse(n) == n
-            changed = [
-                (x, y) for c in range(2) for x, y in zip(arch[c], n[c], strict=True) if x != y
-            ]
-            assert len(changed) == 1 and sum(u != v for u, v in zip(*changed[0], strict=True)) == 1
-        child = space.mutate(arch, rng)
-        assert child != arch and child in nbrs
-        assert space.normalize(child) != space.normalize(arch)
-    m = [space.mutate(KEY, np.random.default_rng(6)) for _ in range(2)]
-    assert m[0] == m[1]
+    for arch in [space.sample(rng) for _ in range(30)]:
+        assert all(space.normalize(n) != space.normalize(arch) for n in space.neighbours(arch))

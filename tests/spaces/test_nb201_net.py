@@ -30,9 +30,6 @@ ALL_NONE = "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"
 BASE_PARAMS = 73_306
 
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
 def _table():
     import pandas as pd
 

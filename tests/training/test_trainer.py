@@ -16,14 +16,11 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 from nasperf.data import load_dataset  # noqa: E402
-from nasperf.spaces._nb201_net import build_nb201_network  # noqa: E402
+from nasperf.spaces import get_space  # noqa: E402
 from nasperf.training import Callback, FeatureCapture, Trainer, seeded  # noqa: E402
 
 ARCH = "|nor_conv_3x3~0|+|none~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|skip_connect~2|"
 FAST = TrainConfig(epochs=3, batch_size=32, lr=0.05)
-
-
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +31,7 @@ def data():
 
 def nb201(seed: int = 0) -> nn.Module:
     with seeded(seed):
-        return build_nb201_network(ARCH, C=4, N=1, in_channels=1, num_classes=10)
+        return get_space("nb201").build(ARCH, C=4, N=1, in_channels=1, num_classes=10)
 
 
 class SmallNet(nn.Module):
@@ -133,10 +130,13 @@ def test_adam_per_step_schedule_clipping_smoothing(data):
 
 def test_evaluate_and_threads_restored(data):
     model = nb201()
+    before = torch.get_num_threads()  # one: the suite pins it (conftest)
     torch.set_num_threads(2)
-    Trainer(TrainConfig(epochs=1, batch_size=64, num_threads=1)).fit(model, data)
-    assert torch.get_num_threads() == 2
-    torch.set_num_threads(1)
+    try:
+        Trainer(TrainConfig(epochs=1, batch_size=64, num_threads=1)).fit(model, data)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
     model.train()
     scores = Trainer(FAST).evaluate(model, data, "test")
     assert set(scores) == {"loss", "acc"} and 0 <= scores["acc"] <= 100

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from ..exceptions import ConfigurationError, UnknownNameError
 from ..paths import DATA_ENV, data_dir
+from ..registry import Registry
 from ._base import Benchmark, TabularBenchmark
 from ._live import (
     CELLS_FILE,
@@ -26,13 +27,18 @@ from ._loaders import (
     load_suite_zero,
     with_scores,
 )
-from ._proxy_table import ProxyTableConfig, compute_proxy_table, read_proxy_table
+from ._proxy_table import (
+    IncompleteTableError,
+    ProxyTableConfig,
+    compute_proxy_table,
+    read_proxy_table,
+)
 from .cells import LiveBenchmarkConfig, build_cell, cell_data, cell_seed, select_cells
 
 __all__ = [
     "Benchmark",
     "TabularBenchmark",
-    "BenchmarkInfo",
+    "benchmark_status",
     "BENCHMARKS",
     "benchmark_names",
     "load_benchmark",
@@ -52,21 +58,13 @@ __all__ = [
     "live_benchmark_dir",
     "select_cells",
     "ProxyTableConfig",
+    "IncompleteTableError",
     "compute_proxy_table",
     "read_proxy_table",
     "cell_seed",
     "cell_data",
     "build_cell",
 ]
-
-
-@dataclass(frozen=True)
-class BenchmarkInfo:
-    """A named benchmark: how to load it, which data file it reads, and what it is."""
-
-    loader: Callable[[], Benchmark]
-    summary: str
-    data_file: str | None = None  # relative to NASPERF_DATA; None for data shipped in packages
 
 
 def live_benchmark_dir(name: str | Path) -> Path:
@@ -86,43 +84,47 @@ def _shipped(name: str) -> Benchmark:
 _SHIPPED = ("nb201-digits",)
 
 
-BENCHMARKS: dict[str, BenchmarkInfo] = {
-    "nb201-digits": BenchmarkInfo(
-        lambda: _shipped("nb201-digits"),
-        "300 NB201 cells trained 30 epochs on scikit-learn digits by nasperf (shipped), "
-        "with curves and 15 zero-cost proxies",
-    ),
-    "nb201-cifar10": BenchmarkInfo(
-        lambda: load_nb201_table(dataset="cifar10"),
-        "NAS-Bench-201 CIFAR-10, all 15,625 cells, proxies and hardware costs",
-        "nb201/nb201_cifar10.csv.gz",
-    ),
-    "nb201-cifar10-curves": BenchmarkInfo(
-        load_nb201_curves,
-        "NAS-Bench-201 CIFAR-10, 200 cells with full 200-epoch curves",
-        "nb201/nb201_cifar10_curves.json.gz",
-    ),
-    **{
-        f"suite-zero-{s}": BenchmarkInfo(
-            (lambda s=s: load_suite_zero(s)),
-            f"NAS-Bench-Suite-Zero {s.upper()} CIFAR-10 with 13 zero-cost proxies",
-            f"suite_zero/zc_nasbench{s[2:]}.json",
-        )
-        for s in ("nb101", "nb201", "nb301")
-    },
-    **{
-        f"nbgraph-{d}": BenchmarkInfo(
-            (lambda d=d: load_nas_bench_graph(d)),
-            f"NAS-Bench-Graph {d} (from the installed nas-bench-graph package)",
-        )
-        for d in GRAPH_DATASETS
-    },
-}
+#: the named benchmarks: a loader, a summary and the data file read from NASPERF_DATA (None:
+#: data shipped in nasperf or in an installed package)
+BENCHMARKS = Registry("benchmark", patterns=("nb201-DATASET", "nb201:PATH", "live:DIR", "csv:PATH"))
+BENCHMARKS.add(
+    "nb201-digits",
+    lambda: _shipped("nb201-digits"),
+    "300 NB201 cells trained 30 epochs on scikit-learn digits by nasperf (shipped), "
+    "with curves and 15 zero-cost proxies",
+    data_file=None,
+)
+BENCHMARKS.add(
+    "nb201-cifar10",
+    lambda: load_nb201_table(dataset="cifar10"),
+    "NAS-Bench-201 CIFAR-10, all 15,625 cells, proxies and hardware costs",
+    data_file="nb201/nb201_cifar10.csv.gz",
+)
+BENCHMARKS.add(
+    "nb201-cifar10-curves",
+    load_nb201_curves,
+    "NAS-Bench-201 CIFAR-10, 200 cells with full 200-epoch curves",
+    data_file="nb201/nb201_cifar10_curves.json.gz",
+)
+for _s in ("nb101", "nb201", "nb301"):
+    BENCHMARKS.add(
+        f"suite-zero-{_s}",
+        partial(load_suite_zero, _s),
+        f"NAS-Bench-Suite-Zero {_s.upper()} CIFAR-10 with 13 zero-cost proxies",
+        data_file=f"suite_zero/zc_nasbench{_s[2:]}.json",
+    )
+for _d in GRAPH_DATASETS:
+    BENCHMARKS.add(
+        f"nbgraph-{_d}",
+        partial(load_nas_bench_graph, _d),
+        f"NAS-Bench-Graph {_d} (from the installed nas-bench-graph package)",
+        data_file=None,
+    )
 
 
 def benchmark_names() -> list[str]:
     """Names accepted by :func:`load_benchmark`, plus the path forms."""
-    return [*BENCHMARKS, "nb201-DATASET", "nb201:PATH", "live:DIR", "csv:PATH"]
+    return BENCHMARKS.choices()
 
 
 def load_benchmark(
@@ -152,7 +154,7 @@ def load_benchmark(
 
         loader = lambda: load_live_benchmark(Path(name[5:]))  # noqa: E731
     elif name in BENCHMARKS:
-        loader = BENCHMARKS[name].loader
+        loader = BENCHMARKS[name].load()
     elif name.startswith("nb201-") and name.count("-") == 1:
         loader = lambda: load_nb201_table(dataset=name[6:])  # noqa: E731
     else:
@@ -166,11 +168,11 @@ def load_benchmark(
 
 def benchmark_status(name: str) -> tuple[str, int | None]:
     """Whether the data of ``name`` is at hand (found, missing, installed) and its size."""
-    info = BENCHMARKS[name]
-    if info.data_file is None:
+    data_file = BENCHMARKS[name].meta["data_file"]
+    if data_file is None:
         return "installed", None
     root = data_dir()
     if root is None:
         return f"missing ({DATA_ENV} unset)", None
-    path = root / info.data_file
+    path = root / data_file
     return ("found", path.stat().st_size) if path.is_file() else (f"missing ({path})", None)

@@ -102,10 +102,14 @@ class TabularBenchmark(Benchmark):
         self.max_fidelity = max_fidelity
         self._records = list(records)
         self._index: dict[Hashable, Record] = {}
+        from ..spaces import get_space
+
+        parse = get_space(space).parse
         for r in self._records:
-            if r.arch in self._index:
+            key = parse(r.arch)  # any form of a candidate finds it, and twins are caught
+            if key in self._index:
                 raise InvalidArchitectureError(f"{name}: candidate {r.arch!r} appears twice")
-            self._index[r.arch] = r
+            self._index[key] = r
 
     def records(self) -> list[Record]:
         return list(self._records)
@@ -114,7 +118,10 @@ class TabularBenchmark(Benchmark):
         return len(self._records)
 
     def query(self, arch: object) -> Record:
-        rec = self._index.get(arch)  # type: ignore[arg-type]
+        try:
+            rec = self._index.get(arch)  # type: ignore[arg-type]
+        except TypeError:  # an unhashable form (a list, an array): parse it
+            rec = None
         if rec is None:
             from ..spaces import get_space
 

@@ -36,18 +36,18 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..exceptions import ConfigurationError, DataNotFoundError, InvalidDataError, NasperfError
+from ..exceptions import ConfigurationError, DataNotFoundError, InvalidDataError
 from ..records import Record
+from ..store import LOCK_FILE, JsonLinesFile, atomic_write, check_settings, locked
+from ..training import RunStatus
 from ..validation import Interval, validate_params
 from ._base import TabularBenchmark
 from .cells import LiveBenchmarkConfig, build_cell, cell_data, cell_seed, select_cells
@@ -70,7 +70,6 @@ log = logging.getLogger(__name__)
 
 CELLS_FILE = "cells.jsonl"
 META_FILE = "meta.json"
-_LOCK_FILE = ".lock"
 #: format 2 nests the training settings and seeds each cell by its arch; format 1 (nasperf 0.1:
 #: flat settings, cells seeded by their position) is still read, but not extended
 _FORMAT = 2
@@ -98,27 +97,6 @@ def _proxy_batch(config: LiveBenchmarkConfig, data: Any) -> tuple[Any, Any]:
     return data.batch(n, "train", seed=config.seed)
 
 
-def _proxies(
-    model: Any, x: Any, y: Any, names: tuple[str, ...], seed: int
-) -> tuple[dict[str, float], dict[str, str]]:
-    """The proxies of ``model``; a proxy without a finite value goes to the errors."""
-    from ..predictors.zero_cost import compute_proxies, compute_proxy
-
-    if not names:
-        return {}, {}
-    try:
-        return compute_proxies(model, x, y, names, seed=seed), {}
-    except NasperfError:  # one proxy has no value: compute them one by one
-        values: dict[str, float] = {}
-        errors: dict[str, str] = {}
-        for name in names:
-            try:
-                values[name] = compute_proxy(name, model, x, y, seed=seed)
-            except NasperfError as exc:
-                errors[name] = str(exc)
-        return values, errors
-
-
 def _json_float(value: float | None) -> float | None:
     if value is None:
         return None
@@ -132,6 +110,7 @@ class CellTrainingError(RuntimeError):
 
 def _run_cell(task: _CellTask) -> dict[str, Any]:
     """Build, measure, score and train one cell; return its row of ``cells.jsonl``."""
+    from ..predictors.zero_cost import compute_proxies_or_errors
     from ..training import Trainer, torch_threads
 
     config = task.config
@@ -141,10 +120,10 @@ def _run_cell(task: _CellTask) -> dict[str, Any]:
         model, params_m, flops = build_cell(config, task.arch, seed, data)
         tick = time.perf_counter()
         x, y = _proxy_batch(config, data)
-        scores, errors = _proxies(model, x, y, config.proxies, seed)
+        scores, errors = compute_proxies_or_errors(model, x, y, config.proxies, seed=seed)
         proxy_time = time.perf_counter() - tick
         result = Trainer(config.train_config(seed, task.threads)).fit(model, data)
-    if result.status == "failed":  # it raised (e.g. out of memory): the executor retries it
+    if result.status == RunStatus.FAILED:  # it raised (e.g. out of memory): the executor retries it
         raise CellTrainingError(f"{task!r}: {result.reason}")
     done = result.to_dict()
     return {
@@ -174,7 +153,7 @@ def _failed_row(task: _CellTask, reason: str) -> dict[str, Any]:
         "arch": task.arch,
         "index": task.index,
         "seed": cell_seed(task.config.seed, task.arch),
-        "status": "failed",
+        "status": RunStatus.FAILED,
         "reason": reason,
         "curves": {name: [] for name in LIVE_CURVES},
         "epochs_completed": 0,
@@ -247,50 +226,16 @@ def _write_meta(path: Path, config: LiveBenchmarkConfig) -> None:
         "config": config.to_dict(),
         "versions": {"nasperf": __version__, "torch": torch_version},
     }
-    tmp = path / f".{META_FILE}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(meta, indent=1) + "\n")
-    os.replace(tmp, path / META_FILE)
+    atomic_write(path / META_FILE, json.dumps(meta, indent=1) + "\n")
 
 
-def _read_rows(path: Path, repair: bool) -> list[dict[str, Any]]:
-    """The rows of ``cells.jsonl``; a last line cut short is dropped (cut off if ``repair``)."""
-    if not path.exists():
-        return []
-    data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        cut = data.rfind(b"\n") + 1
-        if repair:
-            with path.open("r+b") as fh:
-                fh.truncate(cut)
-                fh.flush()
-                os.fsync(fh.fileno())
-            log.info("dropped an unfinished last line of %s; that cell runs again", path)
-        else:
-            log.info("ignoring an unfinished last line of %s (a run is writing it?)", path)
-        data = data[:cut]
-    rows = []
-    for number, line in enumerate(data.decode("utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError as exc:
-            raise InvalidDataError(f"{path}, line {number} is not valid JSON: {exc}") from exc
-        if not isinstance(row, dict) or not {"arch", "index", "status"} <= set(row):
-            raise InvalidDataError(f"{path}, line {number} is not a cell record")
-        rows.append(row)
-    return rows
+def _is_cell_row(row: Any) -> bool:
+    return isinstance(row, dict) and {"arch", "index", "status"} <= set(row)
 
 
-def _rewrite_rows(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Replace ``path`` by ``rows`` atomically (a crash leaves the old file or the new one)."""
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, allow_nan=False, separators=(",", ":")) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def _cells_file(path: Path) -> JsonLinesFile:
+    """The benchmark's ``cells.jsonl`` in the directory ``path``."""
+    return JsonLinesFile(path / CELLS_FILE, is_row=_is_cell_row, what="a cell record")
 
 
 def _check_rows(path: Path, rows: list[dict[str, Any]], sample: list[str]) -> None:
@@ -308,36 +253,10 @@ def _check_rows(path: Path, rows: list[dict[str, Any]], sample: list[str]) -> No
         seen.add(arch)
 
 
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on the directory (released by the OS if the process dies)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: no lock
-        yield
-        return
-    with (path / _LOCK_FILE).open("a") as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            raise ConfigurationError(
-                f"another process is writing the benchmark in {path}; wait for it or choose "
-                "another --out"
-            ) from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def _comparable(config: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in config.items() if k not in _RESUMABLE}
-
-
 def _prepare_dir(path: Path, config: LiveBenchmarkConfig) -> int:
     """Check an existing benchmark against ``config``; return the cells it was made for."""
     if not (path / META_FILE).exists():
-        if path.exists() and any(p.name != _LOCK_FILE for p in path.iterdir()):
+        if path.exists() and any(p.name != LOCK_FILE for p in path.iterdir()):
             raise ConfigurationError(
                 f"{path} exists and is not a live benchmark (no {META_FILE}); choose another --out"
             )
@@ -349,27 +268,97 @@ def _prepare_dir(path: Path, config: LiveBenchmarkConfig) -> int:
             "their position); it still loads as live:DIR, but cannot be extended: choose "
             "another --out"
         )
-    saved = _flat(meta["config"])
-    wanted = _flat(json.loads(json.dumps(config.to_dict())))
-    if _comparable(saved) != _comparable(wanted):
-        diff = sorted(k for k in _comparable(wanted) if saved.get(k) != wanted[k])
-        diff += sorted(k for k in _comparable(saved) if k not in wanted)
+    check_settings(meta["config"], config.to_dict(), where=path, may_differ=_RESUMABLE)
+    return int(meta["config"].get("cells", 0))
+
+
+def _open_cells(
+    path: Path, config: LiveBenchmarkConfig
+) -> tuple[JsonLinesFile, list[dict[str, Any]], list[str]]:
+    """Under the lock: check the directory again, repair ``cells.jsonl``, record the settings
+    and drop the cells that failed before; return the file, its rows and the draw."""
+    stored = _prepare_dir(path, config)
+    sample = select_cells(config.space, max(config.cells, stored), config.seed)
+    cells = _cells_file(path)
+    rows = cells.read(repair=True)
+    _check_rows(cells.path, rows, sample)
+    if config.cells > stored:
+        _write_meta(path, config)
+    failed_before = [row for row in rows if row["status"] == RunStatus.FAILED]
+    if failed_before:  # they raised or their worker died: try them again
+        rows = [row for row in rows if row["status"] != RunStatus.FAILED]
+        cells.rewrite(rows)
+        log.info("%s: trying again %d cells that failed before", path, len(failed_before))
+    return cells, rows, sample
+
+
+#: the statuses :class:`LiveBenchmarkRun` counts (any other counts as failed)
+_COUNTED = (RunStatus.OK, RunStatus.DIVERGED, RunStatus.FAILED)
+
+
+@dataclass
+class _Tally:
+    """The cells finished so far, by status, and the caller's progress callback."""
+
+    total: int
+    on_cell: Callable[[int, int], None] | None
+    finished: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTED, 0))
+
+    def count(self, row: dict[str, Any]) -> None:
+        status = row["status"]
+        self.counts[status if status in self.counts else RunStatus.FAILED] += 1
+
+    def report(self) -> None:
+        if self.on_cell is not None:
+            self.on_cell(self.finished, self.total)
+
+
+def _row_of(outcome: Any) -> dict[str, Any]:
+    """The ``cells.jsonl`` row of a task's outcome (a failed row if it never returned)."""
+    if outcome.ok:
+        row = outcome.result
+    else:
+        reason = f"gave up after {outcome.attempts} attempt(s): {outcome.error}"
+        row = _failed_row(outcome.item, reason)
+    row["attempts"] = outcome.attempts
+    return row
+
+
+def _run_cells(
+    executor: Executor,
+    tasks: list[_CellTask],
+    cells: JsonLinesFile,
+    tally: _Tally,
+    retries: int,
+) -> None:
+    """Run ``tasks`` on ``executor``, appending each cell's row as it finishes."""
+    with cells.appending() as out:
+        for outcome in executor.map_unordered(_run_cell, tasks, retries=retries):
+            row = _row_of(outcome)
+            out.append(row)
+            tally.finished += 1
+            tally.count(row)
+            if row["status"] != RunStatus.OK:
+                log.warning("%r: %s: %s", outcome.item, row["status"], row["reason"])
+            elif row["errors"]:
+                log.warning("%r: proxies without a value: %s", outcome.item, row["errors"])
+            tally.report()
+
+
+def _check_arguments(config: Any, executor: Any, threads: int) -> None:
+    from ..execution import Executor
+
+    if not isinstance(config, LiveBenchmarkConfig):
         raise ConfigurationError(
-            f"{path} was made with other settings ({', '.join(diff)}); rerun with the same "
-            "options to resume it, or choose another --out"
+            f"config must be a LiveBenchmarkConfig, got {type(config).__name__}"
         )
-    return int(saved.get("cells", 0))
-
-
-def _flat(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """``{"train": {"lr": 0.1}}`` as ``{"train.lr": 0.1}``, to name what differs."""
-    out: dict[str, Any] = {}
-    for key, value in config.items():
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{prefix}{key}."))
-        else:
-            out[prefix + key] = value
-    return out
+    if executor is not None and not isinstance(executor, Executor):
+        raise ConfigurationError(
+            f"executor must be a nasperf Executor, got {type(executor).__name__}; "
+            "make one with nasperf.execution.make_executor"
+        )
+    validate_params({"threads": threads}, {"threads": [Interval(int, 1, None)]}, "make_benchmark")
 
 
 def make_benchmark(
@@ -391,89 +380,47 @@ def make_benchmark(
     executor, the worker count or the order the cells finish in.
     Returns the counts of the run; the directory format is described in this module's doc.
     """
-    from ..execution import Executor, LocalExecutor
+    from ..execution import LocalExecutor
 
-    if not isinstance(config, LiveBenchmarkConfig):
-        raise ConfigurationError(
-            f"config must be a LiveBenchmarkConfig, got {type(config).__name__}"
-        )
-    if executor is not None and not isinstance(executor, Executor):
-        raise ConfigurationError(
-            f"executor must be a nasperf Executor, got {type(executor).__name__}; "
-            "make one with nasperf.execution.make_executor"
-        )
-    validate_params({"threads": threads}, {"threads": [Interval(int, 1, None)]}, "make_benchmark")
+    _check_arguments(config, executor, threads)
     start = time.perf_counter()
     path = Path(out_dir)
     # fail on bad data settings before anything is written
     data = cell_data(config)
     if len(data.y_train) < 2:
         raise ConfigurationError(f"{config.dataset}: the training split has fewer than 2 examples")
-    stored = _prepare_dir(path, config)
+    _prepare_dir(path, config)
     path.mkdir(parents=True, exist_ok=True)
     own = executor is None
-    if executor is None:
-        executor = LocalExecutor(1)
+    runner = LocalExecutor(1) if executor is None else executor
     try:
-        with _locked(path):
-            stored = _prepare_dir(path, config)  # again, now that we hold the lock
-            sample = select_cells(config.space, max(config.cells, stored), config.seed)
-            cells_path = path / CELLS_FILE
-            rows = _read_rows(cells_path, repair=True)
-            _check_rows(cells_path, rows, sample)
-            if config.cells > stored:
-                _write_meta(path, config)
-            failed_before = [row for row in rows if row["status"] == "failed"]
-            if failed_before:  # they raised or their worker died: try them again
-                rows = [row for row in rows if row["status"] != "failed"]
-                _rewrite_rows(cells_path, rows)
-                log.info("%s: trying again %d cells that failed before", path, len(failed_before))
+        with locked(path, what="the benchmark"):
+            cells, rows, sample = _open_cells(path, config)
             done = {row["arch"] for row in rows}
-            total = config.cells
+            tally = _Tally(config.cells, on_cell)
             tasks = [
                 _CellTask(config, index, arch, threads)
-                for index, arch in enumerate(sample[:total])
+                for index, arch in enumerate(sample[: config.cells])
                 if arch not in done
             ]
-            finished = total - len(tasks)
-            counts = {"ok": 0, "diverged": 0, "failed": 0}
+            tally.finished = config.cells - len(tasks)
             for row in rows:
-                counts[row["status"] if row["status"] in counts else "failed"] += 1
-            log.info("%s: %d of %d cells already done", path, finished, total)
-            if on_cell is not None:
-                on_cell(finished, total)
-            with cells_path.open("a", encoding="utf-8") as fh:
-                for outcome in executor.map_unordered(_run_cell, tasks, retries=retries):
-                    task = outcome.item
-                    if outcome.ok:
-                        row = outcome.result
-                    else:
-                        row = _failed_row(
-                            task, f"gave up after {outcome.attempts} attempt(s): {outcome.error}"
-                        )
-                    row["attempts"] = outcome.attempts
-                    fh.write(json.dumps(row, allow_nan=False, separators=(",", ":")) + "\n")
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                    finished += 1
-                    counts[row["status"] if row["status"] in counts else "failed"] += 1
-                    if row["status"] != "ok":
-                        log.warning("%r: %s: %s", task, row["status"], row["reason"])
-                    elif row["errors"]:
-                        log.warning("%r: proxies without a value: %s", task, row["errors"])
-                    if on_cell is not None:
-                        on_cell(finished, total)
+                tally.count(row)
+            log.info("%s: %d of %d cells already done", path, tally.finished, config.cells)
+            tally.report()
+            _run_cells(runner, tasks, cells, tally, retries)
     finally:
         if own:
-            executor.close()
+            runner.close()
+    counts = tally.counts
     return LiveBenchmarkRun(
         path=path,
         cells=sum(counts.values()),
-        ok=counts["ok"],
-        failed=counts["failed"],
-        diverged=counts["diverged"],
+        ok=counts[RunStatus.OK],
+        failed=counts[RunStatus.FAILED],
+        diverged=counts[RunStatus.DIVERGED],
         new=len(tasks),
-        resumed=total - len(tasks),
+        resumed=config.cells - len(tasks),
         seconds=time.perf_counter() - start,
     )
 
@@ -533,16 +480,17 @@ def load_live_benchmark(path: str | Path) -> TabularBenchmark:
     path = Path(path)
     config = read_live_config(path)
     epochs = config.epochs
-    rows = _read_rows(path / CELLS_FILE, repair=False)
+    cells = _cells_file(path)
+    rows = cells.read(repair=False)
     sample = select_cells(config.space, config.cells, config.seed)
-    _check_rows(path / CELLS_FILE, rows, sample)
+    _check_rows(cells.path, rows, sample)
     records = []
     dropped: dict[str, int] = {}
     for row in sorted(rows, key=lambda r: r["index"]):
-        if row["status"] != "ok":
+        if row["status"] != RunStatus.OK:
             dropped[row["status"]] = dropped.get(row["status"], 0) + 1
             continue
-        records.append(_record(row, epochs, path / CELLS_FILE))
+        records.append(_record(row, epochs, cells.path))
     if dropped:
         log.warning(
             "%s: left out %s",

@@ -5,27 +5,37 @@ The table is a CSV with one row per cell: ``arch`` (the space's canonical string
 no value for that cell, empty otherwise). ``nasperf evaluate --scores FILE`` joins it onto a
 benchmark, so ``col:zc_synflow`` ranks the benchmark's cells by our own synflow.
 
-Rows are appended and flushed as each cell finishes; a sidecar ``FILE.meta.json`` records the
-settings. Rerun with the same settings, the job skips the cells already in the file (a row cut
-short by a kill is dropped and recomputed), so an interrupted run resumes where it stopped.
+The cells run on any :class:`~nasperf.execution.Executor`; rows are appended (flushed and
+fsynced, see :mod:`nasperf.store`) as each cell finishes; a sidecar ``FILE.meta.json`` records
+the settings. Rerun with the same settings, the job skips the cells already in the file (a row
+cut short by a kill is dropped and recomputed), so an interrupted run resumes where it stopped.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import math
-import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ..exceptions import ConfigurationError, InvalidDataError, NasperfError
+from ..exceptions import ConfigurationError, NasperfError, UnknownNameError
+from ..store import CsvRowFile, atomic_write, check_settings
+from ..validation import Interval, validate_params
 
-__all__ = ["ProxyTableConfig", "compute_proxy_table", "read_proxy_table"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..execution import Executor
+
+__all__ = [
+    "ProxyTableConfig",
+    "IncompleteTableError",
+    "compute_proxy_table",
+    "read_proxy_table",
+]
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +56,28 @@ class ProxyTableConfig:
     data_root: str | None = None
 
 
-# -- worker side ---------------------------------------------------------------------------------
-_STATE: dict[str, object] = {}
+class IncompleteTableError(NasperfError, RuntimeError):
+    """Some cells could not be scored (their task raised or their worker died every attempt);
+    the table holds the others, and a rerun computes the missing ones."""
 
 
-def _init_worker(config: ProxyTableConfig, threads: int) -> None:
-    import torch
+# -- one cell (runs on a worker) -----------------------------------------------------------------
+@dataclass(frozen=True)
+class _CellTask:
+    config: ProxyTableConfig
+    arch: str
+    threads: int
 
+    def __repr__(self) -> str:
+        return f"cell {self.arch}"
+
+
+@lru_cache(maxsize=2)
+def _table_batch(config: ProxyTableConfig) -> tuple[Any, Any, tuple[int, ...], int]:
+    """The fixed batch of ``config`` with the input shape and class count of its dataset,
+    loaded once per process (the key is the whole config)."""
     from ..data import load_dataset
 
-    torch.set_num_threads(threads)
     data = load_dataset(
         config.dataset,
         root=config.data_root,
@@ -63,46 +85,32 @@ def _init_worker(config: ProxyTableConfig, threads: int) -> None:
         channels=config.channels,
         seed=config.seed,
     )
-    _STATE["batch"] = data.batch(config.batch_size, "train", seed=config.seed)
-    _STATE["shape"] = data.input_shape
-    _STATE["classes"] = data.num_classes
-    _STATE["config"] = config
+    inputs, targets = data.batch(config.batch_size, "train", seed=config.seed)
+    return inputs, targets, tuple(data.input_shape), int(data.num_classes)
 
 
-def _score_cell(arch: str) -> dict[str, object]:
-    """Build ``arch`` under the table's seed and compute every proxy on the fixed batch."""
-
-    from ..predictors.zero_cost import compute_proxies, compute_proxy
+def _score_cell(task: _CellTask) -> dict[str, object]:
+    """Build the cell under the table's seed and compute every proxy on the fixed batch."""
+    from ..predictors.zero_cost import compute_proxies_or_errors
     from ..spaces import get_space
+    from ..training import seeded, torch_threads  # seeded: every device's RNG saved, restored
 
-    config: ProxyTableConfig = _STATE["config"]  # type: ignore[assignment]
-    inputs, targets = _STATE["batch"]  # type: ignore[misc]
-    shape = _STATE["shape"]
-    start = time.perf_counter()
-    from ..training import seeded  # every device's RNG saved and restored
-
-    with seeded(config.seed):
-        model = get_space(config.space).build(
-            arch, in_channels=shape[0], num_classes=_STATE["classes"]
-        )
-    errors: list[str] = []
-    try:
-        values: dict[str, float] = compute_proxies(
+    config = task.config
+    with torch_threads(task.threads):
+        inputs, targets, shape, classes = _table_batch(config)
+        start = time.perf_counter()
+        with seeded(config.seed):
+            model = get_space(config.space).build(
+                task.arch, in_channels=shape[0], num_classes=classes
+            )
+        values, errors = compute_proxies_or_errors(
             model, inputs, targets, config.proxies, seed=config.seed
         )
-    except NasperfError:
-        # One proxy has no finite value for this cell: compute the others one by one.
-        values = {}
-        for name in config.proxies:
-            try:
-                values[name] = compute_proxy(name, model, inputs, targets, seed=config.seed)
-            except NasperfError as exc:
-                errors.append(f"{name}: {exc}")
-    row: dict[str, object] = {"arch": arch}
+    row: dict[str, object] = {"arch": task.arch}
     for name in config.proxies:
         row[COLUMN_PREFIX + name] = repr(values[name]) if name in values else ""
     row["seconds"] = f"{time.perf_counter() - start:.4f}"
-    row["errors"] = " | ".join(errors)
+    row["errors"] = " | ".join(f"{name}: {why}" for name, why in errors.items())
     return row
 
 
@@ -115,36 +123,36 @@ def _meta_path(out: Path) -> Path:
     return out.with_name(out.name + ".meta.json")
 
 
-def _finished_cells(out: Path, config: ProxyTableConfig) -> set[str]:
-    """Cells already in ``out``; checks that it was written with the same settings."""
-    meta = _meta_path(out)
-    if not out.exists():
+def _checked_config(config: ProxyTableConfig, workers: int, threads: int) -> ProxyTableConfig:
+    """``config`` with every proxy if it names none; the settings checked."""
+    from ..predictors.zero_cost import PROXY_NAMES
+
+    config = replace(config, proxies=tuple(config.proxies or PROXY_NAMES))
+    unknown = [p for p in config.proxies if p not in PROXY_NAMES]
+    if unknown:
+        raise UnknownNameError("proxy", unknown[0], list(PROXY_NAMES))
+    if len(set(config.proxies)) != len(config.proxies):
+        raise ConfigurationError("--proxies names a proxy twice")
+    if config.batch_size < 2:
+        raise ConfigurationError("the proxy batch (--proxy-batch) must be at least 2")
+    if workers < 1:
+        raise ConfigurationError("--workers must be at least 1")
+    validate_params({"threads": threads}, {"threads": [Interval(int, 1, None)]}, "proxies")
+    return config
+
+
+def _finished_cells(table: CsvRowFile, config: ProxyTableConfig) -> set[str]:
+    """Cells already in the table; checks that it was written with the same settings."""
+    meta = _meta_path(table.path)
+    if not table.exists():
         return set()
     if not meta.exists():
         raise ConfigurationError(
-            f"{out} exists but was not written by nasperf proxies; choose another --out"
+            f"{table.path} exists but was not written by nasperf proxies; choose another --out"
         )
-    saved = json.loads(meta.read_text())
-    wanted = json.loads(json.dumps(asdict(config)))
-    if saved != wanted:
-        diff = sorted(k for k in wanted if saved.get(k) != wanted[k])
-        raise ConfigurationError(
-            f"{out} was computed with other settings ({', '.join(diff)}); rerun with the same "
-            "options to resume it, or choose another --out"
-        )
-    # A kill can leave half a line at the end: cut it off, the cell is recomputed.
-    data = out.read_bytes()
-    if data and not data.endswith(b"\n"):
-        cut = data.rfind(b"\n") + 1
-        with out.open("r+b") as fh:
-            fh.truncate(cut)
-        log.info("dropped an unfinished last row of %s", out)
-    with out.open(newline="") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if header != _header(config):
-            raise InvalidDataError(f"{out} has an unexpected header; choose another --out")
-        return {row[0] for row in reader if row}
+    check_settings(json.loads(meta.read_text()), asdict(config), where=table.path)
+    # a kill can leave half a line at the end: it is cut off, and that cell is recomputed
+    return {row["arch"] for row in table.read(repair=True)}
 
 
 def compute_proxy_table(
@@ -154,105 +162,78 @@ def compute_proxy_table(
     *,
     workers: int = 1,
     on_cell: Callable[[int, int], None] | None = None,
+    executor: Executor | None = None,
+    threads: int = 1,
+    retries: int = 1,
 ) -> Path:
     """Compute ``config.proxies`` for ``cells`` into the CSV ``out``, resuming if it exists.
 
-    ``workers`` processes share the work (each with one torch thread when there are several);
+    ``executor`` (a :class:`~nasperf.execution.Executor`; default: a local one with ``workers``
+    processes) runs the cells, each on ``threads`` torch threads; a cell whose task raises or
+    whose worker dies is tried ``retries`` more times, then left out of the table (a rerun
+    computes it) and :class:`IncompleteTableError` is raised once every other cell is written.
     ``on_cell(done, total)`` is called after each finished cell. Returns ``out``.
     """
-    from ..data import load_dataset
-    from ..predictors.zero_cost import PROXY_NAMES
+    from ..execution import LocalExecutor
 
     out = Path(out)
-    if not config.proxies:
-        config = ProxyTableConfig(**{**asdict(config), "proxies": tuple(PROXY_NAMES)})
-    unknown = [p for p in config.proxies if p not in PROXY_NAMES]
-    if unknown:
-        from ..exceptions import UnknownNameError
-
-        raise UnknownNameError("proxy", unknown[0], list(PROXY_NAMES))
-    if len(set(config.proxies)) != len(config.proxies):
-        raise ConfigurationError("--proxies names a proxy twice")
-    if config.batch_size < 2:
-        raise ConfigurationError("--batch-size must be at least 2")
-    if workers < 1:
-        raise ConfigurationError("--workers must be at least 1")
-    # Fail on bad data settings here, before any file is written.
-    load_dataset(config.dataset, root=config.data_root, size=config.size, channels=config.channels)
-    done = _finished_cells(out, config)
-    todo = [c for c in cells if c not in done]
+    config = _checked_config(config, workers, threads)
+    # fail on bad data settings here, before any file is written
+    _table_batch(config)
+    table = CsvRowFile(out, _header(config))
+    done = _finished_cells(table, config)
+    todo = [_CellTask(config, arch, threads) for arch in cells if arch not in done]
     total = len(cells)
     finished = total - len(todo)
     log.info("%s: %d of %d cells already done", out, finished, total)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not out.exists():
-        with out.open("w", newline="") as fh:
-            csv.writer(fh).writerow(_header(config))
-        _meta_path(out).write_text(json.dumps(asdict(config), indent=1))
+    if not table.exists():  # the settings first: a table without them is not resumed
+        atomic_write(_meta_path(out), json.dumps(asdict(config), indent=1))
+        table.create()
     if on_cell is not None:
         on_cell(finished, total)
     if not todo:
         return out
-    header = _header(config)
-    with out.open("a", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=header)
-
-        def record(row: dict[str, object]) -> None:
-            nonlocal finished
-            writer.writerow(row)
-            fh.flush()
-            os.fsync(fh.fileno())
-            finished += 1
-            if row["errors"]:
-                log.warning("%s: %s", row["arch"], row["errors"])
-            if on_cell is not None:
-                on_cell(finished, total)
-
-        if workers == 1:
-            _init_worker(config, threads=1)
-            for arch in todo:
-                record(_score_cell(arch))
-        else:
-            _run_pool(todo, config, workers, record)
+    own = executor is None
+    runner = LocalExecutor(workers) if executor is None else executor
+    failed: list[str] = []
+    try:
+        with table.appending() as rows:
+            for outcome in runner.map_unordered(_score_cell, todo, retries=retries):
+                if not outcome.ok:
+                    failed.append(f"{outcome.item.arch} ({outcome.error})")
+                    log.warning(
+                        "%r: gave up after %d attempt(s): %s",
+                        outcome.item,
+                        outcome.attempts,
+                        outcome.error,
+                    )
+                    continue
+                row = outcome.result
+                rows.append(row)
+                finished += 1
+                if row["errors"]:
+                    log.warning("%s: %s", row["arch"], row["errors"])
+                if on_cell is not None:
+                    on_cell(finished, total)
+    finally:
+        if own:
+            runner.close()
+    if failed:
+        raise IncompleteTableError(
+            f"{out}: {len(failed)} of {total} cells could not be scored (first: {failed[0]}); "
+            "rerun the same command to compute them"
+        )
     return out
-
-
-def _run_pool(
-    todo: Sequence[str],
-    config: ProxyTableConfig,
-    workers: int,
-    record: Callable[[dict[str, object]], None],
-) -> None:
-    """Score ``todo`` on a process pool, at most ``2 * workers`` cells in flight."""
-    import multiprocessing
-
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(config, 1)
-    ) as pool:
-        queue = iter(todo)
-        running: set[Future] = set()
-        for arch in queue:
-            running.add(pool.submit(_score_cell, arch))
-            if len(running) >= 2 * workers:
-                break
-        while running:
-            finished, running = wait(running, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                record(fut.result())
-                nxt = next(queue, None)
-                if nxt is not None:
-                    running.add(pool.submit(_score_cell, nxt))
 
 
 def read_proxy_table(path: str | Path) -> dict[str, dict[str, float]]:
     """The finite proxy values of a table, by cell (missing values left out)."""
     out: dict[str, dict[str, float]] = {}
-    with Path(path).open(newline="") as fh:
-        for row in csv.DictReader(fh):
-            out[row["arch"]] = {
-                k[len(COLUMN_PREFIX) :]: float(v)
-                for k, v in row.items()
-                if k.startswith(COLUMN_PREFIX) and v and math.isfinite(float(v))
-            }
+    for row in CsvRowFile(path).read():
+        out[row["arch"]] = {
+            k[len(COLUMN_PREFIX) :]: float(v)
+            for k, v in row.items()
+            if k.startswith(COLUMN_PREFIX) and v and math.isfinite(float(v))
+        }
     return out

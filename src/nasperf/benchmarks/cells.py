@@ -26,7 +26,14 @@ from ..exceptions import ConfigurationError, InvalidDataError, UnknownNameError
 from ..predictors.zero_cost import PROXY_NAMES
 from ..spaces.nb201 import NUM_ARCHS
 from ..training.config import TrainConfig
-from ..validation import InstanceOf, Interval, Options, Predicate, validate_params
+from ..validation import (
+    InstanceOf,
+    Interval,
+    Options,
+    Predicate,
+    dataclass_defaults,
+    validate_params,
+)
 
 __all__ = [
     "LiveBenchmarkConfig",
@@ -53,7 +60,7 @@ _FLAT_TRAIN_FIELDS = (
 
 
 def _image_dataset(name: object) -> bool:
-    return name in DATASETS and DATASETS[name].kind == "image"  # type: ignore[index]
+    return name in DATASETS and DATASETS.load(name).kind == "image"
 
 
 def _proxy_names(value: object) -> bool:
@@ -123,6 +130,7 @@ class LiveBenchmarkConfig:
             {f.name: getattr(self, f.name) for f in fields(self)},
             self._parameter_constraints,
             "LiveBenchmarkConfig",
+            dataclass_defaults(LiveBenchmarkConfig),
         )
         if not _image_dataset(self.dataset):
             raise ConfigurationError(

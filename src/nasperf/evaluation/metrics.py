@@ -29,7 +29,8 @@ from numbers import Integral
 import numpy as np
 from scipy import stats
 
-from ..exceptions import ConfigurationError, InvalidDataError, UnknownNameError
+from ..exceptions import ConfigurationError, InvalidDataError
+from ..registry import Registry
 
 __all__ = [
     "kendall_tau",
@@ -41,6 +42,7 @@ __all__ = [
     "rmse",
     "METRICS",
     "RANK_METRICS",
+    "DEFAULT_K",
     "compute_metrics",
 ]
 
@@ -186,15 +188,9 @@ def rmse(y_true: object, y_pred: object) -> float:
 
 
 #: every metric by name, each called as ``metric(y_true, y_pred)`` with its defaults
-METRICS: dict[str, Callable[..., float]] = {
-    "kendall_tau": kendall_tau,
-    "spearman": spearman,
-    "pearson": pearson,
-    "sparse_kendall_tau": sparse_kendall_tau,
-    "precision_at_k": precision_at_k,
-    "mae": mae,
-    "rmse": rmse,
-}
+METRICS = Registry("metric")
+for _metric in (kendall_tau, spearman, pearson, sparse_kendall_tau, precision_at_k, mae, rmse):
+    METRICS.add(_metric.__name__, _metric, (_metric.__doc__ or "").strip().split("\n")[0])
 
 #: metrics that stay meaningful when predictions are not on the target's scale (only their order,
 #: or for Pearson an affine rescaling, matters); mae, rmse and sparse_kendall_tau need the scale
@@ -215,8 +211,7 @@ def compute_metrics(
     """
     selected = list(METRICS) if names is None else list(names)
     for name in selected:
-        if name not in METRICS:
-            raise UnknownNameError("metric", name, list(METRICS))
+        METRICS.check(name)
     needs_two = any(name not in ("mae", "rmse", "precision_at_k") for name in selected)
     t, p = _check(y_true, y_pred, 2 if needs_two else 1)
     out: dict[str, float] = {}
@@ -224,5 +219,5 @@ def compute_metrics(
         if name == "precision_at_k":
             out[name] = precision_at_k(t, p, k=min(DEFAULT_K, t.size))
         else:
-            out[name] = float(METRICS[name](t, p))
+            out[name] = float(METRICS.load(name)(t, p))
     return out

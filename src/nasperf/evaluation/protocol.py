@@ -28,6 +28,7 @@ __all__ = [
     "evaluate_predictors",
     "expand_fidelities",
     "usable_pool",
+    "WHITE_TRAIN_SIZES",
 ]
 
 logger = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def usable_pool(records: Sequence[Record], predictors: Mapping[str, Predictor]) 
     """The records with a finite target that satisfy every predictor's requirements."""
     pool = [r for r in records if r.target is not None and np.isfinite(r.target)]
     for name, pred in predictors.items():
-        req = pred.requires
+        req = pred.capabilities().requires
         kept = []
         for r in pool:
             try:
@@ -214,9 +215,10 @@ def evaluate_predictors(
             len(pool),
             len(benchmark),
         )
-    needs_training = any(p.requires.targets for p in predictors.values())
-    most = max(predictors.items(), key=lambda kv: kv[1].min_train_size(), default=None)
-    min_train = (most[0], most[1].min_train_size()) if most else None
+    caps = {name: p.capabilities() for name, p in predictors.items()}  # checks every setting
+    needs_training = any(c.requires.targets for c in caps.values())
+    most = max(caps.items(), key=lambda kv: kv[1].min_train_size, default=None)
+    min_train = (most[0], most[1].min_train_size) if most else None
     config.validate(len(pool), needs_training, min_train)
     result = EvaluationResult(benchmark.name, config, pool_size=len(pool))
     sizes = sorted(set(config.train_sizes))

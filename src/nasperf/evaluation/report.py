@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from ..store import atomic_write
 from .protocol import EvaluationResult
 
 __all__ = ["save_result", "plot_result", "pivot_metric"]
-
-
-def _atomic_write(path: Path, write) -> None:  # noqa: ANN001 - a callable taking a path
-    """Write through a temporary file in the same directory, then rename: no half-written file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def pivot_metric(result: EvaluationResult, metric: str = "kendall_tau") -> pd.DataFrame:
@@ -71,7 +58,7 @@ def plot_result(result: EvaluationResult, path: Path, metric: str = "kendall_tau
         f"test size {result.config.test_size or 'rest'}"
     )
     fig.tight_layout()
-    _atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
+    atomic_write(path, lambda p: fig.savefig(p, dpi=110, format="png"))
     plt.close(fig)
     return path
 
@@ -87,9 +74,8 @@ def save_result(
         "summary": out_dir / "summary.csv",
         "plot": out_dir / "plot.png",
     }
-    payload = json.dumps(result.to_dict(), indent=1)
-    _atomic_write(paths["json"], lambda p: p.write_text(payload))
-    _atomic_write(paths["rows"], lambda p: result.frame().to_csv(p, index=False))
-    _atomic_write(paths["summary"], lambda p: result.summary().to_csv(p, index=False))
+    atomic_write(paths["json"], json.dumps(result.to_dict(), indent=1))
+    atomic_write(paths["rows"], lambda p: result.frame().to_csv(p, index=False))
+    atomic_write(paths["summary"], lambda p: result.summary().to_csv(p, index=False))
     plot_result(result, paths["plot"], metric)
     return paths

@@ -2,9 +2,13 @@
 
 A predictor follows scikit-learn's estimator conventions: ``__init__`` only stores its
 hyperparameters, learned state ends in ``_``, ``get_params``/``set_params`` work (inherited from
-``sklearn.base.BaseEstimator``). ``fit(records)`` learns from records with targets,
-``predict(records)`` returns one score per record where higher means better, and predictors with
-an uncertainty also implement ``predict_dist``. ``requires`` says what the records must carry.
+``sklearn.base.BaseEstimator``), randomness comes from ``random_state``, and the hyperparameters
+are checked against the class's ``_parameter_constraints`` table (see :mod:`nasperf.validation`)
+before any work. ``fit(records)`` learns from records with targets, ``predict(records)`` returns
+one score per record where higher means better, and predictors with an uncertainty also
+implement ``predict_dist``. :meth:`Predictor.capabilities` is the one description of what a
+predictor is and needs (family, required record fields, distribution, fewest training records,
+optional-dependency extra), read by the protocol, the CLI listing and the API tests.
 """
 
 from __future__ import annotations
@@ -12,15 +16,16 @@ from __future__ import annotations
 import abc
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from ..exceptions import InvalidDataError, MissingRequirementError, NotFittedError
 from ..records import Record, encode_records, targets_of
+from ..validation import signature_defaults, validate_params
 
-__all__ = ["Requirements", "Predictor", "EncodingPredictor", "resolve_encoding"]
+__all__ = ["Requirements", "Capabilities", "Predictor", "EncodingPredictor", "resolve_encoding"]
 
 
 @dataclass(frozen=True)
@@ -86,28 +91,60 @@ def resolve_encoding(records: Sequence[Record], encoding: str) -> str:
     return get_space(records[0].space).default_encoding
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a predictor is and needs, in one object.
+
+    ``family``: model-based, learning-curve, zero-cost, training-based or baseline;
+    ``requires``: what each record must carry; ``has_dist``: whether ``predict_dist`` gives a
+    predictive mean and standard deviation; ``min_train_size``: the fewest training records
+    ``fit`` accepts (0 for predictors that learn nothing); ``extra``: the optional-dependency
+    extra it needs (``pip install 'nasperf[EXTRA]'``), or None.
+    """
+
+    family: str
+    requires: Requirements
+    has_dist: bool
+    min_train_size: int
+    extra: str | None = None
+
+    def describe(self) -> str:
+        """A short summary of the needs, for ``nasperf predictors``."""
+        return self.requires.describe()
+
+
 class Predictor(BaseEstimator, abc.ABC):
-    """Base class of all predictors; subclasses implement ``_fit`` and ``_predict``."""
+    """Base class of all predictors.
+
+    Subclasses implement ``_fit``, ``_predict`` and ``_requirements`` (and ``_predict_dist``
+    if they have a predictive distribution), declare ``family``, ``extra`` and a
+    ``_parameter_constraints`` table, and may override ``_min_train_size``.
+    """
 
     #: family name shown by ``nasperf predictors``
     family: ClassVar[str] = "model-based"
-    #: whether ``predict_dist`` is implemented
-    has_dist: ClassVar[bool] = False
+    #: the optional-dependency extra needed to fit or predict (None: core dependencies only)
+    extra: ClassVar[str | None] = None
+    #: hyperparameter name -> the constraints its value may satisfy (see nasperf.validation)
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
 
-    @property
-    @abc.abstractmethod
-    def requires(self) -> Requirements:
-        """What each record must carry."""
-
-    def min_train_size(self) -> int:
-        """The fewest training records ``fit`` accepts (0 for predictors that learn nothing)."""
-        return 2 if self.requires.targets else 0
+    def capabilities(self) -> Capabilities:
+        """What this predictor, with its hyperparameters, is and needs (checks them first)."""
+        self._validate_params()
+        req = self._requirements()
+        return Capabilities(
+            family=self.family,
+            requires=req,
+            has_dist=type(self)._predict_dist is not Predictor._predict_dist,
+            min_train_size=self._min_train_size(req),
+            extra=self.extra,
+        )
 
     def fit(self, records: Sequence[Record]) -> Predictor:
-        """Learn from ``records`` (which need finite targets if ``requires.targets``)."""
+        """Learn from ``records`` (which need finite targets if the predictor needs targets)."""
         self.__dict__.pop("is_fitted_", None)  # a refit that fails leaves it unfitted
+        req = self.capabilities().requires
         records = list(records)
-        req = self.requires
         if req.targets or records:  # predictors that need no data may be fitted on none
             req.check(records)
         y = targets_of(records) if req.targets else None
@@ -123,7 +160,7 @@ class Predictor(BaseEstimator, abc.ABC):
 
     def predict_dist(self, records: Sequence[Record]) -> tuple[np.ndarray, np.ndarray]:
         """Return the predictive mean and standard deviation of each record."""
-        if not self.has_dist:
+        if not self.capabilities().has_dist:
             raise NotImplementedError(f"{type(self).__name__} has no predictive distribution")
         records = self._check_predict(records)
         mean, std = self._predict_dist(records)
@@ -132,6 +169,20 @@ class Predictor(BaseEstimator, abc.ABC):
         return mean, std
 
     # -- hooks -------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def _requirements(self) -> Requirements:
+        """What each record must carry (the hyperparameters are valid when this is called)."""
+
+    def _min_train_size(self, requires: Requirements) -> int:
+        """The fewest training records ``fit`` accepts."""
+        return 2 if requires.targets else 0
+
+    def _validate_params(self) -> None:
+        """Check every hyperparameter against ``_parameter_constraints`` (one place)."""
+        params = self.get_params(deep=False)
+        defaults = signature_defaults(type(self).__init__)
+        validate_params(params, self._parameter_constraints, type(self).__name__, defaults)
+
     @abc.abstractmethod
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None: ...
 
@@ -146,8 +197,7 @@ class Predictor(BaseEstimator, abc.ABC):
         if not getattr(self, "is_fitted_", False):
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(records) first")
         records = list(records)
-        req = self.requires
-        req.check(records)
+        self.capabilities().requires.check(records)
         return records
 
     def _check_output(self, out: np.ndarray, n: int) -> np.ndarray:
@@ -169,8 +219,7 @@ class EncodingPredictor(Predictor):
 
     encoding: str = "default"
 
-    @property
-    def requires(self) -> Requirements:
+    def _requirements(self) -> Requirements:
         return Requirements(encoding=self.encoding)
 
     def _features(self, records: Sequence[Record]) -> np.ndarray:

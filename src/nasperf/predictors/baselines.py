@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 
 from ..records import Record, scores_of
+from ..validation import InstanceOf, Options
 from .base import Predictor, Requirements
 
 __all__ = ["ColumnBaseline"]
@@ -17,13 +20,16 @@ class ColumnBaseline(Predictor):
     """
 
     family = "baseline"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "column": [InstanceOf(str, "a column name")],
+        "sign": [Options((1.0, -1.0))],
+    }
 
     def __init__(self, column: str = "params_m", sign: float = 1.0) -> None:
         self.column = column
         self.sign = sign
 
-    @property
-    def requires(self) -> Requirements:
+    def _requirements(self) -> Requirements:
         return Requirements(scores=(self.column,), targets=False)
 
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:

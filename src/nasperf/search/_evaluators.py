@@ -19,6 +19,7 @@ import numpy as np
 from ..benchmarks import Benchmark
 from ..exceptions import ConfigurationError, NasperfError
 from ..predictors.learning_curve import ARCH_COLUMNS
+from ..training import RunStatus
 from ._stopping import Run
 
 __all__ = ["CurveEvaluator", "TabularCurveEvaluator", "LiveCurveEvaluator", "TrainingFailed"]
@@ -202,7 +203,7 @@ class LiveCurveEvaluator(CurveEvaluator):
                         upto,
                     )
                 self.epochs_used += max(min(new, upto) - run.epochs, 0)
-                if got["status"] not in ("ok", "paused"):
+                if got["status"] not in (RunStatus.OK, RunStatus.PAUSED):
                     self.failed[arch] = got["reason"]
                 else:
                     run.curves = {k: v[:upto] for k, v in got["curves"].items()}

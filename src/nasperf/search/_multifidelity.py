@@ -28,6 +28,7 @@ __all__ = [
     "hyperband",
     "asha",
     "hyperband_brackets",
+    "permuted",
 ]
 
 logger = logging.getLogger(__name__)
@@ -296,6 +297,25 @@ def hyperband(
     return search.finish()
 
 
+def _asha_next_job(
+    results: list[dict[Hashable, float]],
+    promoted: list[set[Hashable]],
+    eta: int,
+    candidates: Iterator[Hashable],
+) -> tuple[Hashable, int] | None:
+    """ASHA's next job ``(arch, rung)``: a run in the top 1/η of its rung not promoted yet
+    (highest rung first), else the next candidate at rung 0; None when there is neither."""
+    for k in range(len(results) - 2, -1, -1):
+        done = results[k]
+        top = sorted(done, key=done.get, reverse=True)[: len(done) // eta]
+        for arch in top:
+            if arch not in promoted[k]:
+                promoted[k].add(arch)
+                return arch, k + 1
+    arch = next(candidates, None)
+    return None if arch is None else (arch, 0)
+
+
 def asha(
     evaluator: CurveEvaluator,
     candidates: Iterable[Hashable],
@@ -328,21 +348,10 @@ def asha(
     seq = 0
     done_epochs = 0  # epochs of the jobs finished so far in simulated time (the trace's axis)
 
-    def next_job() -> tuple[Hashable, int] | None:
-        for k in range(len(rungs) - 2, -1, -1):
-            done = results[k]
-            top = sorted(done, key=done.get, reverse=True)[: len(done) // eta]
-            for arch in top:
-                if arch not in promoted[k]:
-                    promoted[k].add(arch)
-                    return arch, k + 1
-        arch = next(it, None)
-        return None if arch is None else (arch, 0)
-
     def dispatch(worker: int) -> None:
         nonlocal seq, done_epochs
         while not search.exhausted:
-            job = next_job()
+            job = _asha_next_job(results, promoted, eta, it)
             if job is None:
                 return
             arch, k = job

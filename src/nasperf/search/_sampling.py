@@ -1,4 +1,4 @@
-"""Sampling-based search with a short-budget estimator (METHODS.md, section 1).
+"""Sampling-based search with a short-budget estimator (Cao et al. 2021, arXiv:2103.04450).
 
 Sample many candidates, estimate each with a short training budget (feature history), in
 parallel on an executor; fully train only the top k, in parallel too; return the best of those.
@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..exceptions import ConfigurationError
+from ..predictors.training_based import FeatureHistoryEstimator, FeatureHistorySettings
+from ..training import RunStatus
 
 __all__ = [
     "EstimateTask",
@@ -20,6 +22,7 @@ __all__ = [
     "SampleSearchResult",
     "sample_and_estimate",
     "sample_and_estimate_curves",
+    "finish_times",
 ]
 
 logger = logging.getLogger(__name__)
@@ -32,33 +35,24 @@ class EstimateTask:
     config: Any  # LiveBenchmarkConfig
     arch: str
     seed: int
-    epochs: int
-    variant: str = "concat"
-    k: int = 2
-    probe_size: int = 256
-    layer: str | None = None
+    settings: FeatureHistorySettings
     threads: int = 1
 
     def __repr__(self) -> str:
-        return f"estimate {self.arch} ({self.epochs} epochs)"
+        return f"estimate {self.arch} ({self.settings.epochs} epochs)"
 
 
 def _estimate(task: EstimateTask) -> dict[str, Any]:
     from ..benchmarks.cells import build_cell, cell_data
-    from ..predictors.training_based import FeatureHistoryEstimator
     from ..training import torch_threads
 
     with torch_threads(task.threads):
         data = cell_data(task.config)
         model, params_m, flops = build_cell(task.config, task.arch, task.seed, data)
         est = FeatureHistoryEstimator(
-            epochs=task.epochs,
-            variant=task.variant,
-            k=task.k,
-            probe_size=task.probe_size,
-            layer=task.layer,
+            task.settings,
             train_config=task.config.train_config(task.seed, task.threads),
-            seed=task.seed % (2**31),
+            random_state=task.seed % (2**31),
         )
         res = est.estimate(model, data)
     return {
@@ -79,27 +73,24 @@ def estimate_cells(
     config: Any,
     archs: Sequence[str],
     executor: Any,
-    epochs: int,
+    settings: FeatureHistorySettings | None = None,
     seed: int = 0,
-    variant: str = "concat",
-    k: int = 2,
-    probe_size: int = 256,
-    layer: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Feature-history estimates of ``archs`` (in that order), trained in parallel on
-    ``executor``. A failed cell (diverged, crashed twice) has ``estimate`` None and a reason."""
-    if epochs > config.epochs:
+    """Feature-history estimates of ``archs`` (in that order) with ``settings`` (default
+    :class:`FeatureHistorySettings`), trained in parallel on ``executor``. A failed cell
+    (diverged, crashed twice) has ``estimate`` None and a reason."""
+    settings = FeatureHistorySettings() if settings is None else settings
+    if settings.epochs > config.epochs:
         raise ConfigurationError(
-            f"the short budget of {epochs} epochs is longer than a full run ({config.epochs})"
+            f"the short budget of {settings.epochs} epochs is longer than a full run "
+            f"({config.epochs})"
         )
     from ..benchmarks.cells import cell_seed
     from ..execution import threads_per_worker
 
     threads = threads_per_worker(executor)  # as many as a full run gets on these workers
     tasks = [
-        EstimateTask(
-            config, a, cell_seed(seed, a), epochs, variant, k, probe_size, layer, threads
-        )
+        EstimateTask(config, a, cell_seed(seed, a), settings, threads)
         for a in archs
     ]
     rows: dict[str, dict[str, Any]] = {}
@@ -109,7 +100,7 @@ def estimate_cells(
         else:
             rows[outcome.item.arch] = {
                 "arch": outcome.item.arch,
-                "status": "failed",
+                "status": RunStatus.FAILED,
                 "reason": outcome.error,
                 "estimate": None,
             }
@@ -137,18 +128,17 @@ def sample_and_estimate(
     archs: Sequence[str],
     executor: Any,
     evaluator: Any,
-    epochs: int,
+    settings: FeatureHistorySettings | None = None,
     top_k: int = 2,
     seed: int = 0,
-    **estimator: Any,
 ) -> SampleSearchResult:
-    """Estimate every cell of ``archs`` with ``epochs`` of training, fully train the ``top_k``
-    best estimates with ``evaluator`` (a :class:`LiveCurveEvaluator`), return the best of them.
-    """
+    """Estimate every cell of ``archs`` with ``settings`` (E epochs of training each), fully
+    train the ``top_k`` best estimates with ``evaluator`` (a :class:`LiveCurveEvaluator`) and
+    return the best of them."""
     if top_k < 1:
         raise ConfigurationError(f"top_k must be >= 1, got {top_k}")
     tick = time.perf_counter()
-    rows = estimate_cells(config, archs, executor, epochs, seed, **estimator)
+    rows = estimate_cells(config, archs, executor, settings, seed)
     est_s = time.perf_counter() - tick
     ranked = sorted(
         (r for r in rows if r.get("estimate") is not None),
@@ -211,7 +201,7 @@ def sample_and_estimate_curves(
             f"the short budget must be 1..{evaluator.max_epochs - 1} epochs, got {epochs}"
         )
     predictor = make_predictor(estimator, fidelity=epochs)
-    if predictor.requires.targets:
+    if predictor.capabilities().requires.targets:
         raise ConfigurationError(
             f"{estimator} learns from fully trained curves; sample-and-estimate needs an "
             "estimator that needs none: early-stop-acc, early-stop-loss, sotl, sotl-e or lce"
@@ -230,12 +220,12 @@ def sample_and_estimate_curves(
     ok = [r for r in runs if not isinstance(r, Exception)]
     scores = predictor.predict([r.record() for r in ok]) if ok else []
     rows: dict[Hashable, dict[str, Any]] = {
-        a: {"arch": a, "status": "failed", "estimate": None, "reason": str(r)}
+        a: {"arch": a, "status": RunStatus.FAILED, "estimate": None, "reason": str(r)}
         for a, r in zip(archs, runs, strict=True)
         if isinstance(r, Exception)
     }
     for r, s in zip(ok, scores, strict=True):
-        rows[r.arch] = {"arch": r.arch, "status": "ok", "estimate": float(s)}
+        rows[r.arch] = {"arch": r.arch, "status": RunStatus.OK, "estimate": float(s)}
     top = sorted(ok, key=lambda r: rows[r.arch]["estimate"], reverse=True)[:top_k]
     full, full_costs = timed([(r.arch, evaluator.max_epochs) for r in top])
     finals = {r.arch: r.last for r in full if not isinstance(r, Exception)}

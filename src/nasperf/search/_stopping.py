@@ -172,16 +172,17 @@ class BakerRule(StoppingRule):
         self.predictor = predictor
         self.refit_growth = refit_growth
         self.max_train = max_train
+        from ..predictors import make_predictor
+
         if predictor_params is None:
             # The gain still to come, not the final value: a regression on the final value
             # shrinks the best runs towards the mean, and the rule would stop exactly them.
-            predictor_params = {"residual": True} if predictor.startswith("lc") else {}
+            learns_gain = "residual" in make_predictor(predictor).get_params()
+            predictor_params = {"residual": True} if learns_gain else {}
         self.predictor_params = dict(predictor_params)
         self._fitted: dict[int, tuple[int, object]] = {}  # tau -> (completed count, predictor)
-        from ..predictors import make_predictor
-
         probe = make_predictor(predictor, **self.predictor_params)
-        if not probe.has_dist or "fidelity" not in probe.get_params():
+        if not probe.capabilities().has_dist or "fidelity" not in probe.get_params():
             raise ConfigurationError(
                 f"predictor {predictor!r} needs a fidelity and a predictive distribution; "
                 "use lcsvr, lc-rf, lc-br or lce"

@@ -26,7 +26,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["build_nb201_network", "NB201Network", "NB201Cell", "ResidualReduction"]
+__all__ = [
+    "build_nb201_network",
+    "NB201Network",
+    "NB201Cell",
+    "ResidualReduction",
+    "ReLUConvBN",
+    "Zero",
+]
 
 # edges (source, target) in cell-string order, as in nasperf.spaces.nb201.CELL_EDGES
 _EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))

@@ -33,7 +33,7 @@ import numpy as np
 from ..exceptions import InvalidArchitectureError
 from ._base import SearchSpace
 
-__all__ = ["DartsSpace", "OPS", "NUM_NODES", "NUM_EDGES"]
+__all__ = ["DartsSpace", "OPS", "NUM_NODES", "NUM_EDGES", "Cell", "Arch"]
 
 #: op names by index, NASLib's order (nasbench301 ``OPS``)
 OPS = (
@@ -64,7 +64,9 @@ _EXPECTED = (
     "genotype dict {'normal': [(op_name, input), ...], 'reduce': [...]}"
 )
 
+#: one cell: ``NUM_EDGES`` (input node, op index) pairs
 Cell = tuple[tuple[int, int], ...]
+#: an architecture: the normal cell and the reduction cell
 Arch = tuple[Cell, Cell]
 
 

@@ -65,6 +65,14 @@ def _is_int(x: object) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
 
+def _code(links: tuple[int, ...], ops: tuple[str, ...]) -> int:
+    """The package's hash of ``(links, ops)``; ``links`` must be one of :data:`LINKS`."""
+    value = LINKS.index(links)
+    for op in ops:
+        value = value * _BASE + OPS.index(op)
+    return value
+
+
 class GraphSpace(SearchSpace):
     """NAS-Bench-Graph architectures; ``proteins=True`` gives the 5-op proteins space."""
 
@@ -96,11 +104,7 @@ class GraphSpace(SearchSpace):
 
     def to_hash(self, arch: object) -> int:
         """Return the package's hash of ``arch``: its key in the ``light/*.bench`` tables."""
-        links, ops = self.parse(arch)
-        value = LINKS.index(links)
-        for op in ops:
-            value = value * _BASE + OPS.index(op)
-        return value
+        return _code(*self.parse(arch))
 
     def from_hash(self, h: object) -> tuple[tuple[int, ...], tuple[str, ...]]:
         """Decode a benchmark hash into ``(links, ops)``; it must be a key of the benchmark."""
@@ -164,6 +168,14 @@ class GraphSpace(SearchSpace):
             raise self._bad(f"links must be a sequence of 4 ints, got {raw_links!r}")
         if isinstance(raw_ops, (str, bytes)) or not isinstance(raw_ops, Sequence | np.ndarray):
             raise self._bad(f"ops must be a sequence of 4 op names, got {raw_ops!r}")
+        links = self._check_links(raw_links)
+        ops = self._check_ops(raw_ops)
+        if links in LINKS and _code(links, ops) in self._keys():
+            return links, ops
+        return self.from_hash(_PackageArch(list(links), list(ops)).valid_hash())
+
+    def _check_links(self, raw_links: Sequence | np.ndarray) -> tuple[int, ...]:
+        """The links as ints, each op node reading an earlier node."""
         if len(raw_links) != NUM_LAYERS or not all(_is_int(x) for x in raw_links):
             raise self._bad(f"links must be 4 ints, got {list(raw_links)!r}")
         links = tuple(int(x) for x in raw_links)
@@ -172,6 +184,10 @@ class GraphSpace(SearchSpace):
                 raise self._bad(
                     f"links[{i}] = {source}, but op node {i + 1} can only read nodes 0..{i}"
                 )
+        return links
+
+    def _check_ops(self, raw_ops: Sequence | np.ndarray) -> tuple[str, ...]:
+        """The op names, all of this space and not all ``skip``."""
         if len(raw_ops) != NUM_LAYERS:
             raise self._bad(f"ops must be 4 op names, got {len(raw_ops)}: {list(raw_ops)!r}")
         for op in raw_ops:
@@ -180,13 +196,7 @@ class GraphSpace(SearchSpace):
         ops = tuple(str(op) for op in raw_ops)
         if all(op == "skip" for op in ops):
             raise self._bad("an architecture of only skip ops is not part of NAS-Bench-Graph")
-        if links in LINKS:
-            value = LINKS.index(links)
-            for op in ops:
-                value = value * _BASE + OPS.index(op)
-            if value in self._keys():
-                return links, ops
-        return self.from_hash(_PackageArch(list(links), list(ops)).valid_hash())
+        return ops
 
     # -- encodings -------------------------------------------------------------------------
 

@@ -10,8 +10,8 @@
 >>> result = Trainer(TrainConfig(epochs=12), [capture]).fit(model, data)  # doctest: +SKIP
 >>> result.curves["val_acc"], capture.val_features.shape  # doctest: +SKIP
 
-:class:`TrainConfig` and :class:`TrainResult` need only numpy; the other names need torch
-(``pip install 'nasperf[torch]'``) and are imported on first use.
+:class:`TrainConfig`, :class:`TrainResult` and :class:`RunStatus` need only numpy; the other
+names need torch (``pip install 'nasperf[torch]'``) and are imported on first use.
 """
 
 from __future__ import annotations
@@ -20,13 +20,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from .config import OPTIMIZERS, SCHEDULE_UNITS, SCHEDULES, TrainConfig
-from .result import CURVES, STATUSES, TrainResult
+from .result import CURVES, STATUSES, RunStatus, TrainResult
 
 __all__ = [
     "TrainConfig",
     "TrainResult",
+    "RunStatus",
     "Trainer",
     "Callback",
+    "TrainerView",
     "FeatureCapture",
     "StopAfter",
     "seeded",
@@ -40,7 +42,8 @@ __all__ = [
 
 _LAZY = {
     "Trainer": ".trainer",
-    "Callback": ".callbacks",
+    "Callback": "._callback",
+    "TrainerView": "._callback",
     "FeatureCapture": ".callbacks",
     "StopAfter": ".callbacks",
     "seeded": "._utils",
@@ -48,8 +51,9 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._callback import Callback, TrainerView
     from ._utils import seeded, torch_threads
-    from .callbacks import Callback, FeatureCapture, StopAfter
+    from .callbacks import FeatureCapture, StopAfter
     from .trainer import Trainer
 
 

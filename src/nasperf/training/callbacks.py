@@ -2,15 +2,15 @@
 
 A callback subclasses :class:`Callback` and overrides the hooks it needs. ``epoch`` is the
 0-based index of the epoch that just ended; ``logs`` holds that epoch's curve values (see
-:data:`~nasperf.training.CURVES`). While a run is going, the trainer exposes ``trainer.config``,
-``trainer.data`` (the :class:`~nasperf.data.ArrayDataset`), ``trainer.device`` and
-``trainer.history`` (the curves so far, as lists).
+:data:`~nasperf.training.CURVES`). While a run is going, the trainer is seen through a
+:class:`TrainerView`: ``trainer.config``, ``trainer.data`` (the
+:class:`~nasperf.data.ArrayDataset`), ``trainer.device`` and ``trainer.history`` (the curves
+so far, as lists).
 """
 
 from __future__ import annotations
 
 import logging
-from abc import ABC
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -19,55 +19,16 @@ import torch
 from torch import nn
 
 from ..exceptions import ConfigurationError
+from ._callback import Callback
 from ._utils import restore_modes
 
 if TYPE_CHECKING:  # pragma: no cover
+    from ._callback import TrainerView
     from .result import TrainResult
-    from .trainer import Trainer
 
-__all__ = ["Callback", "FeatureCapture"]
+__all__ = ["Callback", "StopAfter", "FeatureCapture"]
 
 logger = logging.getLogger(__name__)
-
-
-class Callback(ABC):  # noqa: B024 - every hook is optional
-    """Base class of trainer callbacks; every hook does nothing unless overridden.
-
-    A callback that keeps state across epochs should implement :meth:`state_dict` and
-    :meth:`load_state_dict`, so that a run resumed from a checkpoint continues it.
-    """
-
-    def on_train_begin(self, trainer: Trainer, model: nn.Module) -> None:
-        """Called once before the first epoch of a (possibly resumed) run."""
-        return None
-
-    def on_validation_begin(self, trainer: Trainer, model: nn.Module, epoch: int) -> None:
-        """Called just before the trainer's validation pass of each epoch, so a callback can
-        hook that pass (which runs in eval mode under no_grad) instead of running its own."""
-        return None
-
-    def on_validation_end(self, trainer: Trainer, model: nn.Module, epoch: int) -> None:
-        """Called right after that validation pass, also when it or a callback's
-        :meth:`on_validation_begin` raised."""
-        return None
-
-    def on_epoch_end(
-        self, trainer: Trainer, model: nn.Module, epoch: int, logs: dict[str, float]
-    ) -> bool | None:
-        """Called after each completed epoch; return True to stop training after it."""
-        return None
-
-    def on_train_end(self, trainer: Trainer, model: nn.Module, result: TrainResult) -> None:
-        """Called once when the run is over, whatever its status."""
-        return None
-
-    def state_dict(self) -> dict[str, Any]:
-        """State to keep in a checkpoint (tensors, numbers, strings, lists and dicts only)."""
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore the state of :meth:`state_dict` when a run resumes from a checkpoint."""
-        return None
 
 
 class StopAfter(Callback):
@@ -80,7 +41,7 @@ class StopAfter(Callback):
         self.epochs = epochs
 
     def on_epoch_end(
-        self, trainer: Trainer, model: nn.Module, epoch: int, logs: dict[str, float]
+        self, trainer: TrainerView, model: nn.Module, epoch: int, logs: dict[str, float]
     ) -> bool | None:
         return epoch + 1 >= self.epochs
 
@@ -196,7 +157,7 @@ class FeatureCapture(Callback):
         return buffer[: len(self.epochs)]
 
     # -- hooks -------------------------------------------------------------------------------
-    def on_train_begin(self, trainer: Trainer, model: nn.Module) -> None:
+    def on_train_begin(self, trainer: TrainerView, model: nn.Module) -> None:
         self._reset()
         data, device = trainer.data, trainer.device
         if self.modules is None:
@@ -225,14 +186,14 @@ class FeatureCapture(Callback):
         self._capacity = max(1, min(trainer.config.epochs, 4))
         self._batch = trainer.config.eval_batch
 
-    def on_validation_begin(self, trainer: Trainer, model: nn.Module, epoch: int) -> None:
+    def on_validation_begin(self, trainer: TrainerView, model: nn.Module, epoch: int) -> None:
         # record the trainer's own validation pass rather than running a second one
         self._remove_val_hooks()
         self._val_pending = None
         self._val_chunks = {}
         self._val_hooks = self._hook(self._val_chunks)
 
-    def on_validation_end(self, trainer: Trainer, model: nn.Module, epoch: int) -> None:
+    def on_validation_end(self, trainer: TrainerView, model: nn.Module, epoch: int) -> None:
         self._remove_val_hooks()
         chunks, self._val_chunks = self._val_chunks, {}
         parts = [chunks.get(name, []) for name, _, _ in self._targets]
@@ -252,7 +213,7 @@ class FeatureCapture(Callback):
         self._val_hooks: list[Any] = []
 
     def on_epoch_end(
-        self, trainer: Trainer, model: nn.Module, epoch: int, logs: dict[str, float]
+        self, trainer: TrainerView, model: nn.Module, epoch: int, logs: dict[str, float]
     ) -> bool | None:
         train = self._capture(model, self._inputs["train"])
         val, self._val_pending = self._val_pending, None
@@ -273,7 +234,7 @@ class FeatureCapture(Callback):
         logger.debug("captured %d features after epoch %d", train.shape[1], epoch + 1)
         return None
 
-    def on_train_end(self, trainer: Trainer, model: nn.Module, result: TrainResult) -> None:
+    def on_train_end(self, trainer: TrainerView, model: nn.Module, result: TrainResult) -> None:
         self._remove_val_hooks()
         self._inputs = {}
         self._val_x = None

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar
 
-import numpy as np
-
-from ..exceptions import ConfigurationError
+from ..validation import Interval, Options, dataclass_defaults, validate_params
 
 __all__ = ["TrainConfig", "OPTIMIZERS", "SCHEDULES", "SCHEDULE_UNITS"]
 
@@ -17,43 +15,6 @@ OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("cosine", "constant")
 #: how often the cosine schedule moves: once per epoch or after every optimizer step
 SCHEDULE_UNITS = ("epoch", "step")
-
-
-def _is_int(value: object) -> bool:
-    return not isinstance(value, bool) and isinstance(value, (int, np.integer))
-
-
-def _is_number(value: object) -> bool:
-    return (
-        not isinstance(value, bool)
-        and isinstance(value, (int, float, np.integer, np.floating))
-        and math.isfinite(value)
-    )
-
-
-def _choice(name: str, value: object, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ConfigurationError(
-            f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}; "
-            f"e.g. TrainConfig({name}={choices[0]!r})"
-        )
-
-
-def _int_at_least(name: str, value: object, low: int, example: int) -> None:
-    if not _is_int(value) or value < low:
-        raise ConfigurationError(
-            f"{name} must be an integer >= {low}, got {value!r}; e.g. TrainConfig({name}={example})"
-        )
-
-
-def _number_in(name: str, value: object, low: float, high: float, example: float) -> None:
-    """Check ``low <= value < high`` (``high`` may be inf)."""
-    if not _is_number(value) or not low <= value < high:
-        bound = f"[{low:g}, {high:g})" if math.isfinite(high) else f">= {low:g}"
-        raise ConfigurationError(
-            f"{name} must be a finite number in {bound}, got {value!r}; "
-            f"e.g. TrainConfig({name}={example})"
-        )
 
 
 @dataclass(frozen=True)
@@ -87,31 +48,29 @@ class TrainConfig:
     seed: int = 0
     num_threads: int | None = None
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "optimizer": [Options(OPTIMIZERS)],
+        "lr": [Interval(float, 0.0, None, closed="neither")],
+        "weight_decay": [Interval(float, 0.0, None)],
+        "momentum": [Interval(float, 0.0, 1.0, closed="left")],
+        "batch_size": [Interval(int, 1, None)],
+        "epochs": [Interval(int, 1, None)],
+        "schedule": [Options(SCHEDULES)],
+        "schedule_unit": [Options(SCHEDULE_UNITS)],
+        "label_smoothing": [Interval(float, 0.0, 1.0, closed="left")],
+        "grad_clip": [None, Interval(float, 0.0, None, closed="neither")],
+        "eval_batch_size": [None, Interval(int, 1, None)],
+        "seed": [Interval(int, 0, 2**63 - 1)],
+        "num_threads": [None, Interval(int, 1, None)],
+    }
+
     def __post_init__(self) -> None:
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("schedule", self.schedule, SCHEDULES)
-        _choice("schedule_unit", self.schedule_unit, SCHEDULE_UNITS)
-        if not _is_number(self.lr) or self.lr <= 0:
-            raise ConfigurationError(
-                f"lr must be a finite number > 0, got {self.lr!r}; e.g. TrainConfig(lr=0.1)"
-            )
-        _number_in("weight_decay", self.weight_decay, 0.0, math.inf, 5e-4)
-        _number_in("momentum", self.momentum, 0.0, 1.0, 0.9)
-        _int_at_least("batch_size", self.batch_size, 1, 256)
-        _int_at_least("epochs", self.epochs, 1, 12)
-        _number_in("label_smoothing", self.label_smoothing, 0.0, 1.0, 0.1)
-        if self.grad_clip is not None and (not _is_number(self.grad_clip) or self.grad_clip <= 0):
-            raise ConfigurationError(
-                f"grad_clip must be None or a finite number > 0, got {self.grad_clip!r}; "
-                "e.g. TrainConfig(grad_clip=5.0)"
-            )
-        if self.eval_batch_size is not None:
-            _int_at_least("eval_batch_size", self.eval_batch_size, 1, 512)
-        _int_at_least("seed", self.seed, 0, 0)
-        if self.seed >= 2**63:
-            raise ConfigurationError(f"seed must be below 2**63, got {self.seed}")
-        if self.num_threads is not None:
-            _int_at_least("num_threads", self.num_threads, 1, 1)
+        validate_params(
+            {f.name: getattr(self, f.name) for f in fields(self)},
+            self._parameter_constraints,
+            "TrainConfig",
+            dataclass_defaults(TrainConfig),
+        )
 
     @property
     def eval_batch(self) -> int:

@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
-__all__ = ["TrainResult", "CURVES", "STATUSES"]
+__all__ = ["TrainResult", "RunStatus", "CURVES", "STATUSES"]
 
 #: the per-epoch curves every run records, in this order
 CURVES = ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_time", "lr")
-#: ``ok``: trained to the end or stopped by a callback; ``diverged``: a loss became NaN or
-#: infinite; ``failed``: the model raised an error (e.g. out of memory) during an epoch;
-#: ``paused``: ``fit(until=k)`` stopped after epoch k, to be continued from its checkpoint
-STATUSES = ("ok", "diverged", "failed", "paused")
+
+
+class RunStatus(str, Enum):
+    """How a run ended; a ``str``, so ``RunStatus.OK == "ok"`` and JSON writes ``"ok"``.
+
+    ``OK``: trained to the end or stopped by a callback; ``DIVERGED``: a loss became NaN or
+    infinite; ``FAILED``: the model raised an error (e.g. out of memory) during an epoch;
+    ``PAUSED``: ``fit(until=k)`` stopped after epoch k, to be continued from its checkpoint.
+    """
+
+    OK = "ok"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+    PAUSED = "paused"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+#: the values of :class:`RunStatus`, in its order
+STATUSES = tuple(status.value for status in RunStatus)
 
 
 def _json_float(value: float | None) -> float | None:
@@ -40,7 +58,7 @@ class TrainResult:
     """
 
     curves: dict[str, np.ndarray]
-    status: str = "ok"
+    status: RunStatus = RunStatus.OK
     reason: str = ""
     epochs_completed: int = 0
     total_time: float = 0.0
@@ -52,7 +70,7 @@ class TrainResult:
     @property
     def ok(self) -> bool:
         """Whether the run ended normally (status ``"ok"``)."""
-        return self.status == "ok"
+        return self.status == RunStatus.OK
 
     def to_dict(self) -> dict:
         """A JSON-safe dict: curves as lists, non-finite numbers as None."""
@@ -61,7 +79,7 @@ class TrainResult:
                 name: [_json_float(v) for v in np.asarray(values, dtype=np.float64)]
                 for name, values in self.curves.items()
             },
-            "status": self.status,
+            "status": str(self.status),
             "reason": self.reason,
             "epochs_completed": int(self.epochs_completed),
             "total_time": _json_float(self.total_time),
@@ -81,7 +99,7 @@ class TrainResult:
         fields = {k: data.get(k) for k in ("best_val_acc", "final_val_acc", "test_acc")}
         return cls(
             curves=curves,
-            status=data["status"],
+            status=RunStatus(data["status"]),
             reason=data["reason"],
             epochs_completed=int(data["epochs_completed"]),
             total_time=float(data.get("total_time") or 0.0),

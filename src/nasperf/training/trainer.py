@@ -8,8 +8,9 @@ import os
 import pickle
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -18,10 +19,10 @@ from torch import nn
 
 from ..data.arrays import ArrayDataset
 from ..exceptions import ConfigurationError, InvalidDataError
+from ._callback import Callback
 from ._utils import model_device, restore_modes
-from .callbacks import Callback
 from .config import TrainConfig
-from .result import CURVES, TrainResult
+from .result import CURVES, RunStatus, TrainResult
 
 __all__ = ["Trainer"]
 
@@ -34,6 +35,56 @@ _RESUMABLE_CHANGES = ("num_threads",)
 
 def _cosine(base: float, t: float, total: float) -> float:
     return 0.5 * base * (1.0 + math.cos(math.pi * t / total))
+
+
+@dataclass
+class _Run:
+    """What the steps of one :meth:`Trainer.fit` share: the model, its optimizer, the RNG of
+    the batch order, where to checkpoint, and where the run starts (epoch, time so far)."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    order: torch.Generator
+    device: torch.device
+    path: Path | None
+    start: float
+    first_epoch: int = 0
+    prior_time: float = 0.0
+
+    def elapsed(self) -> float:
+        """Wall seconds of the run, earlier sessions included."""
+        return self.prior_time + time.perf_counter() - self.start
+
+
+@dataclass(frozen=True)
+class _Splits:
+    """The training and validation splits on the model's device, and the batch sizes."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    sizes: torch.Tensor  # the size of each training batch, as floats
+    steps: int
+
+    @classmethod
+    def on_device(cls, data: ArrayDataset, device: torch.device, batch_size: int) -> _Splits:
+        """Move the splits of ``data`` to ``device`` once."""
+        x_train, y_train = (torch.from_numpy(a).to(device) for a in data.split("train"))
+        x_val, y_val = (torch.from_numpy(a).to(device) for a in data.split("val"))
+        n = len(y_train)
+        steps = -(-n // batch_size)
+        sizes = torch.full((steps,), float(batch_size), device=device)
+        sizes[-1] = float(n - (steps - 1) * batch_size)
+        return cls(x_train, y_train, x_val, y_val, sizes, steps)
+
+
+class _Ending(NamedTuple):
+    """How a run ended; a ``finished`` one is not trained again when resumed."""
+
+    status: RunStatus
+    reason: str
+    finished: bool
 
 
 class Trainer:
@@ -107,28 +158,7 @@ class Trainer:
         ``until`` (or none) continues it exactly; this is how multi-fidelity searches promote a
         run to the next rung. The schedule is always that of the full ``config.epochs``.
         """
-        if not isinstance(model, nn.Module):
-            raise ConfigurationError(f"model must be a torch nn.Module, got {type(model).__name__}")
-        if not isinstance(data, ArrayDataset):
-            raise ConfigurationError(
-                f"data must be an ArrayDataset, got {type(data).__name__}; "
-                "load one with nasperf.data.load_dataset"
-            )
-        if until is not None:
-            if isinstance(until, bool) or not isinstance(until, int) or until < 1:
-                raise ConfigurationError(
-                    f"until must be a whole number of epochs >= 1, got {until!r}"
-                )
-            if checkpoint is None and until < self.config.epochs:
-                raise ConfigurationError(
-                    "until needs a checkpoint path: a paused run is continued from it"
-                )
-        for split in ("train", "val"):
-            if len(data.split(split)[1]) == 0:
-                raise InvalidDataError(
-                    f"{data.name}: the {split} split is empty; the trainer needs training and "
-                    "validation examples (load the dataset with val_fraction > 0)"
-                )
+        self._check_fit_arguments(model, data, checkpoint, until)
         device = model_device(model)
         threads = torch.get_num_threads()
         if self.config.num_threads is not None:
@@ -157,6 +187,33 @@ class Trainer:
             loss, acc = self._evaluate(model, x, y)
         return {"loss": loss, "acc": acc}
 
+    def _check_fit_arguments(
+        self, model: object, data: object, checkpoint: object, until: object
+    ) -> None:
+        """Raise ConfigurationError or InvalidDataError on arguments :meth:`fit` cannot use."""
+        if not isinstance(model, nn.Module):
+            raise ConfigurationError(f"model must be a torch nn.Module, got {type(model).__name__}")
+        if not isinstance(data, ArrayDataset):
+            raise ConfigurationError(
+                f"data must be an ArrayDataset, got {type(data).__name__}; "
+                "load one with nasperf.data.load_dataset"
+            )
+        if until is not None:
+            if isinstance(until, bool) or not isinstance(until, int) or until < 1:
+                raise ConfigurationError(
+                    f"until must be a whole number of epochs >= 1, got {until!r}"
+                )
+            if checkpoint is None and until < self.config.epochs:
+                raise ConfigurationError(
+                    "until needs a checkpoint path: a paused run is continued from it"
+                )
+        for split in ("train", "val"):
+            if len(data.split(split)[1]) == 0:
+                raise InvalidDataError(
+                    f"{data.name}: the {split} split is empty; the trainer needs training and "
+                    "validation examples (load the dataset with val_fraction > 0)"
+                )
+
     # -- the loop ----------------------------------------------------------------------------
     def _fit(
         self,
@@ -166,6 +223,19 @@ class Trainer:
         path: Path | None,
         until: int | None = None,
     ) -> TrainResult:
+        """The run inside :meth:`fit`'s forked RNGs: seed, resume, train the epochs, finish."""
+        run = self._start(model, device, path)
+        for callback in self.callbacks:
+            callback.on_train_begin(self, model)
+        stored = self._resume(run)
+        if stored is not None:
+            return self._end(model, stored)
+        splits = _Splits.on_device(data, device, self.config.batch_size)
+        ending = self._run_epochs(run, splits, until)
+        return self._end(model, self._finish(run, data, ending))
+
+    def _start(self, model: nn.Module, device: torch.device, path: Path | None) -> _Run:
+        """Seed the RNGs of the run, make its optimizer and clear the curves."""
         cfg = self.config
         start = time.perf_counter()
         torch.default_generator.manual_seed(cfg.seed)  # forked by fit, like the CUDA one
@@ -177,154 +247,163 @@ class Trainer:
         optimizer = self._make_optimizer(model)
         self.optimizer = optimizer
         self.history = {name: [] for name in CURVES}
-        first_epoch, prior_time = 0, 0.0
+        return _Run(model, optimizer, order, device, path, start)
 
-        for callback in self.callbacks:
-            callback.on_train_begin(self, model)
-        state = _load_checkpoint(path) if path is not None and path.exists() else None
-        if state is not None:
-            self._check_checkpoint(state, path)
-            try:
-                model.load_state_dict(state["model"])
-            except RuntimeError as exc:
-                raise ConfigurationError(
-                    f"checkpoint {path} holds the weights of another model ({exc}); "
-                    "delete it or pass the model it was written for"
-                ) from exc
-            self.history = {name: list(state["history"][name]) for name in CURVES}
-            for callback, saved in zip(self.callbacks, state["callbacks"], strict=False):
-                callback.load_state_dict(saved)
-            if state["result"] is not None:
-                result = TrainResult.from_dict(state["result"])
-                logger.info(
-                    "checkpoint %s holds a finished run (%s); not training", path, result.status
-                )
-                return self._end(model, result)
-            optimizer.load_state_dict(state["optimizer"])
-            torch.set_rng_state(state["rng"]["torch"])
-            if device.type == "cuda" and state["rng"]["cuda"] is not None:
-                torch.cuda.set_rng_state(state["rng"]["cuda"], device)
-            order.set_state(state["rng"]["order"])
-            first_epoch, prior_time = int(state["epoch"]), float(state["total_time"])
-            logger.info("resuming from %s after epoch %d/%d", path, first_epoch, cfg.epochs)
-
-        x_train, y_train = (torch.from_numpy(a).to(device) for a in data.split("train"))
-        x_val, y_val = (torch.from_numpy(a).to(device) for a in data.split("val"))
-        n, bs = len(y_train), cfg.batch_size
-        steps = -(-n // bs)
-        sizes = torch.full((steps,), float(bs), device=device)
-        sizes[-1] = float(n - (steps - 1) * bs)
-        status, reason = "ok", f"completed {cfg.epochs} epochs"
-        finished = True
-        last = cfg.epochs if until is None else min(until, cfg.epochs)
-        if last < cfg.epochs:
-            status, finished = "paused", False
-            reason = f"paused after epoch {last}/{cfg.epochs}; fit again with a larger until"
-        for epoch in range(first_epoch, last):
-            tick = time.perf_counter()
-            lrs = self._epoch_lrs(epoch, steps)
-            try:
-                train_loss, train_acc, bad_step = self._train_epoch(
-                    model, optimizer, order, x_train, y_train, sizes, lrs
-                )
-                if bad_step is not None:
-                    status, finished = "diverged", True
-                    reason = (
-                        f"non-finite training loss ({train_loss}) at epoch {epoch + 1}/"
-                        f"{cfg.epochs}, step {bad_step + 1}/{steps}"
-                    )
-                    break
-                try:  # every callback hears the end, even if a begin or the pass raised
-                    for callback in self.callbacks:
-                        callback.on_validation_begin(self, model, epoch)
-                    val_loss, val_acc = self._evaluate(model, x_val, y_val)
-                finally:
-                    for callback in self.callbacks:
-                        callback.on_validation_end(self, model, epoch)
-                if not math.isfinite(val_loss):
-                    status, finished = "diverged", True
-                    reason = (
-                        f"non-finite validation loss ({val_loss}) at epoch {epoch + 1}/{cfg.epochs}"
-                    )
-                    break
-            except RuntimeError as exc:
-                status, finished = "failed", False
-                reason = f"epoch {epoch + 1}/{cfg.epochs}: {type(exc).__name__}: {exc}"
-                logger.warning("training failed: %s", reason, exc_info=True)
-                break
-            logs = {
-                "train_loss": train_loss,
-                "train_acc": train_acc,
-                "val_loss": val_loss,
-                "val_acc": val_acc,
-                "epoch_time": time.perf_counter() - tick,
-                "lr": lrs[0],
-            }
-            for name in CURVES:
-                self.history[name].append(logs[name])
-            logger.debug(
-                "epoch %d/%d: train_loss %.4f train_acc %.2f val_loss %.4f val_acc %.2f (%.2fs)",
-                epoch + 1,
-                cfg.epochs,
-                train_loss,
-                train_acc,
-                val_loss,
-                val_acc,
-                logs["epoch_time"],
+    def _resume(self, run: _Run) -> TrainResult | None:
+        """Load the run's checkpoint if there is one; return the stored result of a finished
+        run, else None (the run continues after the checkpoint's epoch, or from the start)."""
+        path = run.path
+        if path is None or not path.exists():
+            return None
+        state = _load_checkpoint(path)
+        self._check_checkpoint(state, path)
+        try:
+            run.model.load_state_dict(state["model"])
+        except RuntimeError as exc:
+            raise ConfigurationError(
+                f"checkpoint {path} holds the weights of another model ({exc}); "
+                "delete it or pass the model it was written for"
+            ) from exc
+        self.history = {name: list(state["history"][name]) for name in CURVES}
+        for callback, saved in zip(self.callbacks, state["callbacks"], strict=False):
+            callback.load_state_dict(saved)
+        if state["result"] is not None:
+            result = TrainResult.from_dict(state["result"])
+            logger.info(
+                "checkpoint %s holds a finished run (%s); not training", path, result.status
             )
+            return result
+        self._restore_progress(run, state)
+        logger.info("resuming from %s after epoch %d/%d", path, run.first_epoch, self.config.epochs)
+        return None
+
+    @staticmethod
+    def _restore_progress(run: _Run, state: dict[str, Any]) -> None:
+        """Put the optimizer, the RNGs and the epoch count of an unfinished run back."""
+        run.optimizer.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["rng"]["torch"])
+        if run.device.type == "cuda" and state["rng"]["cuda"] is not None:
+            torch.cuda.set_rng_state(state["rng"]["cuda"], run.device)
+        run.order.set_state(state["rng"]["order"])
+        run.first_epoch, run.prior_time = int(state["epoch"]), float(state["total_time"])
+
+    def _run_epochs(self, run: _Run, splits: _Splits, until: int | None) -> _Ending:
+        """Train from the run's first epoch up to ``until`` (or the end); how the run ended."""
+        cfg = self.config
+        last = cfg.epochs if until is None else min(until, cfg.epochs)
+        for epoch in range(run.first_epoch, last):
+            logs = self._epoch(run, splits, epoch)
+            if isinstance(logs, _Ending):
+                return logs
+            self._record(epoch, logs)
             stop = [
                 type(c).__name__
                 for c in self.callbacks
-                if c.on_epoch_end(self, model, epoch, dict(logs))
+                if c.on_epoch_end(self, run.model, epoch, dict(logs))
             ]
             if stop:
-                status, finished = "ok", True
                 reason = f"stopped by {', '.join(stop)} after epoch {epoch + 1}/{cfg.epochs}"
-                break
-            if path is not None and epoch + 1 < cfg.epochs:
-                elapsed = prior_time + time.perf_counter() - start
-                _save_checkpoint(
-                    path, self._state(model, optimizer, order, epoch + 1, elapsed, None)
-                )
+                return _Ending(RunStatus.OK, reason, finished=True)
+            if run.path is not None and epoch + 1 < cfg.epochs:
+                self._save(run.path, run, epoch + 1, run.elapsed(), None)
+        if last < cfg.epochs:
+            reason = f"paused after epoch {last}/{cfg.epochs}; fit again with a larger until"
+            return _Ending(RunStatus.PAUSED, reason, finished=False)
+        return _Ending(RunStatus.OK, f"completed {cfg.epochs} epochs", finished=True)
 
-        result = self._result(status, reason)
-        if status == "ok":
-            test_x, test_y = data.split("test")
-            if len(test_y):
-                x_test, y_test = (
-                    torch.from_numpy(test_x).to(device),
-                    torch.from_numpy(test_y).to(device),
+    def _epoch(self, run: _Run, splits: _Splits, epoch: int) -> dict[str, float] | _Ending:
+        """Train and validate one epoch: its curve values, or how the run ended during it."""
+        cfg = self.config
+        tick = time.perf_counter()
+        lrs = self._epoch_lrs(epoch, splits.steps)
+        try:
+            train_loss, train_acc, bad_step = self._train_epoch(run, splits, lrs)
+            if bad_step is not None:
+                reason = (
+                    f"non-finite training loss ({train_loss}) at epoch {epoch + 1}/"
+                    f"{cfg.epochs}, step {bad_step + 1}/{splits.steps}"
                 )
-                result.test_loss, result.test_acc = self._evaluate(model, x_test, y_test)
-        result.total_time = prior_time + time.perf_counter() - start
-        if path is not None and finished:
+                return _Ending(RunStatus.DIVERGED, reason, finished=True)
+            val_loss, val_acc = self._validate(run.model, splits, epoch)
+            if not math.isfinite(val_loss):
+                reason = (
+                    f"non-finite validation loss ({val_loss}) at epoch {epoch + 1}/{cfg.epochs}"
+                )
+                return _Ending(RunStatus.DIVERGED, reason, finished=True)
+        except RuntimeError as exc:
+            reason = f"epoch {epoch + 1}/{cfg.epochs}: {type(exc).__name__}: {exc}"
+            logger.warning("training failed: %s", reason, exc_info=True)
+            return _Ending(RunStatus.FAILED, reason, finished=False)
+        return {
+            "train_loss": train_loss,
+            "train_acc": train_acc,
+            "val_loss": val_loss,
+            "val_acc": val_acc,
+            "epoch_time": time.perf_counter() - tick,
+            "lr": lrs[0],
+        }
+
+    def _validate(self, model: nn.Module, splits: _Splits, epoch: int) -> tuple[float, float]:
+        """The validation pass of ``epoch``, announced to the callbacks."""
+        try:  # every callback hears the end, even if a begin or the pass raised
+            for callback in self.callbacks:
+                callback.on_validation_begin(self, model, epoch)
+            return self._evaluate(model, splits.x_val, splits.y_val)
+        finally:
+            for callback in self.callbacks:
+                callback.on_validation_end(self, model, epoch)
+
+    def _record(self, epoch: int, logs: dict[str, float]) -> None:
+        """Append an epoch's curve values to the history."""
+        for name in CURVES:
+            self.history[name].append(logs[name])
+        logger.debug(
+            "epoch %d/%d: train_loss %.4f train_acc %.2f val_loss %.4f val_acc %.2f (%.2fs)",
+            epoch + 1,
+            self.config.epochs,
+            logs["train_loss"],
+            logs["train_acc"],
+            logs["val_loss"],
+            logs["val_acc"],
+            logs["epoch_time"],
+        )
+
+    def _finish(self, run: _Run, data: ArrayDataset, ending: _Ending) -> TrainResult:
+        """The run's result: tested if ``ok``, timed, checkpointed if finished, logged."""
+        result = self._result(ending.status, ending.reason)
+        if ending.status == RunStatus.OK:
+            self._test(run, data, result)
+        result.total_time = run.elapsed()
+        if run.path is not None and ending.finished:
             done = len(self.history["val_acc"])
-            _save_checkpoint(
-                path,
-                self._state(model, optimizer, order, done, result.total_time, result.to_dict()),
-            )
-        log = logger.info if status in ("ok", "paused") else logger.warning
+            self._save(run.path, run, done, result.total_time, result.to_dict())
+        log = logger.info if ending.status in (RunStatus.OK, RunStatus.PAUSED) else logger.warning
         log(
             "training %s after %d epochs in %.1fs: %s",
-            status,
+            ending.status,
             result.epochs_completed,
             result.total_time,
-            reason,
+            ending.reason,
         )
-        return self._end(model, result)
+        return result
+
+    def _test(self, run: _Run, data: ArrayDataset, result: TrainResult) -> None:
+        """Set the result's test loss and accuracy, if the test split is not empty."""
+        test_x, test_y = data.split("test")
+        if len(test_y):
+            x_test, y_test = (
+                torch.from_numpy(test_x).to(run.device),
+                torch.from_numpy(test_y).to(run.device),
+            )
+            result.test_loss, result.test_acc = self._evaluate(run.model, x_test, y_test)
 
     def _train_epoch(
-        self,
-        model: nn.Module,
-        optimizer: torch.optim.Optimizer,
-        order: torch.Generator,
-        x: torch.Tensor,
-        y: torch.Tensor,
-        sizes: torch.Tensor,
-        lrs: list[float],
+        self, run: _Run, splits: _Splits, lrs: list[float]
     ) -> tuple[float, float, int | None]:
         """One pass over the training split: mean loss, accuracy (%) and the first bad step."""
         cfg = self.config
+        model, optimizer, order = run.model, run.optimizer, run.order
+        x, y, sizes = splits.x_train, splits.y_train, splits.sizes
         bs, clip = cfg.batch_size, cfg.grad_clip
         groups = optimizer.param_groups
         params = [p for group in groups for p in group["params"]] if clip is not None else []
@@ -409,7 +488,7 @@ class Trainer:
         total = cfg.epochs * steps
         return [_cosine(cfg.lr, epoch * steps + i, total) for i in range(steps)]
 
-    def _result(self, status: str, reason: str) -> TrainResult:
+    def _result(self, status: RunStatus, reason: str) -> TrainResult:
         curves = {name: np.asarray(self.history[name], dtype=np.float64) for name in CURVES}
         val = curves["val_acc"]
         return TrainResult(
@@ -428,26 +507,26 @@ class Trainer:
         return result
 
     # -- checkpoints -------------------------------------------------------------------------
+    def _save(
+        self, path: Path, run: _Run, epoch: int, total_time: float, result: dict | None
+    ) -> None:
+        """Checkpoint the run after ``epoch`` epochs (with its result when it is over)."""
+        _save_checkpoint(path, self._state(run, epoch, total_time, result))
+
     def _state(
-        self,
-        model: nn.Module,
-        optimizer: torch.optim.Optimizer,
-        order: torch.Generator,
-        epoch: int,
-        total_time: float,
-        result: dict | None,
+        self, run: _Run, epoch: int, total_time: float, result: dict | None
     ) -> dict[str, Any]:
-        device = model_device(model)
+        device = model_device(run.model)
         cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
         return {
             "format": _CHECKPOINT_FORMAT,
             "config": self.config.to_dict(),
             "epoch": epoch,
             "total_time": total_time,
-            "model": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-            "optimizer": optimizer.state_dict(),
+            "model": {k: v.detach().cpu() for k, v in run.model.state_dict().items()},
+            "optimizer": run.optimizer.state_dict(),
             "schedule": {"kind": self.config.schedule, "unit": self.config.schedule_unit},
-            "rng": {"torch": torch.get_rng_state(), "cuda": cuda, "order": order.get_state()},
+            "rng": {"torch": torch.get_rng_state(), "cuda": cuda, "order": run.order.get_state()},
             "history": {name: list(values) for name, values in self.history.items()},
             "callbacks": [callback.state_dict() for callback in self.callbacks],
             "result": result,

@@ -3,23 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
-from ...exceptions import ConfigurationError, InvalidDataError
+from ...exceptions import InvalidDataError
 from ...records import Record
-from ..base import Predictor
+from ...validation import InstanceOf, Interval
+from ..base import Predictor, Requirements
 
-__all__ = ["CurvePredictor", "observed_curves", "check_fidelity", "curve_from_steps"]
+__all__ = ["CurvePredictor", "observed_curves", "curve_from_steps", "CURVE_CONSTRAINTS"]
 
-
-def check_fidelity(fidelity: object) -> int:
-    """The number of observed epochs as an int >= 1, or a ConfigurationError saying why not."""
-    if isinstance(fidelity, bool) or not isinstance(fidelity, (int, np.integer)):
-        raise ConfigurationError(f"fidelity must be a whole number of epochs, got {fidelity!r}")
-    if fidelity < 1:
-        raise ConfigurationError(f"fidelity must be at least 1 epoch, got {fidelity}")
-    return int(fidelity)
+#: the constraints every curve predictor shares
+CURVE_CONSTRAINTS: dict[str, list[Any]] = {
+    "fidelity": [Interval(int, 1, None)],
+    "curve": [InstanceOf(str, "a curve name")],
+}
 
 
 def observed_curves(records: Sequence[Record], curve: str, fidelity: int) -> np.ndarray:
@@ -66,10 +65,18 @@ def curve_from_steps(steps: Sequence[int], values: Sequence[float]) -> np.ndarra
 
 
 class CurvePredictor(Predictor):
-    """Base of the predictors that read a learning curve up to ``fidelity`` epochs."""
+    """Base of the predictors that read a learning curve up to ``fidelity`` epochs.
+
+    Without training data by default: subclasses that learn override ``_requirements``.
+    """
 
     family = "learning-curve"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = CURVE_CONSTRAINTS
     fidelity: int
+    curve: str
+
+    def _requirements(self) -> Requirements:
+        return Requirements(curve=self.curve, fidelity=int(self.fidelity), targets=False)
 
     def _observed(self, records: Sequence[Record], curve: str) -> np.ndarray:
-        return observed_curves(records, curve, check_fidelity(self.fidelity))
+        return observed_curves(records, curve, int(self.fidelity))

@@ -14,14 +14,15 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.optimize import least_squares
 
 from ...exceptions import ConfigurationError, InvalidDataError
 from ...records import Record
-from ..base import Requirements
-from ._common import CurvePredictor, check_fidelity
+from ...validation import InstanceOf, Interval, Options, Predicate
+from ._common import CURVE_CONSTRAINTS, CurvePredictor
 
 __all__ = ["LCEPredictor", "CURVE_FAMILIES", "DEFAULT_FAMILIES", "extrapolate_curve"]
 
@@ -209,7 +210,27 @@ class LCEPredictor(CurvePredictor):
     Accuracies in percent are handled (``scale="auto"``).
     """
 
-    has_dist = True
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **CURVE_CONSTRAINTS,
+        "curve": [
+            Predicate(
+                lambda c: isinstance(c, str) and c.endswith("_acc"),
+                "an accuracy curve (train_acc, val_acc; for a loss curve use early-stop-loss or "
+                "sotl)",
+            )
+        ],
+        "horizon": [None, Interval(int, 1, None)],
+        "families": [
+            None,
+            Predicate(
+                lambda f: isinstance(f, (tuple, list)) and all(x in CURVE_FAMILIES for x in f),
+                "a tuple of curve families from " + ", ".join(CURVE_FAMILIES),
+            ),
+        ],
+        "calibrate": [InstanceOf(bool, "True or False")],
+        "scale": [Options(("auto",)), Interval(float, 0.0, None, closed="neither")],
+        "max_nfev": [Interval(int, 1, None)],
+    }
 
     def __init__(
         self,
@@ -229,39 +250,15 @@ class LCEPredictor(CurvePredictor):
         self.scale = scale
         self.max_nfev = max_nfev
 
-    @property
-    def requires(self) -> Requirements:
-        return Requirements(curve=self.curve, fidelity=check_fidelity(self.fidelity), targets=False)
-
     def _scale_of(self, obs: np.ndarray) -> float:
         """The units of one record's curve: decided from that curve alone, so a record's
         prediction never depends on the other records predicted with it."""
         if self.scale == "auto":
             return 100.0 if np.nanmax(np.abs(obs)) > 1.5 else 1.0
-        if isinstance(self.scale, (int, float)) and self.scale > 0:
-            return float(self.scale)
-        raise ConfigurationError(f"scale must be 'auto' or a positive number, got {self.scale!r}")
+        return float(self.scale)
 
     def _raw(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
-        if not self.curve.endswith("_acc"):
-            raise ConfigurationError(
-                f"LCE extrapolates accuracy curves (train_acc, val_acc), not {self.curve!r}; "
-                "for a loss curve use early-stop-loss or sotl"
-            )
-        if self.horizon is not None and (
-            isinstance(self.horizon, bool)
-            or not isinstance(self.horizon, (int, np.integer))
-            or self.horizon < 1
-        ):
-            raise ConfigurationError(f"horizon must be None or an int >= 1, got {self.horizon!r}")
-        if self.families is not None:
-            unknown = [f for f in self.families if f not in CURVE_FAMILIES]
-            if unknown:
-                raise ConfigurationError(
-                    f"unknown curve families {unknown}; choose from {', '.join(CURVE_FAMILIES)}"
-                )
         obs = self._observed(records, self.curve)
-        self._scale_of(obs[:1])  # a bad scale fails before any fit
         means, stds = np.empty(len(records)), np.empty(len(records))
         for i, (r, y) in enumerate(zip(records, obs, strict=True)):
             scale = self._scale_of(y)

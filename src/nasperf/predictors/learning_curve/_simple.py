@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 
-from ...exceptions import ConfigurationError
 from ...records import Record
-from ..base import Requirements
-from ._common import CurvePredictor, check_fidelity
+from ...validation import Interval
+from ._common import CURVE_CONSTRAINTS, CurvePredictor
 
 __all__ = ["EarlyStopPredictor", "SoTLPredictor"]
 
@@ -22,10 +23,6 @@ class EarlyStopPredictor(CurvePredictor):
     def __init__(self, fidelity: int = 5, curve: str = "val_acc") -> None:
         self.fidelity = fidelity
         self.curve = curve
-
-    @property
-    def requires(self) -> Requirements:
-        return Requirements(curve=self.curve, fidelity=check_fidelity(self.fidelity), targets=False)
 
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
         return None
@@ -42,18 +39,18 @@ class SoTLPredictor(CurvePredictor):
     (SoTL-E; White et al. use E=1, the last epoch's training loss).
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **CURVE_CONSTRAINTS,
+        "window": [None, Interval(int, 1, None)],
+    }
+
     def __init__(self, fidelity: int = 5, window: int | None = None, curve: str = "train_loss"):
         self.fidelity = fidelity
         self.window = window
         self.curve = curve
 
-    @property
-    def requires(self) -> Requirements:
-        return Requirements(curve=self.curve, fidelity=check_fidelity(self.fidelity), targets=False)
-
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
-        if self.window is not None and (not isinstance(self.window, int) or self.window < 1):
-            raise ConfigurationError(f"window must be a positive int or None, got {self.window!r}")
+        return None
 
     def _predict(self, records: list[Record]) -> np.ndarray:
         losses = self._observed(records, self.curve)

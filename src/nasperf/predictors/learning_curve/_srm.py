@@ -13,6 +13,7 @@ stopping rule needs.
 from __future__ import annotations
 
 import warnings
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.stats import spearmanr
@@ -22,8 +23,9 @@ from sklearn.preprocessing import StandardScaler
 
 from ...exceptions import ConfigurationError, InvalidDataError, MissingRequirementError
 from ...records import Record
+from ...validation import InstanceOf, Interval, Options
 from ..base import Requirements, resolve_encoding
-from ._common import CurvePredictor, check_fidelity
+from ._common import CURVE_CONSTRAINTS, CurvePredictor
 
 __all__ = ["SequentialRegressionPredictor", "curve_features", "ARCH_COLUMNS"]
 
@@ -89,7 +91,18 @@ class SequentialRegressionPredictor(CurvePredictor):
     and nb201-digits, one member and the absolute target ranked best (docs/RESULTS.md).
     """
 
-    has_dist = True
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **CURVE_CONSTRAINTS,
+        "model": [Options(("svr", "rf", "bayesian_ridge"))],
+        "encoding": [None, InstanceOf(str, "an encoding name")],
+        "arch_columns": [InstanceOf(bool, "True or False")],
+        "n_iter": [Interval(int, 1, None)],
+        "cv": [Interval(int, 2, None)],
+        "residual": [Options((True, False, "auto"))],
+        "selection": [Options(("spearman", "mse"))],
+        "ensemble": [Interval(int, 1, None)],
+        "random_state": [None, Interval(int, 0, None)],
+    }
 
     def __init__(
         self,
@@ -117,11 +130,8 @@ class SequentialRegressionPredictor(CurvePredictor):
         self.ensemble = ensemble
         self.random_state = random_state
 
-    @property
-    def requires(self) -> Requirements:
-        return Requirements(
-            encoding=self.encoding, curve=self.curve, fidelity=check_fidelity(self.fidelity)
-        )
+    def _requirements(self) -> Requirements:
+        return Requirements(encoding=self.encoding, curve=self.curve, fidelity=int(self.fidelity))
 
     def _features(self, records: list[Record], fitting: bool) -> np.ndarray:
         parts = [curve_features(self._observed(records, self.curve))]
@@ -155,21 +165,11 @@ class SequentialRegressionPredictor(CurvePredictor):
             return np.zeros(len(records))
         return self._observed(records, self.curve)[:, -1]
 
-    def min_train_size(self) -> int:
+    def _min_train_size(self, requires: Requirements) -> int:
         return max(int(self.cv), 3)  # cross-validation needs a record in every fold
 
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
         assert y is not None
-        if self.n_iter < 1 or self.cv < 2:
-            raise ConfigurationError("n_iter must be >= 1 and cv >= 2")
-        if self.residual not in (True, False, "auto"):
-            raise ConfigurationError(
-                f"residual must be True, False or 'auto', got {self.residual!r}"
-            )
-        if self.selection not in ("spearman", "mse"):
-            raise ConfigurationError(
-                f"selection must be 'spearman' or 'mse', got {self.selection!r}"
-            )
         n = len(records)
         if n < max(self.cv, 3):
             raise InvalidDataError(

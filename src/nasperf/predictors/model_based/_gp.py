@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ...records import Record
+from ...validation import InstanceOf, Interval
 from ..base import EncodingPredictor
-from ._trees import TargetScaler
+from ._trees import ENCODING_CONSTRAINTS, TargetScaler
 
 __all__ = ["GPPredictor"]
 
@@ -25,7 +27,15 @@ class GPPredictor(EncodingPredictor):
     target units.
     """
 
-    has_dist = True
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **ENCODING_CONSTRAINTS,
+        "nu": [Interval(float, 0.0, None, closed="neither")],
+        "ard": [InstanceOf(bool, "True or False")],
+        "length_scale": [Interval(float, 0.0, None, closed="neither")],
+        "noise_level": [Interval(float, 0.0, None, closed="neither")],
+        "n_restarts_optimizer": [Interval(int, 0, None)],
+        "standardize_inputs": [InstanceOf(bool, "True or False")],
+    }
 
     def __init__(
         self,

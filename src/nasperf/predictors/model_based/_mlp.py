@@ -7,18 +7,30 @@ MLPs on the path encoding whose mean is the prediction and whose spread is the u
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from ...exceptions import ConfigurationError, require
+from ...exceptions import require
 from ...records import Record
+from ...validation import Interval, Options, validate_params
 from ..base import EncodingPredictor
-from ._trees import TargetScaler
+from ._trees import ENCODING_CONSTRAINTS, TargetScaler
 
 __all__ = ["MLPPredictor", "BananasPredictor", "train_mlp"]
 
 LOSSES = ("mae", "mse")
+
+#: the settings of one MLP (shared by :func:`train_mlp` and the MLP predictors)
+MLP_CONSTRAINTS: dict[str, list[Any]] = {
+    "num_layers": [Interval(int, 1, None)],
+    "layer_width": [Interval(int, 1, None)],
+    "epochs": [Interval(int, 1, None)],
+    "batch_size": [Interval(int, 1, None)],
+    "learning_rate": [Interval(float, 0.0, None, closed="neither")],
+    "weight_decay": [Interval(float, 0.0, None)],
+    "loss": [Options(LOSSES)],
+}
 
 
 def train_mlp(
@@ -40,12 +52,11 @@ def train_mlp(
     RNG is left as it was.
     """
     torch = require("torch", "torch")
-    if loss not in LOSSES:
-        raise ConfigurationError(f"unknown loss {loss!r}; choose one of: {', '.join(LOSSES)}")
-    if num_layers < 1 or layer_width < 1 or epochs < 1 or batch_size < 1:
-        raise ConfigurationError(
-            "num_layers, layer_width, epochs and batch_size must all be at least 1"
-        )
+    validate_params(
+        locals(),
+        {**MLP_CONSTRAINTS, "seed": [Interval(int, 0, None)]},
+        "train_mlp",
+    )
     from ...training import seeded  # every device's RNG saved and restored
 
     with seeded(seed):
@@ -86,6 +97,12 @@ class MLPPredictor(EncodingPredictor):
     Targets are mapped by ``target_transform`` (rank-normal by default, see
     :class:`~nasperf.predictors.model_based.TargetScaler`) before training and back afterwards.
     """
+
+    extra = "torch"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **ENCODING_CONSTRAINTS,
+        **MLP_CONSTRAINTS,
+    }
 
     def __init__(
         self,
@@ -143,7 +160,10 @@ class BananasPredictor(MLPPredictor):
     the ensemble mean and ``predict_dist`` adds the ensemble standard deviation.
     """
 
-    has_dist = True
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **MLPPredictor._parameter_constraints,
+        "n_models": [Interval(int, 1, None)],
+    }
 
     def __init__(
         self,
@@ -175,8 +195,6 @@ class BananasPredictor(MLPPredictor):
 
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
         assert y is not None
-        if self.n_models < 1:
-            raise ConfigurationError("n_models must be at least 1")
         self.scaler_ = TargetScaler(self.target_transform)
         z = self.scaler_.fit_transform(y)
         X = self._features(records)

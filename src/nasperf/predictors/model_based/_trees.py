@@ -8,12 +8,13 @@ NAS-Bench-201 the handful of diverged cells near 10% accuracy would otherwise ab
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ...exceptions import ConfigurationError, require
 from ...records import Record
+from ...validation import InstanceOf, Interval, Options
 from ..base import EncodingPredictor
 
 __all__ = [
@@ -25,6 +26,17 @@ __all__ = [
 ]
 
 TARGET_TRANSFORMS = ("quantile", "standard", "none")
+
+#: the constraints every predictor on an encoding with a target transform shares
+ENCODING_CONSTRAINTS: dict[str, list[Any]] = {
+    "encoding": [InstanceOf(str, "an encoding name")],
+    "target_transform": [Options(TARGET_TRANSFORMS)],
+    "random_state": [Interval(int, 0, 2**32 - 1)],
+}
+_POSITIVE_INT = [Interval(int, 1, None)]
+_FRACTION = [Interval(float, 0.0, 1.0, closed="right")]
+_NON_NEGATIVE = [Interval(float, 0.0, None)]
+_JOBS = [Interval(int, -1, None)]
 
 
 class TargetScaler:
@@ -115,6 +127,20 @@ class XGBoostPredictor(_TreePredictor):
     NAS-Bench-201 with 121 training cells and hold up from a dozen to thousands of records.
     """
 
+    extra = "trees"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **ENCODING_CONSTRAINTS,
+        "n_estimators": _POSITIVE_INT,
+        "max_depth": _POSITIVE_INT,
+        "learning_rate": [Interval(float, 0.0, None, closed="neither")],
+        "subsample": _FRACTION,
+        "colsample_bytree": _FRACTION,
+        "min_child_weight": _NON_NEGATIVE,
+        "reg_lambda": _NON_NEGATIVE,
+        "reg_alpha": _NON_NEGATIVE,
+        "n_jobs": _JOBS,
+    }
+
     def __init__(
         self,
         encoding: str = "default",
@@ -166,6 +192,21 @@ class LightGBMPredictor(_TreePredictor):
     ``min_child_samples`` and the binning minimum are small so that a handful of training
     records still yields splits.
     """
+
+    extra = "trees"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **ENCODING_CONSTRAINTS,
+        "n_estimators": _POSITIVE_INT,
+        "num_leaves": [Interval(int, 2, None)],
+        "max_depth": [Interval(int, -1, None)],
+        "learning_rate": [Interval(float, 0.0, None, closed="neither")],
+        "subsample": _FRACTION,
+        "colsample_bytree": _FRACTION,
+        "min_child_samples": _POSITIVE_INT,
+        "reg_lambda": _NON_NEGATIVE,
+        "reg_alpha": _NON_NEGATIVE,
+        "n_jobs": _JOBS,
+    }
 
     def __init__(
         self,
@@ -224,6 +265,16 @@ class LightGBMPredictor(_TreePredictor):
 class RandomForestPredictor(_TreePredictor):
     """A random forest (scikit-learn) on the encoding; no optional dependency."""
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **ENCODING_CONSTRAINTS,
+        "n_estimators": _POSITIVE_INT,
+        "max_features": [None, Options(("sqrt", "log2")), *_FRACTION],
+        "min_samples_leaf": _POSITIVE_INT,
+        "max_depth": [None, Interval(int, 1, None)],
+        "bootstrap": [InstanceOf(bool, "True or False")],
+        "n_jobs": _JOBS,
+    }
+
     def __init__(
         self,
         encoding: str = "default",
@@ -267,7 +318,16 @@ class NGBoostPredictor(_TreePredictor):
     units.
     """
 
-    has_dist = True
+    extra = "trees"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **ENCODING_CONSTRAINTS,
+        "n_estimators": _POSITIVE_INT,
+        "learning_rate": [Interval(float, 0.0, None, closed="neither")],
+        "max_depth": _POSITIVE_INT,
+        "min_samples_leaf": _POSITIVE_INT,
+        "minibatch_frac": _FRACTION,
+        "col_sample": _FRACTION,
+    }
 
     def __init__(
         self,

@@ -5,6 +5,7 @@ from .feature_history import (
     VARIANTS,
     FeatureHistoryEstimator,
     FeatureHistoryResult,
+    FeatureHistorySettings,
     proxy_accuracy,
 )
 
@@ -13,5 +14,6 @@ __all__ = [
     "FeatureHistoryEstimator",
     "FeatureHistoryPredictor",
     "FeatureHistoryResult",
+    "FeatureHistorySettings",
     "proxy_accuracy",
 ]

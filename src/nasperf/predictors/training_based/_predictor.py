@@ -1,6 +1,7 @@
 """The feature-history estimator behind the one Predictor contract.
 
-Records carry a live model (``info["model"]``: a module, or a factory built under ``seed``) and
+Records carry a live model (``info["model"]``: a module, or a factory built under
+``random_state``) and
 the data to train it on (``info["data"]``: an :class:`~nasperf.data.ArrayDataset`). Nothing is
 learned from other candidates: ``fit`` only checks the settings, and ``predict`` trains each
 candidate for E epochs and returns its proxy classifier's validation accuracy.
@@ -10,47 +11,57 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import fields
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ...exceptions import InvalidDataError, MissingRequirementError
 from ...records import Record
+from ...training import TrainConfig
+from ...validation import InstanceOf, Interval
 from .._live import live_model_of
 from ..base import Predictor, Requirements
-from .feature_history import FeatureHistoryEstimator, FeatureHistoryResult
-
-if TYPE_CHECKING:
-    from ...training import TrainConfig
+from .feature_history import FeatureHistoryEstimator, FeatureHistoryResult, FeatureHistorySettings
 
 __all__ = ["FeatureHistoryPredictor"]
 
 logger = logging.getLogger(__name__)
 
 
+_DEFAULTS = FeatureHistorySettings()
+
+
 class FeatureHistoryPredictor(Predictor):
     """Feature-history estimate (Cao et al. 2021) of each record's live model; higher is better.
 
-    The parameters are those of :class:`FeatureHistoryEstimator`. A passed ``nn.Module`` is
-    trained in place; a factory builds a fresh one. A candidate that diverges or fails in its
-    short budget scores chance accuracy, ``100 / num_classes``, and a warning says so;
-    :attr:`results_` holds every candidate's :class:`FeatureHistoryResult` of the last
-    ``predict`` (status, reason, the network's own accuracy, bytes, seconds).
+    The parameters are the fields of :class:`FeatureHistorySettings` (same names, same
+    defaults), the full run's ``train_config`` and ``random_state``. A passed ``nn.Module`` is
+    trained in place; a factory builds a fresh one under ``random_state``. A candidate that
+    diverges or fails in its short budget scores chance accuracy, ``100 / num_classes``, and a
+    warning says so; :meth:`estimate` returns every candidate's :class:`FeatureHistoryResult`
+    (status, reason, the network's own accuracy, bytes, seconds).
     """
 
     family = "training-based"
+    extra = "torch"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **FeatureHistorySettings._parameter_constraints,
+        "train_config": [None, InstanceOf(TrainConfig, "a TrainConfig")],
+        "random_state": [Interval(int, 0, 2**31 - 1)],
+    }
 
     def __init__(
         self,
-        epochs: int = 2,
-        variant: str = "concat",
-        k: int = 2,
-        probe_size: int = 256,
-        layer: str | Sequence[str] | None = None,
-        ema_decay: float = 0.5,
-        c: float = 1.0,
+        epochs: int = _DEFAULTS.epochs,
+        variant: str = _DEFAULTS.variant,
+        k: int = _DEFAULTS.k,
+        probe_size: int = _DEFAULTS.probe_size,
+        layer: str | Sequence[str] | None = _DEFAULTS.layer,
+        ema_decay: float = _DEFAULTS.ema_decay,
+        c: float = _DEFAULTS.c,
         train_config: TrainConfig | None = None,
-        seed: int = 0,
+        random_state: int = 0,
     ) -> None:
         self.epochs = epochs
         self.variant = variant
@@ -60,22 +71,26 @@ class FeatureHistoryPredictor(Predictor):
         self.ema_decay = ema_decay
         self.c = c
         self.train_config = train_config
-        self.seed = seed
+        self.random_state = random_state
 
-    @property
-    def requires(self) -> Requirements:
+    def _requirements(self) -> Requirements:
         return Requirements(live_model=True, targets=False)
 
     def _estimator(self) -> FeatureHistoryEstimator:
-        # the estimator checks every setting (a ConfigurationError names the bad one)
-        return FeatureHistoryEstimator(**self.get_params())
+        params = self.get_params(deep=False)
+        settings = FeatureHistorySettings(
+            **{f.name: params[f.name] for f in fields(FeatureHistorySettings)}
+        )
+        return FeatureHistoryEstimator(settings, self.train_config, self.random_state)
 
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
         self._estimator()
 
-    def _predict(self, records: list[Record]) -> np.ndarray:
+    def estimate(self, records: Sequence[Record]) -> list[FeatureHistoryResult]:
+        """Train each record's model for E epochs; return every candidate's result."""
         from ...data import ArrayDataset
 
+        records = self._check_predict(records)
         for r in records:  # every record is checked before any training
             data = r.info.get("data")
             if data is None:
@@ -89,14 +104,16 @@ class FeatureHistoryPredictor(Predictor):
                     f"got {type(data).__name__}"
                 )
         estimator = self._estimator()
+        return [
+            estimator.estimate(live_model_of(r, int(self.random_state)), r.info["data"])
+            for r in records
+        ]
+
+    def _predict(self, records: list[Record]) -> np.ndarray:
         out = np.empty(len(records), dtype=np.float64)
-        results: list[FeatureHistoryResult] = []
-        for i, r in enumerate(records):
-            data = r.info["data"]
-            res = estimator.estimate(live_model_of(r, int(self.seed)), data)
-            results.append(res)
+        for i, (r, res) in enumerate(zip(records, self.estimate(records), strict=True)):
             if res.estimate is None:
-                out[i] = 100.0 / data.num_classes
+                out[i] = 100.0 / r.info["data"].num_classes
                 logger.warning(
                     "candidate %r %s in its %d-epoch budget (%s); scored at chance, %.1f%%",
                     r.arch,
@@ -107,5 +124,4 @@ class FeatureHistoryPredictor(Predictor):
                 )
             else:
                 out[i] = res.estimate
-        self.results_ = results
         return out

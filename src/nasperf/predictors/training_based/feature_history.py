@@ -1,4 +1,4 @@
-"""Feature-history performance estimation (Cao, Wang, Kitani 2021; METHODS.md, section 1).
+"""Feature-history performance estimation (Cao, Wang and Kitani 2021, arXiv:2103.04450).
 
 Train a candidate for a short budget of E epochs while recording, after every epoch, the
 features that feed its classifier for a fixed probe of training images and for the validation
@@ -15,15 +15,28 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
 from ...exceptions import ConfigurationError
+from ...validation import (
+    InstanceOf,
+    Interval,
+    Options,
+    Predicate,
+    dataclass_defaults,
+    validate_params,
+)
 
-__all__ = ["VARIANTS", "FeatureHistoryResult", "FeatureHistoryEstimator", "proxy_accuracy"]
+__all__ = [
+    "VARIANTS",
+    "FeatureHistorySettings",
+    "FeatureHistoryResult",
+    "FeatureHistoryEstimator",
+    "proxy_accuracy",
+]
 
 if TYPE_CHECKING:
     from torch import nn
@@ -66,18 +79,57 @@ def _standardise(train: np.ndarray, *others: np.ndarray) -> list[np.ndarray]:
     return [(a - mean) / std for a in (train, *others)]
 
 
-def _check_proxy(variant: str, k: object, ema_decay: object, c: object) -> None:
-    """ConfigurationError unless the proxy classifier's settings are usable."""
-    if variant not in VARIANTS:
-        raise ConfigurationError(f"unknown variant {variant!r}; choose from {', '.join(VARIANTS)}")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ConfigurationError(f"k must be an int >= 1, got {k!r}")
-    if isinstance(ema_decay, bool) or not isinstance(ema_decay, (int, float)):
-        raise ConfigurationError(f"ema_decay must be a number in [0, 1), got {ema_decay!r}")
-    if not 0 <= ema_decay < 1:
-        raise ConfigurationError(f"ema_decay must be in [0, 1), got {ema_decay}")
-    if isinstance(c, bool) or not isinstance(c, (int, float)) or not c > 0:
-        raise ConfigurationError(f"c (the inverse regularisation strength) must be > 0, got {c!r}")
+_PROXY_CONSTRAINTS: dict[str, list[Any]] = {
+    "variant": [Options(VARIANTS)],
+    "k": [Interval(int, 1, None)],
+    "ema_decay": [Interval(float, 0.0, 1.0, closed="left")],
+    "c": [Interval(float, 0.0, None, closed="neither")],
+}
+
+
+@dataclass(frozen=True)
+class FeatureHistorySettings:
+    """The one parameter set of a feature-history estimate (predictor, estimate command and
+    search alike).
+
+    ``epochs`` (E): the short training budget; ``probe_size``: training images whose features
+    are kept; ``layer``: module name(s) to capture (default: the input of the final
+    classifier); ``variant``/``k``/``ema_decay``/``c``: the proxy classifier (see the module's
+    doc; ``c`` is the logistic regression's inverse regularisation strength). Bad values raise
+    ConfigurationError when the settings are made, before any training.
+    """
+
+    epochs: int = 2
+    variant: str = "concat"
+    k: int = 2
+    probe_size: int = 256
+    layer: str | tuple[str, ...] | None = None
+    ema_decay: float = 0.5
+    c: float = 1.0
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "epochs": [Interval(int, 1, None)],
+        **_PROXY_CONSTRAINTS,
+        "probe_size": [Interval(int, 1, None)],
+        "layer": [
+            None,
+            InstanceOf(str, "a module name"),
+            Predicate(
+                lambda v: isinstance(v, (tuple, list)) and all(isinstance(x, str) for x in v),
+                "a sequence of module names",
+            ),
+        ],
+    }
+
+    def __post_init__(self) -> None:
+        if isinstance(self.layer, list):
+            object.__setattr__(self, "layer", tuple(self.layer))
+        validate_params(
+            {f.name: getattr(self, f.name) for f in fields(self)},
+            self._parameter_constraints,
+            "FeatureHistorySettings",
+            dataclass_defaults(FeatureHistorySettings),
+        )
 
 
 def _logistic(c: float, seed: int):  # noqa: ANN202 - an sklearn classifier
@@ -119,7 +171,11 @@ def proxy_accuracy(
     ``train_hist``/``val_hist`` are ``(epochs, samples, features)``; the last ``k`` epochs are
     used (all for ``ema``, which weights epoch t by ``ema_decay ** (E - t)``).
     """
-    _check_proxy(variant, k, ema_decay, c)
+    validate_params(
+        {"variant": variant, "k": k, "ema_decay": ema_decay, "c": c},
+        _PROXY_CONSTRAINTS,
+        "proxy_accuracy",
+    )
     epochs = train_hist.shape[0]
     if epochs == 0:
         raise ConfigurationError("the feature history is empty: train at least one epoch")
@@ -162,43 +218,37 @@ class FeatureHistoryResult:
 class FeatureHistoryEstimator:
     """Estimate a PyTorch classifier's trained accuracy from E epochs of feature history.
 
-    ``epochs`` (E): the short budget; ``train_config``: the full run's TrainConfig (its schedule
-    is used; training stops after E epochs), default ``TrainConfig(epochs=E)``; ``layer``:
-    module names to capture (default: the input of the final classifier); ``probe_size``:
-    training images whose features are kept; ``variant``/``k``/``ema_decay``/``c``: the proxy
-    classifier. All variants are computed from the same history (they are cheap) and returned
-    in ``variants``; ``estimate`` is the chosen one.
+    ``settings``: the :class:`FeatureHistorySettings` (E, the probe, the layer and the proxy
+    classifier); ``train_config``: the full run's TrainConfig (its schedule is used; training
+    stops after E epochs), default ``TrainConfig(epochs=E)``; ``random_state`` seeds the probe
+    and the proxy classifier (and the default run). All variants are computed from the same
+    history (they are cheap) and returned in ``variants``; ``estimate`` is the chosen one.
     """
 
     def __init__(
         self,
-        epochs: int = 3,
-        variant: str = "concat",
-        k: int = 2,
-        probe_size: int = 256,
-        layer: str | Sequence[str] | None = None,
-        ema_decay: float = 0.5,
-        c: float = 1.0,
+        settings: FeatureHistorySettings | None = None,
         train_config: TrainConfig | None = None,
-        seed: int = 0,
+        random_state: int = 0,
     ) -> None:
-        if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
-            raise ConfigurationError(f"epochs must be an int >= 1, got {epochs!r}")
-        _check_proxy(variant, k, ema_decay, c)  # before training, not after E epochs
-        if train_config is not None and epochs > train_config.epochs:
+        settings = FeatureHistorySettings() if settings is None else settings
+        if not isinstance(settings, FeatureHistorySettings):
             raise ConfigurationError(
-                f"the short budget of {epochs} epochs is longer than the run "
+                f"settings must be a FeatureHistorySettings, got {type(settings).__name__}"
+            )
+        validate_params(
+            {"random_state": random_state},
+            {"random_state": [Interval(int, 0, 2**31 - 1)]},
+            "FeatureHistoryEstimator",
+        )
+        if train_config is not None and settings.epochs > train_config.epochs:
+            raise ConfigurationError(
+                f"the short budget of {settings.epochs} epochs is longer than the run "
                 f"({train_config.epochs} epochs); lower epochs or lengthen the run"
             )
-        self.epochs = epochs
-        self.variant = variant
-        self.k = k
-        self.probe_size = probe_size
-        self.layer = layer
-        self.ema_decay = ema_decay
-        self.c = c
+        self.settings = settings
         self.train_config = train_config
-        self.seed = seed
+        self.random_state = random_state
 
     def estimate(self, model: nn.Module, data: ArrayDataset) -> FeatureHistoryResult:
         """Train ``model`` in place for E epochs on ``data`` and estimate its final accuracy."""
@@ -206,20 +256,21 @@ class FeatureHistoryEstimator:
 
         from ...training import FeatureCapture, StopAfter, TrainConfig, Trainer
 
-        config = self.train_config or TrainConfig(epochs=self.epochs, seed=self.seed)
+        fh, seed = self.settings, self.random_state
+        config = self.train_config or TrainConfig(epochs=fh.epochs, seed=seed)
         capture = FeatureCapture(
-            modules=[self.layer] if isinstance(self.layer, str) else self.layer,
-            probe_size=self.probe_size,
-            seed=self.seed,
+            modules=[fh.layer] if isinstance(fh.layer, str) else fh.layer,
+            probe_size=fh.probe_size,
+            seed=seed,
         )
         tick = time.perf_counter()
         callbacks = [capture]
-        if self.epochs < config.epochs:
-            callbacks.append(StopAfter(self.epochs))
+        if fh.epochs < config.epochs:
+            callbacks.append(StopAfter(fh.epochs))
         result = Trainer(config, callbacks).fit(model, data)
         curves = {k: np.asarray(v) for k, v in result.curves.items()}
         val = curves.get("val_acc", np.zeros(0))
-        if result.status != "ok" or len(val) < self.epochs:
+        if result.status != "ok" or len(val) < fh.epochs:
             return FeatureHistoryResult(
                 None,
                 float(val[-1]) if len(val) else None,
@@ -237,19 +288,19 @@ class FeatureHistoryEstimator:
                 capture.val_features,
                 capture.val_labels,
                 v,
-                self.k,
-                self.ema_decay,
-                self.c,
-                self.seed,
+                fh.k,
+                fh.ema_decay,
+                fh.c,
+                seed,
             )
             for v in VARIANTS
         }
         return FeatureHistoryResult(
-            estimate=variants[self.variant],
-            network_val_acc=float(val[self.epochs - 1]),
+            estimate=variants[fh.variant],
+            network_val_acc=float(val[fh.epochs - 1]),
             status="ok",
             reason=result.reason,
-            epochs=self.epochs,
+            epochs=fh.epochs,
             feature_bytes=capture.used_bytes,
             seconds=time.perf_counter() - tick,
             curves=curves,

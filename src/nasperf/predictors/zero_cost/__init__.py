@@ -1,58 +1,36 @@
 """Zero-cost proxies (NAS-Bench-Suite-Zero's 13, ZiCo and MeCo) on live PyTorch classifiers.
 
-:mod:`._measures` computes the proxies on any ``torch.nn.Module`` that maps a batch to logits
-(its docstring lists each proxy's formula and sign); :class:`ZeroCostPredictor` and the per-proxy
-classes (registry names ``zc-NAME``) score records that carry a live model and a batch. The
-predictor classes import without PyTorch; the proxy functions (``PROXIES``, ``compute_proxy``,
-``compute_proxies``, ``count_params``, ``count_flops``) import it on first access.
+:data:`PROXIES` describes every proxy once (its core function, reference, formula and what it
+reads); :mod:`._measures` computes them on any ``torch.nn.Module`` that maps a batch to logits
+(its docstring lists each proxy's formula and sign). :class:`ZeroCostPredictor` scores records
+that carry a live model and a batch by one proxy (registry names ``zc-NAME`` are it with
+``proxy=NAME``). The table and the predictor import without PyTorch; the functions
+(``compute_proxy``, ``compute_proxies``, ``compute_proxies_or_errors``, ``count_params``,
+``count_flops``) import it on first access.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ._common import PROXY_NAMES, ProxyComputationError
-from ._predictor import (
-    EpeNasPredictor,
-    FisherPredictor,
-    FlopsPredictor,
-    GradNormPredictor,
-    GraspPredictor,
-    JacovPredictor,
-    L2NormPredictor,
-    MecoPredictor,
-    NwotPredictor,
-    ParamsPredictor,
-    PlainPredictor,
-    SnipPredictor,
-    SynflowPredictor,
-    ZenPredictor,
-    ZeroCostPredictor,
-    ZicoPredictor,
+from ._common import PROXIES, PROXY_NAMES, ProxyComputationError, ProxySpec
+from ._predictor import ZeroCostPredictor
+
+_LAZY = (
+    "compute_proxy",
+    "compute_proxies",
+    "compute_proxies_or_errors",
+    "count_params",
+    "count_flops",
 )
 
-_LAZY = ("PROXIES", "ProxySpec", "compute_proxy", "compute_proxies", "count_params", "count_flops")
-
 __all__ = [
+    "PROXIES",
     "PROXY_NAMES",
+    "ProxySpec",
     "ProxyComputationError",
     *_LAZY,
     "ZeroCostPredictor",
-    "SynflowPredictor",
-    "SnipPredictor",
-    "GraspPredictor",
-    "FisherPredictor",
-    "JacovPredictor",
-    "GradNormPredictor",
-    "PlainPredictor",
-    "L2NormPredictor",
-    "NwotPredictor",
-    "EpeNasPredictor",
-    "ZenPredictor",
-    "ParamsPredictor",
-    "FlopsPredictor",
-    "ZicoPredictor",
-    "MecoPredictor",
 ]
 
 

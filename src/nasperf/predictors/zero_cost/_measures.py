@@ -1,7 +1,8 @@
 """Zero-cost proxies on any PyTorch classifier (a module mapping a batch to logits ``(B, K)``).
 
-Each proxy is a function ``f(model, inputs, targets=None, *, loss_fn=None, seed=0) -> float``
-that works on a deep copy of ``model`` (the caller's model, its mode and its gradients are left as
+Each proxy of :data:`PROXIES` is computed by ``compute_proxy(name, model, inputs, targets=None, *,
+loss_fn=None, seed=0) -> float`` (several on one batch by :func:`compute_proxies`), which works
+on a deep copy of ``model`` (the caller's model, its mode and its gradients are left as
 they were), sets train or eval mode as its reference does, runs under
 ``torch.random.fork_rng`` seeded with ``seed`` (the global RNG is left as it was), and returns a
 finite float or raises :class:`ProxyComputationError`. Sign: every score below is a ranking
@@ -38,7 +39,8 @@ and Linear layers (Suite-Zero: Conv2d and Linear), ``θ`` over their entries:
   with channels as variables and positions as observations (NeurIPS 2023: one sample, one
   forward pass in train mode, every module of the network).
 
-Deviations from the references are listed in each function's docstring.
+Deviations from the references are listed in the docstring of each proxy's core function
+(``_NAME``, named by :data:`PROXIES`).
 """
 
 from __future__ import annotations
@@ -52,10 +54,10 @@ from typing import Any
 
 import numpy as np
 
-from ...exceptions import InvalidDataError, NasperfError, UnknownNameError, require
+from ...exceptions import InvalidDataError, NasperfError, require
 from ...spaces import count_flops, count_params
 from ...training import seeded
-from ._common import PROXY_NAMES, ProxyComputationError
+from ._common import PROXIES, ProxyComputationError, ProxySpec
 
 torch = require("torch", "torch")
 nn = torch.nn
@@ -67,23 +69,9 @@ __all__ = [
     "ProxyComputationError",
     "compute_proxy",
     "compute_proxies",
+    "compute_proxies_or_errors",
     "count_params",
     "count_flops",
-    "synflow",
-    "snip",
-    "grasp",
-    "fisher",
-    "jacov",
-    "grad_norm",
-    "plain",
-    "l2_norm",
-    "nwot",
-    "epe_nas",
-    "zen",
-    "params",
-    "flops",
-    "zico",
-    "meco",
 ]
 
 #: layers whose weights the pruning-at-initialisation proxies score
@@ -191,26 +179,30 @@ class _Shared:
     kernel: Any = None  # NASWOT kernel, None without ReLU modules
 
 
-def _shared_pass(b: _Batch, wanted: frozenset[str]) -> _Shared:
-    """One train-mode forward of the batch on a fresh copy, then what ``wanted`` needs of it."""
-    loss_wanted = bool(wanted & _LOSS) and b.targets is not None
-    jac_wanted = bool(wanted & _JACOBIAN)
-    net = b.net(True)
-    layers = _weight_layers(net)
-    n = len(b.inputs)
-    hooks: list[Any] = []
-    fisher_on = [False]  # the tensor hooks also fire in the other backward passes
-    fisher_acc: dict[int, Any] = {}
-    kernel: list[Any] = []
+class _Probes:
+    """The forward hooks of the shared pass: Fisher's activation-gradient products per layer
+    and NASWOT's ReLU-code kernel, accumulated as the hooks fire."""
 
-    def fisher_hook(index: int, layer: Any) -> Callable[..., None]:
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.fisher_on = False  # the tensor hooks also fire in the other backward passes
+        self.fisher: dict[int, Any] = {}
+        self.kernels: list[Any] = []
+
+    @property
+    def kernel(self) -> Any:
+        return self.kernels[0] if self.kernels else None
+
+    def fisher_hook(self, index: int, layer: Any) -> Callable[..., None]:
+        """A forward hook on ``layer`` that adds its Fisher term of the loss backward pass."""
+
         def forward_hook(module: Any, inp: Any, out: Any) -> None:
             if not (torch.is_tensor(out) and out.requires_grad):
                 return
             act = out.detach().clone()  # before any in-place activation changes it
 
             def on_grad(grad: Any) -> None:
-                if not fisher_on[0]:
+                if not self.fisher_on:
                     return
                 prod = act * grad.detach()
                 if isinstance(layer, nn.Linear):  # channels last
@@ -218,61 +210,95 @@ def _shared_pass(b: _Batch, wanted: frozenset[str]) -> _Shared:
                 else:  # channels at dim 1, positions after
                     g = prod.reshape(prod.shape[0], prod.shape[1], -1).sum(2)
                 del_k = 0.5 * g.double().pow(2).mean(0)
-                fisher_acc[index] = fisher_acc[index] + del_k if index in fisher_acc else del_k
+                acc = self.fisher
+                acc[index] = acc[index] + del_k if index in acc else del_k
 
             out.register_hook(on_grad)
 
         return forward_hook
 
-    def relu_hook(module: Any, inp: Any, out: Any) -> None:
-        x = inp[0].detach().reshape(n, -1)
+    def relu_hook(self, module: Any, inp: Any, out: Any) -> None:
+        """Add the Hamming-agreement kernel of this ReLU's input codes."""
+        x = inp[0].detach().reshape(self.n, -1)
         width = x.shape[1]
         # z = ±1 codes: z·zᵀ = D − 2·Hamming, so D − Hamming = (z·zᵀ + D) / 2 (exact integers)
         z = (x > 0).to(torch.float32 if width < 2**24 else torch.float64) * 2 - 1
         k = ((z @ z.T).double() + width) / 2
-        kernel.append(k if not kernel else kernel.pop() + k)
+        self.kernels.append(k if not self.kernels else self.kernels.pop() + k)
 
-    if "fisher" in wanted and loss_wanted:
-        hooks += [
-            layer.register_forward_hook(fisher_hook(i, layer)) for i, layer in enumerate(layers)
-        ]
-    if "nwot" in wanted:
-        hooks += [m.register_forward_hook(relu_hook) for m in net.modules() if _is_relu(m)]
+    def attach(self, net: Any, layers: list[Any], fisher: bool, nwot: bool) -> list[Any]:
+        """Register the hooks ``wanted`` needs; return their handles."""
+        hooks: list[Any] = []
+        if fisher:
+            hooks += [
+                layer.register_forward_hook(self.fisher_hook(i, layer))
+                for i, layer in enumerate(layers)
+            ]
+        if nwot:
+            hooks += [m.register_forward_hook(self.relu_hook) for m in net.modules() if _is_relu(m)]
+        return hooks
+
+
+def _shared_pass(b: _Batch, wanted: frozenset[str]) -> _Shared:
+    """One train-mode forward of the batch on a fresh copy, then what ``wanted`` needs of it."""
+    loss_wanted = bool(wanted & _LOSS) and b.targets is not None
+    jac_wanted = bool(wanted & _JACOBIAN)
+    net = b.net(True)
+    layers = _weight_layers(net)
+    probes = _Probes(len(b.inputs))
+    hooks = probes.attach(net, layers, "fisher" in wanted and loss_wanted, "nwot" in wanted)
     x = b.inputs.detach().clone().requires_grad_(jac_wanted)
     try:
         out = net(x)
     finally:
         for h in hooks:
             h.remove()
-    shared = _Shared(covers=wanted, kernel=kernel[0] if kernel else None)
+    shared = _Shared(covers=wanted, kernel=probes.kernel)
     if jac_wanted:
-        (jac,) = torch.autograd.grad(out.sum(), x, retain_graph=loss_wanted, allow_unused=True)
-        jac = torch.zeros_like(x) if jac is None else jac
-        shared.jacobian = jac.reshape(n, -1).double().cpu().numpy()
+        shared.jacobian = _input_jacobian(out, x, retain_graph=loss_wanted)
     if loss_wanted:
-        weights = [layer.weight for layer in layers]
-        loss = b.loss_fn(out, b.targets)
-        second_order = "grasp" in wanted
-        fisher_on[0] = True
-        grads = (
-            torch.autograd.grad(loss, weights, create_graph=second_order, allow_unused=True)
-            if weights
-            else ()
-        )
-        fisher_on[0] = False
-        shared.weights = [w.detach() for w in weights]
-        shared.grads = [None if g is None else g.detach() for g in grads]
-        shared.fisher = [(_fan_in(layer), fisher_acc.get(i)) for i, layer in enumerate(layers)]
-        if second_order:
-            # GraSP: Hg = ∂(gᵀ·stop_grad(g))/∂θ, as Suite-Zero's second pass
-            used = [(w, g) for w, g in zip(weights, grads, strict=True) if g is not None]
-            z = sum((g.detach() * g).sum() for _, g in used)
-            hg: Sequence[Any] = ()
-            if used and torch.is_tensor(z) and z.requires_grad:
-                hg = torch.autograd.grad(z, [w for w, _ in used], allow_unused=True)
-            by_id = {id(w): h for (w, _), h in zip(used, hg, strict=False)}
-            shared.hessian_grads = [by_id.get(id(w)) for w in weights]
+        _loss_gradients(b, out, layers, probes, shared, second_order="grasp" in wanted)
     return shared
+
+
+def _input_jacobian(out: Any, x: Any, retain_graph: bool) -> np.ndarray:
+    """The per-sample input gradients of the summed logits, one row per sample (float64)."""
+    (jac,) = torch.autograd.grad(out.sum(), x, retain_graph=retain_graph, allow_unused=True)
+    jac = torch.zeros_like(x) if jac is None else jac
+    return jac.reshape(len(x), -1).double().cpu().numpy()
+
+
+def _loss_gradients(
+    b: _Batch, out: Any, layers: list[Any], probes: _Probes, shared: _Shared, second_order: bool
+) -> None:
+    """Fill ``shared`` with the weights, their loss gradients, the Fisher terms and (GraSP)
+    the Hessian-gradient products of the loss of ``out``."""
+    weights = [layer.weight for layer in layers]
+    loss = b.loss_fn(out, b.targets)
+    probes.fisher_on = True
+    grads = (
+        torch.autograd.grad(loss, weights, create_graph=second_order, allow_unused=True)
+        if weights
+        else ()
+    )
+    probes.fisher_on = False
+    shared.weights = [w.detach() for w in weights]
+    shared.grads = [None if g is None else g.detach() for g in grads]
+    shared.fisher = [(_fan_in(layer), probes.fisher.get(i)) for i, layer in enumerate(layers)]
+    if second_order:
+        shared.hessian_grads = _hessian_grads(weights, grads)
+
+
+def _hessian_grads(weights: list[Any], grads: Sequence[Any]) -> list[Any]:
+    """GraSP's ``Hg = ∂(gᵀ·stop_grad(g))/∂θ`` per weight (None where unused), as Suite-Zero's
+    second pass."""
+    used = [(w, g) for w, g in zip(weights, grads, strict=True) if g is not None]
+    z = sum((g.detach() * g).sum() for _, g in used)
+    hg: Sequence[Any] = ()
+    if used and torch.is_tensor(z) and z.requires_grad:
+        hg = torch.autograd.grad(z, [w for w, _ in used], allow_unused=True)
+    by_id = {id(w): h for (w, _), h in zip(used, hg, strict=False)}
+    return [by_id.get(id(w)) for w in weights]
 
 
 def _total(values: Iterator[Any]) -> float:
@@ -285,6 +311,13 @@ def _identity(x: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _synflow(b: _Batch) -> float:
+    """SynFlow (Tanaka et al. 2020) as in Suite-Zero: ``Σ_W Σ |θ·∂R/∂θ|``.
+
+    All parameters and buffers become ``|θ|``, BatchNorm layers are bypassed, the model runs in
+    eval mode in float64 on one all-ones sample of the input's shape, and ``R`` is the sum of its
+    logits. Suite-Zero and the original use a single sample; with BatchNorm bypassed a batch of
+    ``B`` ones would only scale the score by ``B``. Inputs and targets are used for their shape.
+    """
     net = b.net(False)
     for m in net.modules():
         if isinstance(m, _BATCHNORM):
@@ -309,6 +342,7 @@ def _loss_grads(b: _Batch, proxy: str) -> _Shared:
 
 
 def _snip(b: _Batch) -> float:
+    """SNIP (Lee et al. 2019): ``Σ_W Σ |θ·∂L/∂θ|`` in train mode."""
     s = _loss_grads(b, "snip")
     return _total(
         (w * g).abs().sum() for w, g in zip(s.weights, s.grads, strict=True) if g is not None
@@ -316,21 +350,34 @@ def _snip(b: _Batch) -> float:
 
 
 def _grad_norm(b: _Batch) -> float:
+    """Gradient norm (Abdelfattah et al. 2021): ``Σ_W ‖∂L/∂W‖_F`` in train mode."""
     s = _loss_grads(b, "grad_norm")
     return _total(g.norm() for g in s.grads if g is not None)
 
 
 def _plain(b: _Batch) -> float:
+    """Plain (Mozer & Smolensky 1989, as in Suite-Zero): ``Σ_W Σ θ·∂L/∂θ`` in train mode."""
     s = _loss_grads(b, "plain")
     return _total((w * g).sum() for w, g in zip(s.weights, s.grads, strict=True) if g is not None)
 
 
 def _fisher(b: _Batch) -> float:
+    """Fisher (Turner et al. 2020) as in Suite-Zero, train mode.
+
+    Per channel ``k`` of each Conv/Linear output ``a``: ``½·mean_n (Σ_pos a_nk·∂L/∂a_nk)²``;
+    Suite-Zero broadcasts a channel's value to its ``fan_in`` weights before summing, so the score
+    is ``Σ_layers Σ_k fan_in·F_k``. A layer run several times adds up its calls.
+    """
     s = _loss_grads(b, "fisher")
     return _total(fan_in * f.abs().sum() for fan_in, f in s.fisher if f is not None)
 
 
 def _grasp(b: _Batch) -> float:
+    """GraSP (Wang et al. 2020) as in Suite-Zero: ``Σ_W Σ −θ·(Hg)`` with ``g = ∂L/∂θ``.
+
+    Suite-Zero negates the GraSP saliency so that higher is better on its data; this keeps that
+    sign. ``g`` and ``Hg`` come from one forward pass (Suite-Zero runs two identical ones).
+    """
     s = _loss_grads(b, "grasp")
     return _total(
         (-w * h.detach()).sum()
@@ -359,6 +406,13 @@ def _corrcoef(rows: np.ndarray, proxy: str, what: str) -> np.ndarray:
 
 
 def _jacov(b: _Batch) -> float:
+    """Jacobian covariance (Mellor et al. 2021, v1) as Suite-Zero's ``jacov``.
+
+    ``−Σ_i [log(λ_i + k) + 1/(λ_i + k)]``, ``k = 1e-5``, ``λ`` the eigenvalues of the correlation
+    matrix of the per-sample input gradients of the summed logits (train mode). The ridge ``k``
+    keeps singular matrices finite; a constant Jacobian (undefined correlation) raises
+    :class:`ProxyComputationError` where Suite-Zero stores NaN. Needs 2 samples.
+    """
     corr = _corrcoef(_jacobian(b, "jacov"), "jacov", "input Jacobians")
     # corr is positive semi-definite; round-off below zero is clipped
     v = np.clip(np.linalg.eigvalsh(corr), 0.0, None)
@@ -366,6 +420,12 @@ def _jacov(b: _Batch) -> float:
 
 
 def _epe_nas(b: _Batch) -> float:
+    """EPE-NAS (Lopes et al. 2021) as in Suite-Zero.
+
+    For each class ``c`` in the batch, ``s_c = Σ_ij log(|ρ^c_ij| + 1e-5)`` over the correlation
+    matrix of its samples' input Jacobians (a one-sample class gives ``log(1 + 1e-5)``); the score
+    is ``Σ_c |s_c|`` for at most 100 classes, else ``Σ_c Σ_c' |s_c/n_c − s_c'/n_c'| / #classes``.
+    """
     b.need_targets("epe_nas")
     jac = _jacobian(b, "epe_nas")
     labels = b.targets.cpu().numpy()
@@ -390,10 +450,17 @@ def _epe_nas(b: _Batch) -> float:
 
 
 def _l2_norm(b: _Batch) -> float:
+    """L2 norm as in Suite-Zero: ``Σ_W ‖W‖_F`` (no forward pass beyond the output check)."""
     return _total(layer.weight.detach().norm() for layer in _weight_layers(b.model))
 
 
 def _nwot(b: _Batch) -> float:
+    """NASWOT (Mellor et al. 2021, v2): ``log|det K|`` of the Hamming kernel of ReLU codes.
+
+    Every module whose class name contains ``ReLU`` contributes the codes ``input > 0`` of each
+    sample (train mode); ``K_ij`` is the number of units on which samples ``i`` and ``j`` agree.
+    Identical codes make ``K`` singular: :class:`ProxyComputationError` (Suite-Zero: -inf).
+    """
     b.need_samples("nwot")
     kernel = b.shared("nwot").kernel
     if kernel is None:
@@ -458,6 +525,18 @@ def _pre_gap_features(net: Any, x: Any) -> Any:
 
 
 def _zen(b: _Batch) -> float:
+    """Zen-score (Lin et al. 2021), data-free, as the Zen-NAS code.
+
+    The copy is re-initialised with N(0, 1) conv/linear weights, zero biases and unit
+    BatchNorm/GroupNorm scales (running statistics reset); in train mode, with Gaussian inputs
+    ``x`` and ``ε`` of the batch's shape, the score is
+    ``log mean_n ‖F(x_n) − F(x_n + 0.01·ε_n)‖_1 + Σ_BN log √mean(running_var)``, the running
+    variances as left by the two forward passes (PyTorch's momentum). ``F`` is the pre-global-pool
+    feature map (see :func:`_pre_gap_features` for how it is found in any network). Without
+    BatchNorm the second term is an empty sum, 0: the score is then the log perturbation alone,
+    which Zen-NAS does not define (it assumes BN). Zen-NAS counts BatchNorm2d only; this counts
+    every BatchNorm.
+    """
     net = b.net(True)
     _gaussian_init(net)
     shape, dtype, device = b.inputs.shape, b.inputs.dtype, b.inputs.device
@@ -479,14 +558,28 @@ def _zen(b: _Batch) -> float:
 
 
 def _params(b: _Batch) -> float:
+    """The number of trainable parameters, in millions (as Suite-Zero and NB201's params_m)."""
     return count_params(b.model) / 1e6
 
 
 def _flops(b: _Batch) -> float:
+    """FLOPs of one sample in millions, in Suite-Zero's convention.
+
+    See :func:`nasperf.spaces._complexity.count_flops`: conv and linear multiply-adds plus
+    BatchNorm, ReLU and pooling as NAS-Bench-Suite-Zero's profiler counts them, so NB201 cells
+    reproduce the published ``sz_flops`` exactly.
+    """
     return count_flops(copy.deepcopy(b.model), tuple(b.inputs.shape[1:]))
 
 
 def _zico(b: _Batch) -> float:
+    """ZiCo (Li et al., ICLR 2023): ``Σ_W log Σ_θ mean|g_θ| / std(g_θ)`` across mini-batches.
+
+    The batch is split into two halves (the reference's ``split_data=2``); each half's loss
+    gradient ``g`` is computed from zero in train mode; mean and (population) standard deviation
+    are taken over the two halves per weight, weights with zero deviation are left out, and a layer
+    whose sum is 0 adds nothing. Needs 2 samples.
+    """
     b.need_targets("zico")
     b.need_samples("zico")
     net = b.net(True)
@@ -512,6 +605,15 @@ def _zico(b: _Batch) -> float:
 
 
 def _meco(b: _Batch) -> float:
+    """MeCo (Jiang et al., NeurIPS 2023): ``Σ_modules λ_min`` of feature-map correlations.
+
+    As the authors' code: one sample (the first of the batch) and one forward pass in train mode;
+    every module of the network (containers included) is hooked, and for an output of shape
+    ``(1, C, *pos)`` the ``C×C`` Pearson correlation of its channels over the positions, NaN
+    entries set to 0, contributes its smallest eigenvalue. Outputs without positions add 0. A
+    network whose BatchNorm cannot run on one sample in train mode (BatchNorm1d on ``(1, C)``) is
+    run in eval mode instead.
+    """
     net = b.net(True)
     x = b.inputs[:1]
     values: list[float] = []
@@ -543,23 +645,10 @@ def _meco(b: _Batch) -> float:
     return float(sum(v for v in values if math.isfinite(v)))
 
 
-# -- public per-proxy functions ------------------------------------------------------------------
+# -- the table's core functions -----------------------------------------------------------------
+#: each proxy's core function, as :data:`PROXIES` names it
 _CORES: dict[str, Callable[[_Batch], float]] = {
-    "synflow": _synflow,
-    "snip": _snip,
-    "grasp": _grasp,
-    "fisher": _fisher,
-    "jacov": _jacov,
-    "grad_norm": _grad_norm,
-    "plain": _plain,
-    "l2_norm": _l2_norm,
-    "nwot": _nwot,
-    "epe_nas": _epe_nas,
-    "zen": _zen,
-    "params": _params,
-    "flops": _flops,
-    "zico": _zico,
-    "meco": _meco,
+    name: globals()[PROXIES.load(name).function] for name in PROXIES
 }
 
 
@@ -579,216 +668,9 @@ def _evaluate(name: str, b: _Batch) -> float:
     return value
 
 
-def synflow(
-    model: Any, inputs: Any, targets: Any = None, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """SynFlow (Tanaka et al. 2020) as in Suite-Zero: ``Σ_W Σ |θ·∂R/∂θ|``.
-
-    All parameters and buffers become ``|θ|``, BatchNorm layers are bypassed, the model runs in
-    eval mode in float64 on one all-ones sample of the input's shape, and ``R`` is the sum of its
-    logits. Suite-Zero and the original use a single sample; with BatchNorm bypassed a batch of
-    ``B`` ones would only scale the score by ``B``. Inputs and targets are used for their shape.
-    """
-    return _one("synflow", model, inputs, targets, loss_fn, seed)
-
-
-def snip(
-    model: Any, inputs: Any, targets: Any, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """SNIP (Lee et al. 2019): ``Σ_W Σ |θ·∂L/∂θ|`` in train mode."""
-    return _one("snip", model, inputs, targets, loss_fn, seed)
-
-
-def grasp(
-    model: Any, inputs: Any, targets: Any, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """GraSP (Wang et al. 2020) as in Suite-Zero: ``Σ_W Σ −θ·(Hg)`` with ``g = ∂L/∂θ``.
-
-    Suite-Zero negates the GraSP saliency so that higher is better on its data; this keeps that
-    sign. ``g`` and ``Hg`` come from one forward pass (Suite-Zero runs two identical ones).
-    """
-    return _one("grasp", model, inputs, targets, loss_fn, seed)
-
-
-def fisher(
-    model: Any, inputs: Any, targets: Any, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """Fisher (Turner et al. 2020) as in Suite-Zero, train mode.
-
-    Per channel ``k`` of each Conv/Linear output ``a``: ``½·mean_n (Σ_pos a_nk·∂L/∂a_nk)²``;
-    Suite-Zero broadcasts a channel's value to its ``fan_in`` weights before summing, so the score
-    is ``Σ_layers Σ_k fan_in·F_k``. A layer run several times adds up its calls.
-    """
-    return _one("fisher", model, inputs, targets, loss_fn, seed)
-
-
-def jacov(
-    model: Any, inputs: Any, targets: Any = None, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """Jacobian covariance (Mellor et al. 2021, v1) as Suite-Zero's ``jacov``.
-
-    ``−Σ_i [log(λ_i + k) + 1/(λ_i + k)]``, ``k = 1e-5``, ``λ`` the eigenvalues of the correlation
-    matrix of the per-sample input gradients of the summed logits (train mode). The ridge ``k``
-    keeps singular matrices finite; a constant Jacobian (undefined correlation) raises
-    :class:`ProxyComputationError` where Suite-Zero stores NaN. Needs 2 samples.
-    """
-    return _one("jacov", model, inputs, targets, loss_fn, seed)
-
-
-def grad_norm(
-    model: Any, inputs: Any, targets: Any, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """Gradient norm (Abdelfattah et al. 2021): ``Σ_W ‖∂L/∂W‖_F`` in train mode."""
-    return _one("grad_norm", model, inputs, targets, loss_fn, seed)
-
-
-def plain(
-    model: Any, inputs: Any, targets: Any, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """Plain (Mozer & Smolensky 1989, as in Suite-Zero): ``Σ_W Σ θ·∂L/∂θ`` in train mode."""
-    return _one("plain", model, inputs, targets, loss_fn, seed)
-
-
-def l2_norm(
-    model: Any, inputs: Any, targets: Any = None, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """L2 norm as in Suite-Zero: ``Σ_W ‖W‖_F`` (no forward pass beyond the output check)."""
-    return _one("l2_norm", model, inputs, targets, loss_fn, seed)
-
-
-def nwot(
-    model: Any, inputs: Any, targets: Any = None, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """NASWOT (Mellor et al. 2021, v2): ``log|det K|`` of the Hamming kernel of ReLU codes.
-
-    Every module whose class name contains ``ReLU`` contributes the codes ``input > 0`` of each
-    sample (train mode); ``K_ij`` is the number of units on which samples ``i`` and ``j`` agree.
-    Identical codes make ``K`` singular: :class:`ProxyComputationError` (Suite-Zero: -inf).
-    """
-    return _one("nwot", model, inputs, targets, loss_fn, seed)
-
-
-def epe_nas(
-    model: Any, inputs: Any, targets: Any, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """EPE-NAS (Lopes et al. 2021) as in Suite-Zero.
-
-    For each class ``c`` in the batch, ``s_c = Σ_ij log(|ρ^c_ij| + 1e-5)`` over the correlation
-    matrix of its samples' input Jacobians (a one-sample class gives ``log(1 + 1e-5)``); the score
-    is ``Σ_c |s_c|`` for at most 100 classes, else ``Σ_c Σ_c' |s_c/n_c − s_c'/n_c'| / #classes``.
-    """
-    return _one("epe_nas", model, inputs, targets, loss_fn, seed)
-
-
-def zen(
-    model: Any, inputs: Any, targets: Any = None, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """Zen-score (Lin et al. 2021), data-free, as the Zen-NAS code.
-
-    The copy is re-initialised with N(0, 1) conv/linear weights, zero biases and unit
-    BatchNorm/GroupNorm scales (running statistics reset); in train mode, with Gaussian inputs
-    ``x`` and ``ε`` of the batch's shape, the score is
-    ``log mean_n ‖F(x_n) − F(x_n + 0.01·ε_n)‖_1 + Σ_BN log √mean(running_var)``, the running
-    variances as left by the two forward passes (PyTorch's momentum). ``F`` is the pre-global-pool
-    feature map (see :func:`_pre_gap_features` for how it is found in any network). Without
-    BatchNorm the second term is an empty sum, 0: the score is then the log perturbation alone,
-    which Zen-NAS does not define (it assumes BN). Zen-NAS counts BatchNorm2d only; this counts
-    every BatchNorm.
-    """
-    return _one("zen", model, inputs, targets, loss_fn, seed)
-
-
-def params(
-    model: Any, inputs: Any, targets: Any = None, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """The number of trainable parameters, in millions (as Suite-Zero and NB201's params_m)."""
-    return _one("params", model, inputs, targets, loss_fn, seed)
-
-
-def flops(
-    model: Any, inputs: Any, targets: Any = None, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """FLOPs of one sample in millions, in Suite-Zero's convention.
-
-    See :func:`nasperf.spaces._complexity.count_flops`: conv and linear multiply-adds plus
-    BatchNorm, ReLU and pooling as NAS-Bench-Suite-Zero's profiler counts them, so NB201 cells
-    reproduce the published ``sz_flops`` exactly.
-    """
-    return _one("flops", model, inputs, targets, loss_fn, seed)
-
-
-def zico(
-    model: Any, inputs: Any, targets: Any, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """ZiCo (Li et al., ICLR 2023): ``Σ_W log Σ_θ mean|g_θ| / std(g_θ)`` across mini-batches.
-
-    The batch is split into two halves (the reference's ``split_data=2``); each half's loss
-    gradient ``g`` is computed from zero in train mode; mean and (population) standard deviation
-    are taken over the two halves per weight, weights with zero deviation are left out, and a layer
-    whose sum is 0 adds nothing. Needs 2 samples.
-    """
-    return _one("zico", model, inputs, targets, loss_fn, seed)
-
-
-def meco(
-    model: Any, inputs: Any, targets: Any = None, *, loss_fn: LossFn | None = None, seed: int = 0
-) -> float:
-    """MeCo (Jiang et al., NeurIPS 2023): ``Σ_modules λ_min`` of feature-map correlations.
-
-    As the authors' code: one sample (the first of the batch) and one forward pass in train mode;
-    every module of the network (containers included) is hooked, and for an output of shape
-    ``(1, C, *pos)`` the ``C×C`` Pearson correlation of its channels over the positions, NaN
-    entries set to 0, contributes its smallest eigenvalue. Outputs without positions add 0. A
-    network whose BatchNorm cannot run on one sample in train mode (BatchNorm1d on ``(1, C)``) is
-    run in eval mode instead.
-    """
-    return _one("meco", model, inputs, targets, loss_fn, seed)
-
-
-# -- the registry --------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ProxySpec:
-    """A zero-cost proxy: its function, a one-line formula, and what it reads of the batch.
-
-    ``data_dependent``: the value depends on the input values (not only their shape);
-    ``uses_labels``: it needs the targets.
-    """
-
-    name: str
-    fn: Callable[..., float]
-    formula: str
-    data_dependent: bool
-    uses_labels: bool
-
-
-PROXIES: dict[str, ProxySpec] = {
-    spec.name: spec
-    for spec in (
-        ProxySpec("synflow", synflow, "Σ|θ·∂R/∂θ|, |θ|, no BN, ones input, float64", False, False),
-        ProxySpec("snip", snip, "Σ|θ·∂L/∂θ|", True, True),
-        ProxySpec("grasp", grasp, "Σ −θ·(Hg), g = ∂L/∂θ", True, True),
-        ProxySpec("fisher", fisher, "Σ fan_in·½·mean_n (Σ_pos a·∂L/∂a)² per channel", True, True),
-        ProxySpec("jacov", jacov, "−Σ log(λ+k) + 1/(λ+k), λ of corr(input Jacobians)", True, False),
-        ProxySpec("grad_norm", grad_norm, "Σ_W ‖∂L/∂W‖", True, True),
-        ProxySpec("plain", plain, "Σ θ·∂L/∂θ", True, True),
-        ProxySpec("l2_norm", l2_norm, "Σ_W ‖W‖", False, False),
-        ProxySpec("nwot", nwot, "log|det K|, K the Hamming kernel of ReLU codes", True, False),
-        ProxySpec("epe_nas", epe_nas, "Σ_c |Σ log(|corr_c(Jacobians)| + k)|", True, True),
-        ProxySpec("zen", zen, "log E‖F(x) − F(x + 0.01ε)‖ + Σ log σ_BN, Gaussian", False, False),
-        ProxySpec("params", params, "number of trainable parameters", False, False),
-        ProxySpec("flops", flops, "FLOPs per sample, all layers / 1e6", False, False),
-        ProxySpec("zico", zico, "Σ_W log Σ mean|g|/std(g) over 2 half-batches", True, True),
-        ProxySpec("meco", meco, "Σ_modules λ_min(channel correlation), one sample", True, False),
-    )
-}
-assert tuple(PROXIES) == PROXY_NAMES == tuple(_CORES)
-
-
+# -- the public functions ------------------------------------------------------------------------
 def _spec(name: str) -> ProxySpec:
-    spec = PROXIES.get(name)
-    if spec is None:
-        raise UnknownNameError("zero-cost proxy", name, list(PROXIES))
-    return spec
+    return PROXIES.load(name)  # UnknownNameError lists the proxies
 
 
 def compute_proxy(
@@ -834,6 +716,32 @@ def compute_proxies(
         if pending == 0:
             b.release()  # the shared pass (and its graph) is no longer needed
     return values
+
+
+def compute_proxies_or_errors(
+    model: Any, inputs: Any, targets: Any = None, names: Sequence[str] | None = None, **options: Any
+) -> tuple[dict[str, float], dict[str, str]]:
+    """Every proxy of ``names`` that has a value, and why each other one has none.
+
+    Returns ``(values, errors)``: :func:`compute_proxies` when every proxy has a finite value;
+    else each proxy is computed alone and one without a value goes to ``errors`` (its name to
+    the message). The values equal :func:`compute_proxy`'s; no names give two empty dicts.
+    ``options`` (``loss_fn``, ``seed``) are passed on.
+    """
+    chosen = list(PROXIES) if names is None else list(names)
+    if not chosen:
+        return {}, {}
+    try:
+        return compute_proxies(model, inputs, targets, chosen, **options), {}
+    except NasperfError:  # one proxy has no value: compute them one by one
+        values: dict[str, float] = {}
+        errors: dict[str, str] = {}
+        for name in chosen:
+            try:
+                values[name] = compute_proxy(name, model, inputs, targets, **options)
+            except NasperfError as exc:
+                errors[name] = str(exc)
+        return values, errors
 
 
 # -- validation ----------------------------------------------------------------------------------

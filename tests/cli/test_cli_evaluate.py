@@ -1,41 +1,11 @@
-"""The command line: success paths, and bad input as one line with exit code 2."""
+"""``nasperf evaluate``: success paths, and bad input as one line with exit code 2."""
 
 from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
-
-from conftest import needs_data
-from nasperf.cli import main
-
-GOOD_CELL = (
-    "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|"
-    "+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
-)
-
-
-def write_csv(path, n: int = 60, seed: int = 0) -> None:
-    rng = np.random.default_rng(seed)
-    lines = ["id,x1,x2,acc"]
-    for i in range(n):
-        x1, x2 = rng.normal(size=2)
-        lines.append(f"c{i},{x1:.4f},{x2:.4f},{80 + 3 * x1 - x2:.4f}")
-    path.write_text("\n".join(lines) + "\n")
-
-
-def run(capsys, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
-def assert_one_line_error(code: int, err: str, fragment: str) -> None:
-    assert code == 2
-    lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("error:") and fragment in lines[0], err
+from cli_helpers import GOOD_CELL, assert_one_line_error, run, write_csv
 
 
 def test_evaluate_csv_table_and_files(tmp_path, capsys) -> None:
@@ -87,6 +57,33 @@ def test_evaluate_json_format(tmp_path, capsys) -> None:
     assert code == 0
     data = json.loads(out)
     assert data["summary"][0]["kendall_tau_mean"] > 0.5 and data["pool_size"] == 60
+
+
+def test_evaluate_json_format_still_writes_out(tmp_path, capsys) -> None:
+    write_csv(tmp_path / "r.csv")
+    out_dir = tmp_path / "out"
+    code, out, _ = run(
+        capsys,
+        "evaluate",
+        "-b",
+        f"csv:{tmp_path / 'r.csv'}",
+        "--target",
+        "acc",
+        "-p",
+        "col:x1",
+        "--train-sizes",
+        "10",
+        "--test-size",
+        "all",
+        "--trials",
+        "1",
+        "--format",
+        "json",
+        "--out",
+        str(out_dir),
+    )
+    assert code == 0 and json.loads(out)["pool_size"] == 60
+    assert (out_dir / "summary.csv").is_file()
 
 
 @pytest.mark.parametrize(
@@ -187,18 +184,3 @@ def test_malformed_nb201_string(tmp_path, capsys) -> None:
 def test_csv_without_target_option(capsys) -> None:
     code, _, err = run(capsys, "evaluate", "-b", "csv:x.csv", "-p", "rf")
     assert_one_line_error(code, err, "--target")
-
-
-def test_listing_commands(capsys) -> None:
-    code, out, _ = run(capsys, "predictors")
-    assert code == 0 and "bananas" in out and "col:NAME" in out
-    code, out, _ = run(capsys, "benchmarks", "--no-count")
-    assert code == 0 and "nbgraph-cora" in out and "installed" in out
-
-
-@needs_data("nb201/nb201_cifar10.csv.gz")
-def test_benchmarks_lists_found_data(capsys) -> None:
-    code, out, _ = run(capsys, "benchmarks", "--no-count")
-    assert code == 0
-    assert "nb201-cifar10 " in out or "nb201-cifar10" in out
-    assert "found" in out

@@ -1,0 +1,144 @@
+"""The live-training options as one object, and the decorator that gives them to a command."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import options as opt
+
+if TYPE_CHECKING:
+    from ..benchmarks import LiveBenchmarkConfig
+
+__all__ = ["LiveTrainingOptions", "with_live_training"]
+
+
+@dataclass(frozen=True)
+class LiveTrainingOptions:
+    """How the cells of a live command are drawn, sized, fed and trained.
+
+    The options ``--space`` to ``--data-root`` of ``make-benchmark``, ``search`` and
+    ``estimate``, with the defaults of :mod:`nasperf.cli.options`. ``size`` and ``channels`` of
+    0 keep the dataset's own, as None does.
+    """
+
+    space: str = opt.SPACE.default
+    dataset: str = opt.DATASET.default
+    cells: int = opt.CELLS.default
+    seed: int = opt.SEED.default
+    epochs: int = opt.EPOCHS.default
+    batch_size: int = opt.BATCH_SIZE.default
+    lr: float = opt.LR.default
+    optimizer: str = opt.OPTIMIZER.default
+    val_fraction: float = opt.VAL_FRACTION.default
+    limit: int | None = opt.LIMIT.default
+    nb201_c: int = opt.NB201_C.default
+    nb201_n: int = opt.NB201_N.default
+    size: int | None = opt.SIZE.default
+    channels: int | None = opt.CHANNELS.default
+    data_root: Path | None = opt.DATA_ROOT.default
+
+    def config(
+        self, proxies: tuple[str, ...] = (), proxy_batch: int = opt.PROXY_BATCH.default
+    ) -> LiveBenchmarkConfig:
+        """The :class:`~nasperf.benchmarks.LiveBenchmarkConfig` of these settings (checked
+        there: bad values raise ConfigurationError or UnknownNameError)."""
+        from ..benchmarks import LiveBenchmarkConfig
+        from ..training import TrainConfig
+
+        return LiveBenchmarkConfig(
+            space=self.space,
+            dataset=self.dataset,
+            cells=self.cells,
+            seed=self.seed,
+            C=self.nb201_c,
+            N=self.nb201_n,
+            size=self.size or None,
+            channels=self.channels or None,
+            limit=self.limit,
+            val_fraction=self.val_fraction,
+            data_root=str(self.data_root) if self.data_root else None,
+            train=TrainConfig(
+                optimizer=self.optimizer,
+                lr=self.lr,
+                batch_size=self.batch_size,
+                epochs=self.epochs,
+            ),
+            proxies=proxies,
+            proxy_batch=proxy_batch,
+        )
+
+    def archs(self) -> list[str]:
+        """The ``cells`` cells of the space drawn under ``seed``."""
+        from ..benchmarks import select_cells
+
+        return select_cells(self.space, self.cells, self.seed)
+
+
+#: the typer option of each field of LiveTrainingOptions
+_OPTIONS: dict[str, Any] = {
+    "space": opt.SPACE,
+    "dataset": opt.DATASET,
+    "cells": opt.CELLS,
+    "seed": opt.SEED,
+    "epochs": opt.EPOCHS,
+    "batch_size": opt.BATCH_SIZE,
+    "lr": opt.LR,
+    "optimizer": opt.OPTIMIZER,
+    "val_fraction": opt.VAL_FRACTION,
+    "limit": opt.LIMIT,
+    "nb201_c": opt.NB201_C,
+    "nb201_n": opt.NB201_N,
+    "size": opt.SIZE,
+    "channels": opt.CHANNELS,
+    "data_root": opt.DATA_ROOT,
+}
+
+#: the parameter through which a command receives its LiveTrainingOptions
+PARAMETER = "training"
+
+
+def with_live_training(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command`` every live-training option; it receives them as one
+    :class:`LiveTrainingOptions`, its ``training`` parameter.
+
+    Typer reads a command's options from its signature: the returned function has the
+    command's own parameters followed by one per field of :class:`LiveTrainingOptions`.
+    """
+    own = inspect.signature(command, eval_str=True)
+    if PARAMETER not in own.parameters:
+        raise TypeError(f"{command.__name__} has no {PARAMETER!r} parameter")
+    hints = typing.get_type_hints(LiveTrainingOptions)
+    names = [f.name for f in fields(LiveTrainingOptions)]
+    clash = sorted(set(names) & set(own.parameters))
+    if clash:
+        raise TypeError(f"{command.__name__} has parameters of LiveTrainingOptions: {clash}")
+    added = [
+        inspect.Parameter(
+            n, inspect.Parameter.KEYWORD_ONLY, default=_OPTIONS[n], annotation=hints[n]
+        )
+        for n in names
+    ]
+    kept = [
+        p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+        for p in own.parameters.values()
+        if p.name != PARAMETER
+    ]
+
+    @functools.wraps(command)
+    def wrapper(**kwargs: Any) -> None:
+        training = LiveTrainingOptions(**{n: kwargs.pop(n) for n in names})
+        command(**{PARAMETER: training}, **kwargs)
+
+    wrapper.__signature__ = own.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {
+        **{p.name: p.annotation for p in kept},
+        **{n: hints[n] for n in names},
+        "return": None,
+    }
+    return wrapper

@@ -1,0 +1,143 @@
+"""Every option more than one command takes, defined once: one name, one meaning, one default.
+
+A command reuses an option by using it as a parameter's default (typer copies it), e.g.
+``seed: int = SEED``. The live-training options (``--space`` to ``--data-root``) reach a
+command as one :class:`~nasperf.cli.live.LiveTrainingOptions` instead (see
+:func:`~nasperf.cli.live.with_live_training`), and take their defaults from here.
+
+Their defaults are those of :class:`nasperf.benchmarks.LiveBenchmarkConfig` and its
+:class:`nasperf.training.TrainConfig` (NB201's recipe and network: C=16, N=5), so a command
+and the library make the same cell from the same settings.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+__all__ = [
+    "SEED",
+    "WORKERS",
+    "EXECUTOR",
+    "ADDRESS",
+    "THREADS",
+    "SPACE",
+    "DATASET",
+    "CELLS",
+    "CELLS_OR_ALL",
+    "EPOCHS",
+    "SHORT_EPOCHS",
+    "LIMIT",
+    "VAL_FRACTION",
+    "BATCH_SIZE",
+    "LR",
+    "OPTIMIZER",
+    "NB201_C",
+    "NB201_N",
+    "SIZE",
+    "CHANNELS",
+    "DATA_ROOT",
+    "PROXIES",
+    "PROXY_BATCH",
+    "LIVE_PANEL",
+    "out_option",
+]
+
+#: the help panel of the live-training options
+LIVE_PANEL = "Live training"
+
+# -- running -------------------------------------------------------------------------------------
+SEED: Any = typer.Option(
+    0, "--seed", help="seed of the cell sample, data splits, weights and order of candidates"
+)
+WORKERS: Any = typer.Option(
+    1, "--workers", help="tasks run at once (processes or Ray workers; simulated on a table)"
+)
+EXECUTOR: Any = typer.Option("local", "--executor", help="where tasks run: local or ray")
+ADDRESS: Any = typer.Option(
+    None, "--address", help="ray: cluster address ('auto' or HOST:PORT; default: start one)"
+)
+THREADS: Any = typer.Option(1, "--threads", help="torch threads per cell")
+
+# -- live training (the fields of LiveTrainingOptions) -------------------------------------------
+SPACE: Any = typer.Option(
+    "nb201", "--space", help="search space whose cells are built", rich_help_panel=LIVE_PANEL
+)
+DATASET: Any = typer.Option(
+    "digits",
+    "--dataset",
+    help="digits, mnist or cifar10 (images; mnist1d: 1-D signals)",
+    rich_help_panel=LIVE_PANEL,
+)
+CELLS: Any = typer.Option(
+    100, "--cells", help="cells sampled (fixed by --seed)", rich_help_panel=LIVE_PANEL
+)
+#: ``--cells`` where every cell of the space may be asked for; same default as :data:`CELLS`
+CELLS_OR_ALL: Any = typer.Option(
+    str(CELLS.default), "--cells", help="cells sampled (fixed by --seed), or 'all'"
+)
+EPOCHS: Any = typer.Option(
+    30,
+    "--epochs",
+    help="length of a full training run (its learning-rate schedule)",
+    rich_help_panel=LIVE_PANEL,
+)
+LIMIT: Any = typer.Option(
+    None, "--limit", help="cap the training split", rich_help_panel=LIVE_PANEL
+)
+VAL_FRACTION: Any = typer.Option(
+    0.1,
+    "--val-fraction",
+    help="share of the data held out for validation",
+    rich_help_panel=LIVE_PANEL,
+)
+BATCH_SIZE: Any = typer.Option(
+    256, "--batch-size", help="training batch size", rich_help_panel=LIVE_PANEL
+)
+LR: Any = typer.Option(
+    0.1, "--lr", help="initial learning rate (cosine to 0)", rich_help_panel=LIVE_PANEL
+)
+OPTIMIZER: Any = typer.Option(
+    "sgd", "--optimizer", help="sgd, adam or adamw", rich_help_panel=LIVE_PANEL
+)
+NB201_C: Any = typer.Option(
+    16, "--nb201-c", help="channels of the first NB201 stage", rich_help_panel=LIVE_PANEL
+)
+NB201_N: Any = typer.Option(
+    5, "--nb201-n", help="NB201 cells per stage", rich_help_panel=LIVE_PANEL
+)
+SIZE: Any = typer.Option(
+    None,
+    "--size",
+    help="resize inputs to SIZE x SIZE (default or 0: keep)",
+    rich_help_panel=LIVE_PANEL,
+)
+CHANNELS: Any = typer.Option(
+    None,
+    "--channels",
+    help="1 or 3 input channels (default or 0: keep)",
+    rich_help_panel=LIVE_PANEL,
+)
+DATA_ROOT: Any = typer.Option(
+    None,
+    "--data-root",
+    help="directory of the dataset (default: under NASPERF_DATA)",
+    rich_help_panel=LIVE_PANEL,
+)
+
+# -- short budgets and proxies -------------------------------------------------------------------
+SHORT_EPOCHS: Any = typer.Option(
+    2, "--short-epochs", help="short training budget E of an estimate (at most --epochs)"
+)
+PROXIES: Any = typer.Option(
+    None, "--proxies", help="comma-separated zero-cost proxies (default: all 15)"
+)
+PROXY_BATCH: Any = typer.Option(
+    64, "--proxy-batch", help="training examples in the batch the proxies are computed on"
+)
+
+
+def out_option(what: str, *, required: bool = False) -> Any:
+    """``--out``: what the command writes there (``what``), required or not."""
+    return typer.Option(... if required else None, "--out", help=what)

@@ -1,0 +1,51 @@
+"""``nasperf predictors``: the predictors, their families and what each needs."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any
+
+from .console import new_table, out
+
+__all__ = ["predictors", "predictor_row"]
+
+
+def predictors() -> None:
+    """List the predictors and what each needs."""
+    from ..predictors import PREDICTORS
+    from ..predictors.registry import COLUMN_PREFIX
+
+    table = new_table("predictors", ("name", "family", "requires", "extra", "what"))
+    for name, spec in PREDICTORS.items():
+        table.add_row(*predictor_row(name, spec))
+    table.add_row(
+        COLUMN_PREFIX + "NAME",
+        "baseline",
+        "scores=NAME; no training data",
+        "",
+        "a numeric column (params, FLOPs, a proxy) as the score",
+    )
+    out.print(table)
+
+
+def predictor_row(name: str, spec: Any) -> tuple[str, str, str, str, str]:
+    """The row of the predictor registered as ``name`` (``spec``: its registry entry): its
+    name, family, what it requires, its optional-dependency extra and whether that is
+    installed, and the registry's summary.
+
+    The one place that asks a predictor what it is and needs (its ``capabilities()``).
+    """
+    from ..predictors import get_predictor_class
+
+    needs = get_predictor_class(name)().capabilities()
+    return name, needs.family, needs.describe(), _extra_status(needs.extra), spec.summary
+
+
+def _extra_status(extra: str | None) -> str:
+    """``""`` without an extra, else ``"EXTRA (installed)"`` or ``"EXTRA (missing)"``."""
+    from ..registry import EXTRA_MODULES
+
+    if not extra:
+        return ""
+    found = any(importlib.util.find_spec(m) is not None for m in EXTRA_MODULES[extra])
+    return f"{extra} ({'installed' if found else 'missing'})"

@@ -1,0 +1,289 @@
+"""``nasperf search``: multi-fidelity search on learning curves (a table's, or trained live)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.table import Table
+
+from ..exceptions import ConfigurationError, UnknownNameError
+from .console import new_table, out, progress
+from .live import LiveTrainingOptions, with_live_training
+from .options import ADDRESS, EXECUTOR, SHORT_EPOCHS, WORKERS, out_option
+
+if TYPE_CHECKING:
+    from ..search import SampleSearchResult, SearchResult
+
+__all__ = ["search", "Plan", "stopping_rule", "run_strategy", "sample_search_table"]
+
+STRATEGIES = ("random", "sh", "hyperband", "asha", "sample-and-estimate")
+RULES = ("none", "baker", "median")
+#: the estimator of a live sample-and-estimate search
+LIVE_ESTIMATOR = "feature-history"
+TRACE_COLUMNS = ("epochs", "seconds", "arch", "value", "true_value")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a search does, whatever it runs on.
+
+    ``strategy`` with the stopping rule ``stop`` (None: none); the multi-fidelity strategies
+    spend ``budget`` epochs in all (None: every candidate's full run) on rungs from
+    ``min_epochs`` growing by ``eta``, ``n`` candidates in a successive-halving bracket (None:
+    all), ``asha_workers`` simulated ASHA workers; sample-and-estimate estimates candidates
+    with ``estimator`` after ``short_epochs`` and fully trains the ``top_k`` best on
+    ``workers`` workers.
+    """
+
+    strategy: str
+    stop: Any = None
+    budget: int | None = None
+    eta: int = 3
+    min_epochs: int = 1
+    n: int | None = None
+    asha_workers: int = 4
+    estimator: str = LIVE_ESTIMATOR
+    short_epochs: int = SHORT_EPOCHS.default
+    top_k: int = 2
+    workers: int = WORKERS.default
+
+
+@with_live_training
+def search(
+    training: LiveTrainingOptions,
+    strategy: str = typer.Option(
+        "hyperband",
+        "--strategy",
+        help="random, sh (successive halving), hyperband, asha or sample-and-estimate",
+    ),
+    estimator: str = typer.Option(
+        LIVE_ESTIMATOR,
+        "--estimator",
+        help="sample-and-estimate: feature-history (--live) or a curve predictor (-b TABLE)",
+    ),
+    short_epochs: int = SHORT_EPOCHS,
+    top_k: int = typer.Option(
+        2, "--top-k", help="sample-and-estimate: candidates fully trained (a multiple of workers)"
+    ),
+    benchmark: str | None = typer.Option(
+        None, "--benchmark", "-b", help="a benchmark with curves (simulated time)"
+    ),
+    live: bool = typer.Option(
+        False, "--live", help="train the cells for real (with the live-training options)"
+    ),
+    rule: str = typer.Option("none", "--rule", help="early stopping: none, baker or median"),
+    delta: float = typer.Option(0.05, "--delta", help="baker: stop when P(final >= best) <= Δ"),
+    min_completed: int = typer.Option(10, "--min-completed", help="runs before the rule acts"),
+    budget: int | None = typer.Option(None, "--budget", help="epochs to spend (default: all)"),
+    eta: int = typer.Option(3, "--eta", help="halving rate"),
+    min_epochs: int = typer.Option(1, "--min-epochs", help="epochs of the lowest rung"),
+    n: int | None = typer.Option(None, "--n", help="sh: candidates in the bracket"),
+    asha_workers: int = typer.Option(4, "--asha-workers", help="asha: simulated workers"),
+    workers: int = WORKERS,
+    executor_name: str = EXECUTOR,
+    address: str | None = ADDRESS,
+    out_dir: Path | None = out_option("trace CSV (and live checkpoints)"),
+) -> None:
+    """Multi-fidelity search on learning curves, with or without early stopping.
+
+    On a table (-b) time is simulated from its curves; --live trains the cells drawn by --cells
+    and --seed. Sample-and-estimate on a table also draws --cells candidates.
+    """
+    if strategy not in STRATEGIES:
+        raise UnknownNameError("strategy", strategy, list(STRATEGIES))
+    plan = Plan(
+        strategy,
+        stopping_rule(rule, delta, min_completed),
+        budget,
+        eta,
+        min_epochs,
+        n,
+        asha_workers,
+        estimator,
+        short_epochs,
+        top_k,
+        workers,
+    )
+    if live:
+        _search_live(training, plan, executor_name, address, out_dir)
+    elif benchmark is None:
+        raise ConfigurationError("give --benchmark NAME (with curves) or --live")
+    else:
+        _search_table(benchmark, training, plan, out_dir)
+
+
+def stopping_rule(rule: str, delta: float, min_completed: int) -> Any:
+    """The early-stopping rule called ``rule`` (None for ``none``)."""
+    from ..search import BakerRule, MedianRule
+
+    if rule not in RULES:
+        raise UnknownNameError("rule", rule, list(RULES))
+    if rule == "baker":
+        return BakerRule(delta=delta, min_completed=min_completed)
+    if rule == "median":
+        return MedianRule(min_completed=min_completed)
+    return None
+
+
+def _search_live(
+    training: LiveTrainingOptions,
+    plan: Plan,
+    executor_name: str,
+    address: str | None,
+    out_dir: Path | None,
+) -> None:
+    """A search that trains the cells of ``training`` on an executor, checkpoints in out_dir."""
+    from ..execution import make_executor
+    from ..search import LiveCurveEvaluator
+
+    if out_dir is None:
+        raise ConfigurationError("--live needs --out DIR for the runs' checkpoints")
+    sample = plan.strategy == "sample-and-estimate"
+    if sample and plan.estimator != LIVE_ESTIMATOR:
+        raise UnknownNameError("estimator", plan.estimator, [LIVE_ESTIMATOR])
+    config, archs = training.config(), training.archs()
+    where = f"{training.space}/{training.dataset} (live)"
+    with make_executor(executor_name, plan.workers, address) as executor:
+        evaluator = LiveCurveEvaluator(config, executor, out_dir / "runs", seed=training.seed)
+        if sample:
+            result = _sample_and_estimate_live(config, archs, executor, evaluator, plan, training)
+        else:
+            result = run_strategy(plan, evaluator, archs, training.seed)
+    if sample:
+        _report_sample_search(where, result, out_dir)
+    else:
+        _report_search(where, result, out_dir)
+
+
+def _report_sample_search(where: str, found: SampleSearchResult, out_dir: Path) -> None:
+    """Print the result's table and write every estimate to ``out_dir/estimates.json``."""
+    out.print(sample_search_table(where, found))
+    path = out_dir / "estimates.json"
+    path.write_text(json.dumps({"estimates": found.estimates, "finals": found.finals}))
+    out.print(f"estimates: {path}")
+
+
+def _sample_and_estimate_live(
+    config: Any,
+    archs: Sequence[str],
+    executor: Any,
+    evaluator: Any,
+    plan: Plan,
+    training: LiveTrainingOptions,
+) -> SampleSearchResult:
+    from ..predictors.training_based import FeatureHistorySettings
+    from ..search import sample_and_estimate
+
+    settings = FeatureHistorySettings(epochs=plan.short_epochs)
+    with progress() as bar:
+        bar.add_task(f"sample-and-estimate on {len(archs)} cells", total=None)
+        return sample_and_estimate(
+            config, archs, executor, evaluator, settings, plan.top_k, training.seed
+        )
+
+
+def _search_table(
+    benchmark: str, training: LiveTrainingOptions, plan: Plan, out_dir: Path | None
+) -> None:
+    """A search in simulated time on the curves of the table ``benchmark``."""
+    from ..benchmarks import load_benchmark
+    from ..search import TabularCurveEvaluator, permuted, sample_and_estimate_curves
+
+    evaluator = TabularCurveEvaluator(load_benchmark(benchmark))
+    archs = [r.arch for r in evaluator.benchmark.records()]
+    if plan.strategy != "sample-and-estimate":
+        _report_search(benchmark, run_strategy(plan, evaluator, archs, training.seed), out_dir)
+        return
+    if plan.estimator == LIVE_ESTIMATOR:
+        raise ConfigurationError(
+            "the tables hold no feature histories: use --live, or a curve estimator on a "
+            "table (--estimator early-stop-acc, sotl-e, sotl, early-stop-loss or lce)"
+        )
+    sampled = list(permuted(archs, training.seed))[: min(training.cells, len(archs))]
+    found = sample_and_estimate_curves(
+        evaluator, sampled, plan.short_epochs, plan.top_k, plan.estimator, plan.workers
+    )
+    out.print(sample_search_table(f"{benchmark} (simulated, {plan.workers} workers)", found))
+
+
+def run_strategy(plan: Plan, evaluator: Any, archs: Sequence[Any], seed: int) -> SearchResult:
+    """Run the multi-fidelity ``plan.strategy`` on ``archs`` in the order drawn by ``seed``."""
+    from ..search import asha, hyperband, permuted, random_search, successive_halving
+
+    order = permuted(archs, seed)
+    top = plan.budget or evaluator.max_epochs * len(archs)
+    with progress() as bar:
+        bar.add_task(f"{plan.strategy} search", total=None)
+        if plan.strategy == "random":
+            return random_search(evaluator, order, plan.budget, rule=plan.stop)
+        if plan.strategy == "sh":
+            n = plan.n or len(archs)
+            return successive_halving(
+                evaluator, order, n, plan.min_epochs, plan.eta, plan.budget, rule=plan.stop
+            )
+        if plan.strategy == "hyperband":
+            return hyperband(evaluator, order, top, plan.min_epochs, plan.eta, rule=plan.stop)
+        return asha(
+            evaluator, order, top, plan.min_epochs, plan.eta, plan.asha_workers, rule=plan.stop
+        )
+
+
+def _report_search(where: str, res: SearchResult, out_dir: Path | None) -> None:
+    """Print the result's table; write its trace to ``out_dir/trace.csv`` if given."""
+    out.print(search_table(where, res))
+    if out_dir is None:
+        return
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "trace.csv"
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(TRACE_COLUMNS)
+        for p in res.trace:
+            writer.writerow([p.epochs, p.seconds, p.arch, p.value, p.true_value])
+    out.print(f"trace: {path}")
+
+
+def _value(value: float | None) -> str:
+    return f"{value:.2f}" if value is not None else "-"
+
+
+def search_table(where: str, res: SearchResult) -> Table:
+    """One row: what a multi-fidelity search returned and what it cost."""
+    columns = ("best", "final val acc", "true final", "epochs", "seconds")
+    columns += ("started", "completed", "stopped", "failed")
+    table = new_table(f"{res.strategy} on {where}", columns)
+    true = res.trace[-1].true_value if res.trace else None
+    table.add_row(
+        str(res.best_arch),
+        _value(res.best_value),
+        _value(true),
+        str(res.epochs_used),
+        f"{res.seconds_used:.1f}",
+        str(res.configs),
+        str(res.completed),
+        str(res.stopped),
+        str(res.failed),
+    )
+    return table
+
+
+def sample_search_table(where: str, found: SampleSearchResult) -> Table:
+    """One row: what a sample-and-estimate search returned and what it cost."""
+    columns = ("best", "final val acc", "estimated", "fully trained", "estimate s", "full s")
+    table = new_table(f"sample-and-estimate on {where}", columns, left=False)
+    done = sum(r.get("estimate") is not None for r in found.estimates)
+    table.add_row(
+        str(found.best_arch),
+        _value(found.best_value),
+        f"{done}/{len(found.estimates)}",
+        str(len(found.finals)),
+        f"{found.estimate_seconds:.1f}",
+        f"{found.train_seconds:.1f}",
+    )
+    return table

@@ -1,0 +1,354 @@
+"""Files that a kill cannot corrupt: atomic writes, resumable row files, settings checks, a lock.
+
+Long jobs (``nasperf make-benchmark``, ``nasperf proxies``) write their results as they go and
+resume after an interruption. They share these pieces:
+
+- :func:`atomic_write` replaces a whole file through a temporary file in the same directory
+  (written, fsynced, then renamed over the target): a crash leaves the old file or the new one,
+  never half of one.
+- :func:`check_settings` compares the settings a file was made with against the wanted ones
+  (nested settings flattened to ``train.lr``) and names every key that differs.
+- :func:`complete_lines` reads a line-based file up to its last newline; a last line cut short
+  by a kill is cut off the file (or only ignored, while another process may be writing it).
+- :class:`JsonLinesFile` and :class:`CsvRowFile` are append-only row files, one row per line,
+  each row flushed and fsynced as it is appended (:meth:`RowFile.appending`).
+- :func:`locked` holds an exclusive lock on a directory while a job writes into it.
+"""
+
+from __future__ import annotations
+
+import abc
+import csv
+import io
+import json
+import logging
+import os
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from .exceptions import ConfigurationError, InvalidDataError
+
+__all__ = [
+    "atomic_write",
+    "flatten_settings",
+    "check_settings",
+    "complete_lines",
+    "RowFile",
+    "RowAppender",
+    "JsonLinesFile",
+    "CsvRowFile",
+    "locked",
+    "LOCK_FILE",
+]
+
+log = logging.getLogger(__name__)
+
+#: the name of the lock file :func:`locked` keeps in a directory
+LOCK_FILE = ".lock"
+
+_MISSING = object()
+
+
+# -- whole files ---------------------------------------------------------------------------------
+def atomic_write(
+    path: str | Path,
+    content: str | bytes | Callable[[Path], object],
+    *,
+    encoding: str = "utf-8",
+) -> Path:
+    """Replace ``path`` by ``content`` atomically; return ``path``.
+
+    ``content`` is text (encoded with ``encoding``), bytes, or a function that writes the file
+    at the path it is given (e.g. ``lambda p: fig.savefig(p)``). It is written to a temporary
+    file in the same directory, fsynced and renamed over ``path``, so a crash leaves the old file
+    or the new one; the temporary file is removed if anything fails.
+    """
+    path = Path(path)
+    if not (callable(content) or isinstance(content, (str, bytes, bytearray, memoryview))):
+        raise TypeError(f"content must be text, bytes or a writer, got {type(content).__name__}")
+    fd, tmp = _create_temp(path)
+    try:
+        if callable(content):
+            os.close(fd)
+            content(tmp)
+            _fsync_path(tmp)
+        else:
+            data = content.encode(encoding) if isinstance(content, str) else bytes(content)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _fsync_dir(path.parent)
+    return path
+
+
+def _create_temp(path: Path) -> tuple[int, Path]:
+    """A new, empty file beside ``path`` (permissions as the umask allows), opened for writing."""
+    while True:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:  # pragma: no cover - a random name taken: draw another
+            continue
+
+
+def _fsync_path(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (where the platform allows it)."""
+    try:
+        _fsync_path(directory)
+    except OSError:  # pragma: no cover - e.g. Windows cannot open a directory
+        pass
+
+
+# -- settings ------------------------------------------------------------------------------------
+def flatten_settings(settings: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"train": {"lr": 0.1}}`` as ``{"train.lr": 0.1}``, to name what differs."""
+    out: dict[str, Any] = {}
+    for key, value in settings.items():
+        if isinstance(value, Mapping):
+            out.update(flatten_settings(value, f"{prefix}{key}."))
+        else:
+            out[prefix + key] = value
+    return out
+
+
+def check_settings(
+    saved: Mapping[str, Any],
+    wanted: Mapping[str, Any],
+    *,
+    where: str | Path,
+    may_differ: Iterable[str] = (),
+) -> None:
+    """Raise :class:`ConfigurationError` unless ``saved`` and ``wanted`` settings agree.
+
+    Both are compared as JSON would store them (tuples as lists), nested settings flattened;
+    the message names every differing key (``train.lr``), those ``where`` (a file or directory)
+    has but the wanted settings lack included. Keys in ``may_differ``, and the keys nested
+    under them, may differ.
+    """
+    allowed = tuple(may_differ)
+    old = flatten_settings(json.loads(json.dumps(saved)))
+    new = flatten_settings(json.loads(json.dumps(wanted)))
+    differ = sorted(
+        key
+        for key in {**old, **new}
+        if not any(key == a or key.startswith(a + ".") for a in allowed)
+        and old.get(key, _MISSING) != new.get(key, _MISSING)
+    )
+    if differ:
+        raise ConfigurationError(
+            f"{where} was made with other settings ({', '.join(differ)}); rerun with the same "
+            "options to resume it, or choose another --out"
+        )
+
+
+# -- line files ----------------------------------------------------------------------------------
+def complete_lines(path: str | Path, *, repair: bool = True) -> bytes:
+    """The content of ``path`` up to its last newline (empty if there is no file).
+
+    A last line without its newline is a write cut short by a kill: with ``repair`` it is cut
+    off the file (flushed and fsynced), so what is appended next starts on a line of its own;
+    without, it is only left out of the result (a running writer may be finishing it).
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return b""
+    if data and not data.endswith(b"\n"):
+        cut = data.rfind(b"\n") + 1
+        if repair:
+            with path.open("r+b") as fh:
+                fh.truncate(cut)
+                fh.flush()
+                os.fsync(fh.fileno())
+            log.info("dropped an unfinished last line of %s; its row is made again", path)
+        else:
+            log.info("ignoring an unfinished last line of %s (a run is writing it?)", path)
+        data = data[:cut]
+    return data
+
+
+class RowAppender:
+    """Appends rows to an open row file, each flushed and fsynced before :meth:`append` returns."""
+
+    def __init__(self, fh: IO[str], encode: Callable[[Any], str]) -> None:
+        self._fh = fh
+        self._encode = encode
+
+    def append(self, row: Any) -> None:
+        """Write ``row`` as one line and make it durable."""
+        self._fh.write(self._encode(row))
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+
+class RowFile(abc.ABC):
+    """A UTF-8 file of rows, one per line, only appended to (or replaced whole, atomically).
+
+    Subclasses say how a row is written (:meth:`encode`) and read back (:meth:`decode`), and
+    may have a first line (:meth:`header_text`).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        """Whether the file exists."""
+        return self.path.exists()
+
+    def header_text(self) -> str:
+        """The file's first line, written when it is created ('' for none)."""
+        return ""
+
+    @abc.abstractmethod
+    def encode(self, row: Any) -> str:
+        """``row`` as one line, its newline included."""
+
+    @abc.abstractmethod
+    def decode(self, text: str) -> list[Any]:
+        """The rows of the complete lines ``text`` (the header included, if any)."""
+
+    def read(self, *, repair: bool = False) -> list[Any]:
+        """The rows of the file ([] if there is none); see :func:`complete_lines` for
+        ``repair`` and a last line cut short."""
+        return self.decode(complete_lines(self.path, repair=repair).decode("utf-8"))
+
+    def create(self) -> None:
+        """Create the file with only its header, atomically."""
+        atomic_write(self.path, self.header_text())
+
+    def rewrite(self, rows: Iterable[Any]) -> None:
+        """Replace the file by ``rows`` atomically (a crash leaves the old file or the new)."""
+        atomic_write(self.path, self.header_text() + "".join(self.encode(r) for r in rows))
+
+    @contextmanager
+    def appending(self) -> Iterator[RowAppender]:
+        """Open the file for appending (created with its header if missing)."""
+        with self.path.open("a", encoding="utf-8", newline="") as fh:
+            if fh.tell() == 0 and self.header_text():
+                fh.write(self.header_text())
+            yield RowAppender(fh, self.encode)
+
+
+class JsonLinesFile(RowFile):
+    """Rows as JSON objects, one per line (non-finite numbers are refused: write null).
+
+    ``is_row`` checks each row read back; a row it rejects is an :class:`InvalidDataError`
+    naming the line and ``what`` a row should be.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        is_row: Callable[[Any], bool] | None = None,
+        what: str = "a row",
+    ) -> None:
+        super().__init__(path)
+        self.is_row = is_row
+        self.what = what
+
+    def encode(self, row: Any) -> str:
+        return json.dumps(row, allow_nan=False, separators=(",", ":")) + "\n"
+
+    def decode(self, text: str) -> list[Any]:
+        rows = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError as exc:
+                raise InvalidDataError(
+                    f"{self.path}, line {number} is not valid JSON: {exc}"
+                ) from exc
+            if self.is_row is not None and not self.is_row(row):
+                raise InvalidDataError(f"{self.path}, line {number} is not {self.what}")
+            rows.append(row)
+        return rows
+
+
+class CsvRowFile(RowFile):
+    """Rows as CSV lines under a header line; a row is a dict from column name to value.
+
+    ``header`` is the columns, written when the file is created and checked when it is read;
+    None reads any header (and cannot write).
+    """
+
+    def __init__(self, path: str | Path, header: Sequence[str] | None = None) -> None:
+        super().__init__(path)
+        self.header = None if header is None else list(header)
+
+    def header_text(self) -> str:
+        if self.header is None:
+            raise ConfigurationError(f"{self}: a CSV row file without a header cannot be written")
+        return self._line(self.header)
+
+    def encode(self, row: Mapping[str, Any]) -> str:
+        assert self.header is not None
+        unknown = set(row) - set(self.header)
+        if unknown:
+            raise ValueError(f"{self}: the row has columns outside the header: {sorted(unknown)}")
+        return self._line([row.get(column, "") for column in self.header])
+
+    def decode(self, text: str) -> list[dict[str, str]]:
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, None)
+        if header is None:
+            return []
+        if self.header is not None and header != self.header:
+            raise InvalidDataError(
+                f"{self.path} has an unexpected header {header}, expected {self.header}"
+            )
+        return [dict(zip(header, row, strict=False)) for row in reader if row]
+
+    @staticmethod
+    def _line(values: Sequence[Any]) -> str:
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer).writerow(values)
+        return buffer.getvalue()
+
+
+# -- a lock --------------------------------------------------------------------------------------
+@contextmanager
+def locked(directory: str | Path, *, what: str = "files") -> Iterator[None]:
+    """Hold an exclusive lock on ``directory`` (its :data:`LOCK_FILE`) while the block runs.
+
+    A second holder fails at once with a :class:`ConfigurationError` saying another process is
+    writing ``what`` there. The OS releases the lock if the process dies. Not POSIX: no lock.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock
+        yield
+        return
+    directory = Path(directory)
+    with (directory / LOCK_FILE).open("a") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise ConfigurationError(
+                f"another process is writing {what} in {directory}; wait for it or choose "
+                "another --out"
+            ) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
