@@ -26,7 +26,7 @@ from nasperf.benchmarks import (
 )
 from nasperf.cli import main
 from nasperf.exceptions import ConfigurationError, DataNotFoundError, UnknownNameError
-from nasperf.execution import LocalExecutor, TaskOutcome
+from nasperf.execution import LocalExecutor, TaskOutcome, make_executor
 from nasperf.training import TrainConfig
 
 pytest.importorskip("torch")
@@ -90,12 +90,14 @@ def test_tiny_benchmark_loads_with_curves_and_scores(tiny: Path) -> None:
     assert (again.new, again.resumed, again.ok) == (0, 4, 4)
 
 
-def test_two_workers_give_the_same_table(tiny: Path, tmp_path) -> None:
-    with LocalExecutor(workers=2) as executor:
-        run = make_benchmark(tmp_path / "pool", TINY, executor)
+@pytest.mark.parametrize("executor", ["local", pytest.param("ray", marks=pytest.mark.ray)])
+def test_two_workers_give_the_same_table(tiny: Path, tmp_path, executor: str) -> None:
+    """The in-process table again from 2 workers of a process pool, or of a local Ray."""
+    with make_executor(executor, workers=2) as ex:
+        run = make_benchmark(tmp_path / executor, TINY, ex)
     assert run.ok == 4
     one = {r["arch"]: comparable(r) for r in rows(tiny)}
-    two = {r["arch"]: comparable(r) for r in rows(tmp_path / "pool")}
+    two = {r["arch"]: comparable(r) for r in rows(tmp_path / executor)}
     assert one == two
 
 
@@ -260,16 +262,3 @@ def test_config_checks() -> None:
         LiveBenchmarkConfig(proxies=("synflow", "synflow"))
     with pytest.raises(ConfigurationError, match="lr must be"):
         LiveBenchmarkConfig(train=TrainConfig(lr=-1.0))
-
-
-@pytest.mark.ray
-def test_ray_gives_the_same_table_as_the_process_pool(tiny: Path, tmp_path) -> None:
-    """Issue 4: a local Ray instance with 2 workers reproduces the process-pool table."""
-    from nasperf.execution import RayExecutor
-
-    with RayExecutor(workers=2) as executor:
-        run = make_benchmark(tmp_path / "ray", TINY, executor)
-    assert run.ok == 4
-    ours = {r["arch"]: comparable(r) for r in rows(tiny)}
-    ray = {r["arch"]: comparable(r) for r in rows(tmp_path / "ray")}
-    assert ours == ray

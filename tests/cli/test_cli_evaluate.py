@@ -3,85 +3,44 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from cli_helpers import GOOD_CELL, assert_one_line_error, run, write_csv
 
 
-def test_evaluate_csv_table_and_files(tmp_path, capsys) -> None:
+def on_csv(path: Path, options: str, *more: str) -> list[str]:
+    """``evaluate`` on the CSV ``path`` (target ``acc``) with ``options`` (split on spaces)."""
+    return ["evaluate", "-b", f"csv:{path}", "--target", "acc", *options.split(), *more]
+
+
+@pytest.fixture
+def results(tmp_path: Path) -> Path:
     write_csv(tmp_path / "r.csv")
+    return tmp_path / "r.csv"
+
+
+def test_evaluate_csv_table_and_files(results: Path, tmp_path, capsys) -> None:
     out_dir = tmp_path / "out"
-    code, out, err = run(
-        capsys,
-        "evaluate",
-        "--benchmark",
-        f"csv:{tmp_path / 'r.csv'}",
-        "--target",
-        "acc",
-        "--predictors",
-        "rf,col:x1",
-        "--train-sizes",
-        "10,20",
-        "--test-size",
-        "30",
-        "--trials",
-        "2",
-        "--out",
-        str(out_dir),
-    )
+    options = "--predictors rf,col:x1 --train-sizes 10,20 --test-size 30 --trials 2"
+    code, out, err = run(capsys, *on_csv(results, options, "--out", str(out_dir)))
     assert code == 0, err
     assert "kendall_tau" in out and "rf" in out and "col:x1" in out
     assert (out_dir / "plot.png").is_file() and (out_dir / "summary.csv").is_file()
 
 
-def test_evaluate_json_format(tmp_path, capsys) -> None:
-    write_csv(tmp_path / "r.csv")
-    code, out, _ = run(
-        capsys,
-        "evaluate",
-        "-b",
-        f"csv:{tmp_path / 'r.csv'}",
-        "--target",
-        "acc",
-        "-p",
-        "col:x1",
-        "--train-sizes",
-        "0",
-        "--test-size",
-        "all",
-        "--trials",
-        "1",
-        "--format",
-        "json",
-    )
+def test_evaluate_json_format(results: Path, capsys) -> None:
+    options = "-p col:x1 --train-sizes 0 --test-size all --trials 1 --format json"
+    code, out, _ = run(capsys, *on_csv(results, options))
     assert code == 0
     data = json.loads(out)
     assert data["summary"][0]["kendall_tau_mean"] > 0.5 and data["pool_size"] == 60
 
 
-def test_evaluate_json_format_still_writes_out(tmp_path, capsys) -> None:
-    write_csv(tmp_path / "r.csv")
+def test_evaluate_json_format_still_writes_out(results: Path, tmp_path, capsys) -> None:
     out_dir = tmp_path / "out"
-    code, out, _ = run(
-        capsys,
-        "evaluate",
-        "-b",
-        f"csv:{tmp_path / 'r.csv'}",
-        "--target",
-        "acc",
-        "-p",
-        "col:x1",
-        "--train-sizes",
-        "10",
-        "--test-size",
-        "all",
-        "--trials",
-        "1",
-        "--format",
-        "json",
-        "--out",
-        str(out_dir),
-    )
+    options = "-p col:x1 --train-sizes 10 --test-size all --trials 1 --format json"
+    code, out, _ = run(capsys, *on_csv(results, options, "--out", str(out_dir)))
     assert code == 0 and json.loads(out)["pool_size"] == 60
     assert (out_dir / "summary.csv").is_file()
 
@@ -97,26 +56,9 @@ def test_evaluate_json_format_still_writes_out(tmp_path, capsys) -> None:
         (["--metric", "accuracy"], "unknown metric"),
     ],
 )
-def test_bad_options(tmp_path, capsys, extra: list[str], fragment: str) -> None:
-    write_csv(tmp_path / "r.csv")
+def test_bad_options(results: Path, tmp_path, capsys, extra: list[str], fragment: str) -> None:
     out_dir = tmp_path / "out"
-    args = [
-        "evaluate",
-        "-b",
-        f"csv:{tmp_path / 'r.csv'}",
-        "--target",
-        "acc",
-        "-p",
-        "rf",
-        "--train-sizes",
-        "10",
-        "--test-size",
-        "20",
-        "--trials",
-        "1",
-        "--out",
-        str(out_dir),
-    ]
+    args = on_csv(results, "-p rf --train-sizes 10 --test-size 20 --trials 1 --out", str(out_dir))
     for key, value in zip(extra[::2], extra[1::2], strict=True):
         if key in args:
             args[args.index(key) + 1] = value
@@ -140,20 +82,7 @@ def test_bad_csv(tmp_path, capsys, content: str, fragment: str) -> None:
     path.write_text(content)
     out_dir = tmp_path / "out"
     code, _, err = run(
-        capsys,
-        "evaluate",
-        "-b",
-        f"csv:{path}",
-        "--target",
-        "acc",
-        "-p",
-        "rf",
-        "--train-sizes",
-        "2",
-        "--test-size",
-        "2",
-        "--out",
-        str(out_dir),
+        capsys, *on_csv(path, "-p rf --train-sizes 2 --test-size 2 --out", str(out_dir))
     )
     assert_one_line_error(code, err, fragment)
     assert not out_dir.exists()
@@ -162,22 +91,8 @@ def test_bad_csv(tmp_path, capsys, content: str, fragment: str) -> None:
 def test_malformed_nb201_string(tmp_path, capsys) -> None:
     path = tmp_path / "cells.csv"
     path.write_text(f"arch_str,acc\n{GOOD_CELL},90\n|nor_conv_9x9~0|+|oops|,80\n")
-    code, _, err = run(
-        capsys,
-        "evaluate",
-        "-b",
-        f"csv:{path}",
-        "--target",
-        "acc",
-        "--space",
-        "nb201",
-        "-p",
-        "xgb",
-        "--train-sizes",
-        "2",
-        "--test-size",
-        "2",
-    )
+    options = "--space nb201 -p xgb --train-sizes 2 --test-size 2"
+    code, _, err = run(capsys, *on_csv(path, options))
     assert_one_line_error(code, err, "nor_conv_9x9")
 
 

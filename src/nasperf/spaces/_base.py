@@ -3,14 +3,32 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Hashable
+import ast
+from collections.abc import Callable, Hashable
 from typing import ClassVar
 
 import numpy as np
 
 from ..exceptions import UnknownNameError
 
-__all__ = ["SearchSpace"]
+__all__ = ["SearchSpace", "literal_sequence"]
+
+
+def literal_sequence(
+    arch: str, text: str, what: str, bad: Callable[[str], Exception]
+) -> tuple | list:
+    """The tuple or list that ``text`` (``arch`` stripped) writes as a Python literal.
+
+    ``bad(message)`` makes the error for text that is no literal (``cannot read ARCH as WHAT``)
+    or a literal of another kind (``ARCH is not WHAT``).
+    """
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+        raise bad(f"cannot read {arch!r} as {what}") from exc
+    if not isinstance(value, (tuple, list)):
+        raise bad(f"{arch!r} is not {what}")
+    return value
 
 
 class SearchSpace(abc.ABC):

@@ -25,14 +25,13 @@ Encodings (computed on the pruned cell, so keys that differ only in dangling nod
 
 from __future__ import annotations
 
-import ast
 import hashlib
 from collections.abc import Hashable, Mapping, Sequence
 
 import numpy as np
 
 from ..exceptions import InvalidArchitectureError
-from ._base import SearchSpace
+from ._base import SearchSpace, literal_sequence
 
 __all__ = ["NB101Space", "OPS", "MIDDLE_OPS", "NUM_NODES", "MAX_EDGES"]
 
@@ -96,13 +95,7 @@ def _raw_key(arch: object) -> Sequence[object]:
         text = arch.strip()
         if text[:1] not in ("(", "["):
             raise _bad(f"cannot read {arch!r} as an NB101 key")
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
-            raise _bad(f"cannot read {arch!r} as an NB101 key") from exc
-        if not isinstance(value, (tuple, list)):
-            raise _bad(f"{arch!r} is not a sequence of ints")
-        return value
+        return literal_sequence(arch, text, "an NB101 key (a sequence of ints)", _bad)
     if isinstance(arch, Mapping):
         return _key_from_spec(arch)
     if isinstance(arch, np.ndarray):

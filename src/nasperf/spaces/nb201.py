@@ -31,7 +31,6 @@ order, see :data:`NASLIB_EDGES`):
 
 from __future__ import annotations
 
-import ast
 import csv
 import gzip
 import itertools
@@ -43,7 +42,7 @@ import numpy as np
 
 from ..exceptions import InvalidArchitectureError, InvalidDataError
 from ..paths import find_data_file
-from ._base import SearchSpace
+from ._base import SearchSpace, literal_sequence
 
 __all__ = [
     "NB201Space",
@@ -159,13 +158,7 @@ def _ops_of(arch: object) -> tuple[str, ...]:
         if "|" in text or "~" in text:
             return _ops_from_cell_string(arch)
         if text and text[0] in "([":
-            try:
-                value = ast.literal_eval(text)
-            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
-                raise _bad(f"cannot read {arch!r} as a tuple of op indices") from exc
-            if not isinstance(value, (tuple, list)):
-                raise _bad(f"{arch!r} is not a tuple of op indices")
-            return _ops_from_codes(value)
+            return _ops_from_codes(literal_sequence(arch, text, "a tuple of op indices", _bad))
         raise _bad(f"cannot read {arch!r} as an NB201 architecture")
     if isinstance(arch, np.ndarray):
         if arch.ndim != 1:
