@@ -10,9 +10,15 @@ from conftest import needs_data
 def test_predictors_lists_every_registered_name(capsys) -> None:
     from nasperf.predictors import PREDICTORS
 
+    from nasperf.predictors import make_predictor
+
     code, out, _ = run(capsys, "predictors")
-    assert code == 0 and "bananas" in out and "col:NAME" in out
-    assert all(name in out for name in PREDICTORS)
+    assert code == 0
+    for name in [*PREDICTORS, "col:NAME"]:
+        row = row_of(out, name)  # one row each, with the family its capabilities give
+        if name != "col:NAME":
+            assert make_predictor(name).capabilities().family in row, row
+    assert "baseline" in row_of(out, "col:NAME")
 
 
 def test_predictor_row_reads_what_a_predictor_needs() -> None:
@@ -25,14 +31,35 @@ def test_predictor_row_reads_what_a_predictor_needs() -> None:
     assert predictor_row("xgb", PREDICTORS["xgb"])[3].startswith("trees (")
 
 
+def row_of(out: str, name: str) -> str:
+    """The line of the listing whose first cell is ``name``."""
+    rows = [line for line in out.splitlines() if line.strip("│┃ ").split(" ")[0] == name]
+    assert len(rows) == 1, (name, out)
+    return rows[0]
+
+
 def test_benchmarks_without_counting(capsys) -> None:
+    from nasperf.benchmarks import BENCHMARKS
+
     code, out, _ = run(capsys, "benchmarks", "--no-count")
-    assert code == 0 and "nbgraph-cora" in out and "installed" in out and "csv:PATH" in out
+    assert code == 0
+    for name in [*BENCHMARKS, *BENCHMARKS.patterns]:
+        row_of(out, name)  # every benchmark and name form is listed once
+    for name in ("nb201-digits", "nbgraph-cora"):  # shipped or from a package: never missing
+        assert "installed" in row_of(out, name)
 
 
 @needs_data("nb201/nb201_cifar10.csv.gz")
 def test_benchmarks_lists_found_data(capsys) -> None:
     code, out, _ = run(capsys, "benchmarks", "--no-count")
     assert code == 0
-    assert "nb201-cifar10" in out
-    assert "found" in out
+    row = row_of(out, "nb201-cifar10")
+    assert "found" in row and " MB" in row and "missing" not in row
+
+
+def test_benchmarks_lists_missing_data(capsys, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("NASPERF_DATA", str(tmp_path))  # an empty data directory
+    code, out, _ = run(capsys, "benchmarks", "--no-count")
+    assert code == 0
+    row = row_of(out, "nb201-cifar10")
+    assert "missing" in row and "found" not in row and " MB" not in row

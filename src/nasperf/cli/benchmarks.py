@@ -13,6 +13,7 @@ __all__ = ["benchmarks", "benchmarks_table"]
 PATTERNS = (
     ("nb201-DATASET", "NB201 table nb201/nb201_DATASET.csv.gz"),
     ("nb201:PATH", "any file in the NB201 table schema"),
+    ("live:DIR", "a benchmark made by nasperf make-benchmark"),
     ("csv:PATH", "your own results; needs --target COLUMN"),
 )
 
