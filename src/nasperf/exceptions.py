@@ -16,6 +16,7 @@ __all__ = [
     "NotFittedError",
     "OptionalDependencyError",
     "ConfigurationError",
+    "require",
 ]
 
 

@@ -8,9 +8,7 @@ from conftest import needs_data
 
 
 def test_predictors_lists_every_registered_name(capsys) -> None:
-    from nasperf.predictors import PREDICTORS
-
-    from nasperf.predictors import make_predictor
+    from nasperf.predictors import PREDICTORS, make_predictor
 
     code, out, _ = run(capsys, "predictors")
     assert code == 0

@@ -145,3 +145,46 @@ def test_with_live_training_passes_one_object() -> None:
     defaults = LiveTrainingOptions()
     command(flag=True, **{f.name: getattr(defaults, f.name) for f in fields(defaults)})
     assert got == [(LiveTrainingOptions(), True)]
+
+
+FEATURE_HISTORY_FLAGS = {
+    "--short-epochs": "epochs",
+    "--variant": "variant",
+    "--k": "k",
+    "--probe-size": "probe_size",
+    "--layer": "layer",
+    "--ema-decay": "ema_decay",
+    "--c": "c",
+}
+
+
+def test_feature_history_options_are_the_settings_defaults_in_both_commands() -> None:
+    from nasperf.predictors.training_based import FeatureHistorySettings
+
+    library = FeatureHistorySettings()
+    options = visible_options()
+    for flag, field in FEATURE_HISTORY_FLAGS.items():
+        assert {"search", "estimate"} <= set(options[flag]), flag
+        assert options[flag]["estimate"].default == getattr(library, field), flag
+
+
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        (["--ema-decay", "1.5"], "ema_decay must be"),
+        (["--c", "0"], "c must be a finite number > 0"),
+        (["--variant", "knn"], "variant must be one of"),
+        (["--k", "0"], "k must be an integer >= 1"),
+    ],
+)
+@pytest.mark.parametrize("command", ["estimate", "search"])
+def test_bad_feature_history_settings_fail_before_any_work(
+    tmp_path: Path, capsys, command: str, extra: list[str], fragment: str
+) -> None:
+    from cli_helpers import assert_one_line_error, run
+
+    live = ["--live", "--strategy", "sample-and-estimate"] if command == "search" else []
+    out = tmp_path / "out"
+    code, _, err = run(capsys, command, *live, "--cells", "2", *extra, "--out", str(out))
+    assert_one_line_error(code, err, fragment)
+    assert not out.exists()

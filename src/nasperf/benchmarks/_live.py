@@ -64,6 +64,7 @@ __all__ = [
     "CELLS_FILE",
     "META_FILE",
     "LIVE_CURVES",
+    "CellTrainingError",
 ]
 
 log = logging.getLogger(__name__)

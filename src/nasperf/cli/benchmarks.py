@@ -7,7 +7,11 @@ from rich.table import Table
 
 from .console import new_table, out
 
-__all__ = ["benchmarks", "benchmarks_table"]
+__all__ = [
+    "benchmarks",
+    "benchmarks_table",
+    "PATTERNS",
+]
 
 #: the name forms that are not in the table of benchmarks
 PATTERNS = (

@@ -12,10 +12,17 @@ from rich.table import Table
 
 from ..exceptions import ConfigurationError, UnknownNameError
 from .console import new_table, out, progress
-from .live import LiveTrainingOptions, with_live_training
-from .options import ADDRESS, EXECUTOR, SHORT_EPOCHS, WORKERS, out_option
+from .live import LiveTrainingOptions, with_feature_history, with_live_training
+from .options import ADDRESS, EXECUTOR, WORKERS, out_option
 
-__all__ = ["estimate", "estimates_table", "write_estimates"]
+__all__ = [
+    "estimate",
+    "estimates_table",
+    "write_estimates",
+    "CSV_COLUMNS",
+    "METHODS",
+    "VARIANTS",
+]
 
 METHODS = ("feature-history",)
 VARIANTS = ("concat", "consensus", "ema")
@@ -32,16 +39,11 @@ CSV_COLUMNS = (
 
 
 @with_live_training
+@with_feature_history
 def estimate(
     training: LiveTrainingOptions,
+    feature_history: Any,  # FeatureHistorySettings
     method: str = typer.Option("feature-history", "--method", help="feature-history"),
-    short_epochs: int = SHORT_EPOCHS,
-    variant: str = typer.Option("concat", "--variant", help="concat, consensus or ema"),
-    k: int = typer.Option(2, "--k", help="epochs of history used (concat, consensus)"),
-    probe_size: int = typer.Option(256, "--probe-size", help="training images probed"),
-    layer: str | None = typer.Option(
-        None, "--layer", help="module to capture (default: the classifier's input)"
-    ),
     full_epochs: int | None = typer.Option(
         None, "--full-epochs", hidden=True, help="the old name of --epochs"
     ),
@@ -55,7 +57,6 @@ def estimate(
     Each cell trains --short-epochs epochs of a run --epochs long (its schedule).
     """
     from ..execution import make_executor
-    from ..predictors.training_based import FeatureHistorySettings
     from ..search import estimate_cells
 
     if full_epochs is not None:
@@ -65,14 +66,12 @@ def estimate(
         )
     if method not in METHODS:
         raise UnknownNameError("method", method, list(METHODS))
-    settings = FeatureHistorySettings(
-        epochs=short_epochs, variant=variant, k=k, probe_size=probe_size, layer=layer
-    )
+    settings = feature_history
     config, archs = training.config(), training.archs()
     with make_executor(executor_name, workers, address) as ex, progress() as bar:
         bar.add_task(f"estimating {len(archs)} cells", total=None)
         rows = estimate_cells(config, archs, ex, settings, training.seed)
-    out.print(estimates_table(rows, variant, short_epochs, k))
+    out.print(estimates_table(rows, settings.variant, settings.epochs, settings.k))
     if out_path is not None:
         write_estimates(out_path, rows)
         out.print(f"estimates: {out_path}")

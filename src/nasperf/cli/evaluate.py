@@ -15,7 +15,11 @@ from .console import out, progress
 from .options import SEED, out_option
 from .parsing import int_list, names
 
-__all__ = ["evaluate", "metric_table"]
+__all__ = [
+    "evaluate",
+    "metric_table",
+    "FORMATS",
+]
 
 FORMATS = ("table", "json")
 

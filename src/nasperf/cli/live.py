@@ -15,7 +15,11 @@ from . import options as opt
 if TYPE_CHECKING:
     from ..benchmarks import LiveBenchmarkConfig
 
-__all__ = ["LiveTrainingOptions", "with_live_training"]
+__all__ = [
+    "LiveTrainingOptions",
+    "with_live_training",
+    "PARAMETER",
+]
 
 
 @dataclass(frozen=True)
@@ -105,40 +109,87 @@ PARAMETER = "training"
 
 def with_live_training(command: Callable[..., None]) -> Callable[..., None]:
     """Give ``command`` every live-training option; it receives them as one
-    :class:`LiveTrainingOptions`, its ``training`` parameter.
+    :class:`LiveTrainingOptions`, its ``training`` parameter."""
+    return with_settings(LiveTrainingOptions, PARAMETER, _OPTIONS)(command)
 
-    Typer reads a command's options from its signature: the returned function has the
-    command's own parameters followed by one per field of :class:`LiveTrainingOptions`.
+
+#: the parameter through which a command receives its FeatureHistorySettings
+FEATURE_HISTORY = "feature_history"
+
+#: the option of each field of FeatureHistorySettings: (the command's parameter, the option)
+_FEATURE_HISTORY_OPTIONS: dict[str, tuple[str, Any]] = {
+    "epochs": ("short_epochs", opt.SHORT_EPOCHS),
+    "variant": ("variant", opt.VARIANT),
+    "k": ("k", opt.K),
+    "probe_size": ("probe_size", opt.PROBE_SIZE),
+    "layer": ("layer", opt.LAYER, str | None),
+    "ema_decay": ("ema_decay", opt.EMA_DECAY),
+    "c": ("c", opt.C),
+}
+
+
+def with_feature_history(command: Callable[..., None]) -> Callable[..., None]:
+    """Give ``command`` the feature-history options (``--short-epochs``, ``--variant``, ``--k``,
+    ``--probe-size``, ``--layer``, ``--ema-decay``, ``--c``); it receives them as one
+    :class:`~nasperf.predictors.training_based.FeatureHistorySettings`, its ``feature_history``
+    parameter (checked when the command runs, before any work)."""
+    from ..predictors.training_based import FeatureHistorySettings
+
+    settings = with_settings(FeatureHistorySettings, FEATURE_HISTORY, _FEATURE_HISTORY_OPTIONS)
+    return settings(command)
+
+
+def with_settings(
+    cls: type, parameter: str, options: dict[str, Any]
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A decorator giving a command one option per field of the dataclass ``cls``; the command
+    receives them as one ``cls`` instance, its ``parameter``.
+
+    ``options`` maps a field to its typer option, or to ``(parameter name, option)`` when the
+    command's parameter is named otherwise. Typer reads a command's options from its signature:
+    the returned function has the command's own parameters followed by one per field.
     """
-    own = inspect.signature(command, eval_str=True)
-    if PARAMETER not in own.parameters:
-        raise TypeError(f"{command.__name__} has no {PARAMETER!r} parameter")
-    hints = typing.get_type_hints(LiveTrainingOptions)
-    names = [f.name for f in fields(LiveTrainingOptions)]
-    clash = sorted(set(names) & set(own.parameters))
-    if clash:
-        raise TypeError(f"{command.__name__} has parameters of LiveTrainingOptions: {clash}")
-    added = [
-        inspect.Parameter(
-            n, inspect.Parameter.KEYWORD_ONLY, default=_OPTIONS[n], annotation=hints[n]
-        )
-        for n in names
-    ]
-    kept = [
-        p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
-        for p in own.parameters.values()
-        if p.name != PARAMETER
-    ]
 
-    @functools.wraps(command)
-    def wrapper(**kwargs: Any) -> None:
-        training = LiveTrainingOptions(**{n: kwargs.pop(n) for n in names})
-        command(**{PARAMETER: training}, **kwargs)
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        own = inspect.signature(command, eval_str=True)
+        if parameter not in own.parameters:
+            raise TypeError(f"{command.__name__} has no {parameter!r} parameter")
+        hints = typing.get_type_hints(cls)
+        spec = {f.name: _option_of(f.name, options[f.name], hints) for f in fields(cls)}
+        clash = sorted({name for name, _, _ in spec.values()} & set(own.parameters))
+        if clash:
+            raise TypeError(f"{command.__name__} has parameters of {cls.__name__}: {clash}")
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=option, annotation=hint)
+            for name, option, hint in spec.values()
+        ]
+        kept = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for p in own.parameters.values()
+            if p.name != parameter
+        ]
 
-    wrapper.__signature__ = own.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
-    wrapper.__annotations__ = {
-        **{p.name: p.annotation for p in kept},
-        **{n: hints[n] for n in names},
-        "return": None,
-    }
-    return wrapper
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> None:
+            settings = cls(**{field: kwargs.pop(name) for field, (name, _, _) in spec.items()})
+            command(**{parameter: settings}, **kwargs)
+
+        wrapper.__signature__ = own.replace(parameters=[*kept, *added])  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {
+            **{p.name: p.annotation for p in kept},
+            **{p.name: p.annotation for p in added},
+            "return": None,
+        }
+        return wrapper
+
+    return decorate
+
+
+def _option_of(field: str, given: Any, hints: dict[str, Any]) -> tuple[str, Any, Any]:
+    """``(parameter name, option, annotation)`` of a field from ``option``, ``(name, option)``
+    or ``(name, option, annotation)``."""
+    if not isinstance(given, tuple):
+        return field, given, hints[field]
+    if len(given) == 2:
+        return given[0], given[1], hints[field]
+    return given

@@ -28,6 +28,12 @@ __all__ = [
     "CELLS_OR_ALL",
     "EPOCHS",
     "SHORT_EPOCHS",
+    "VARIANT",
+    "K",
+    "PROBE_SIZE",
+    "LAYER",
+    "EMA_DECAY",
+    "C",
     "LIMIT",
     "VAL_FRACTION",
     "BATCH_SIZE",
@@ -129,6 +135,32 @@ DATA_ROOT: Any = typer.Option(
 # -- short budgets and proxies -------------------------------------------------------------------
 SHORT_EPOCHS: Any = typer.Option(
     2, "--short-epochs", help="short training budget E of an estimate (at most --epochs)"
+)
+# the proxy classifier of a feature-history estimate (defaults: FeatureHistorySettings')
+FH_PANEL = "feature-history options"
+VARIANT: Any = typer.Option(
+    "concat", "--variant", help="concat, consensus or ema", rich_help_panel=FH_PANEL
+)
+K: Any = typer.Option(
+    2, "--k", help="epochs of history used (concat, consensus)", rich_help_panel=FH_PANEL
+)
+PROBE_SIZE: Any = typer.Option(
+    256, "--probe-size", help="training images whose features are kept", rich_help_panel=FH_PANEL
+)
+LAYER: Any = typer.Option(
+    None,
+    "--layer",
+    help="module to capture (default: the classifier's input)",
+    rich_help_panel=FH_PANEL,
+)
+EMA_DECAY: Any = typer.Option(
+    0.5, "--ema-decay", help="ema: weight decay per epoch back, in [0, 1)", rich_help_panel=FH_PANEL
+)
+C: Any = typer.Option(
+    1.0,
+    "--c",
+    help="inverse regularisation strength of the logistic proxy classifier",
+    rich_help_panel=FH_PANEL,
 )
 PROXIES: Any = typer.Option(
     None, "--proxies", help="comma-separated zero-cost proxies (default: all 15)"

@@ -14,13 +14,24 @@ from rich.table import Table
 
 from ..exceptions import ConfigurationError, UnknownNameError
 from .console import new_table, out, progress
-from .live import LiveTrainingOptions, with_live_training
-from .options import ADDRESS, EXECUTOR, SHORT_EPOCHS, WORKERS, out_option
+from .live import LiveTrainingOptions, with_feature_history, with_live_training
+from .options import ADDRESS, EXECUTOR, WORKERS, out_option
 
 if TYPE_CHECKING:
     from ..search import SampleSearchResult, SearchResult
 
-__all__ = ["search", "Plan", "stopping_rule", "run_strategy", "sample_search_table"]
+__all__ = [
+    "search",
+    "Plan",
+    "stopping_rule",
+    "run_strategy",
+    "sample_search_table",
+    "LIVE_ESTIMATOR",
+    "RULES",
+    "STRATEGIES",
+    "TRACE_COLUMNS",
+    "search_table",
+]
 
 STRATEGIES = ("random", "sh", "hyperband", "asha", "sample-and-estimate")
 RULES = ("none", "baker", "median")
@@ -37,8 +48,8 @@ class Plan:
     spend ``budget`` epochs in all (None: every candidate's full run) on rungs from
     ``min_epochs`` growing by ``eta``, ``n`` candidates in a successive-halving bracket (None:
     all), ``asha_workers`` simulated ASHA workers; sample-and-estimate estimates candidates
-    with ``estimator`` after ``short_epochs`` and fully trains the ``top_k`` best on
-    ``workers`` workers.
+    with ``estimator`` after ``feature_history.epochs`` (the short budget) and fully trains
+    the ``top_k`` best on ``workers`` workers.
     """
 
     strategy: str
@@ -49,14 +60,16 @@ class Plan:
     n: int | None = None
     asha_workers: int = 4
     estimator: str = LIVE_ESTIMATOR
-    short_epochs: int = SHORT_EPOCHS.default
+    feature_history: Any = None  # FeatureHistorySettings (its epochs: the short budget)
     top_k: int = 2
     workers: int = WORKERS.default
 
 
 @with_live_training
+@with_feature_history
 def search(
     training: LiveTrainingOptions,
+    feature_history: Any,  # FeatureHistorySettings of a live sample-and-estimate
     strategy: str = typer.Option(
         "hyperband",
         "--strategy",
@@ -67,7 +80,6 @@ def search(
         "--estimator",
         help="sample-and-estimate: feature-history (--live) or a curve predictor (-b TABLE)",
     ),
-    short_epochs: int = SHORT_EPOCHS,
     top_k: int = typer.Option(
         2, "--top-k", help="sample-and-estimate: candidates fully trained (a multiple of workers)"
     ),
@@ -106,7 +118,7 @@ def search(
         n,
         asha_workers,
         estimator,
-        short_epochs,
+        feature_history,
         top_k,
         workers,
     )
@@ -177,14 +189,12 @@ def _sample_and_estimate_live(
     plan: Plan,
     training: LiveTrainingOptions,
 ) -> SampleSearchResult:
-    from ..predictors.training_based import FeatureHistorySettings
     from ..search import sample_and_estimate
 
-    settings = FeatureHistorySettings(epochs=plan.short_epochs)
     with progress() as bar:
         bar.add_task(f"sample-and-estimate on {len(archs)} cells", total=None)
         return sample_and_estimate(
-            config, archs, executor, evaluator, settings, plan.top_k, training.seed
+            config, archs, executor, evaluator, plan.feature_history, plan.top_k, training.seed
         )
 
 
@@ -207,7 +217,12 @@ def _search_table(
         )
     sampled = list(permuted(archs, training.seed))[: min(training.cells, len(archs))]
     found = sample_and_estimate_curves(
-        evaluator, sampled, plan.short_epochs, plan.top_k, plan.estimator, plan.workers
+        evaluator,
+        sampled,
+        plan.feature_history.epochs,
+        plan.top_k,
+        plan.estimator,
+        plan.workers,
     )
     out.print(sample_search_table(f"{benchmark} (simulated, {plan.workers} workers)", found))
 

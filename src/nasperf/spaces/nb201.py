@@ -66,7 +66,7 @@ NASLIB_EDGES = ((0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3))
 NUM_ARCHS = len(OPS) ** len(CELL_EDGES)
 #: the table that maps NB201 topology indices to cell strings (relative to ``NASPERF_DATA``)
 INDEX_TABLE_FILE = "nb201/nb201_cifar10.csv.gz"
-_INDEX_TABLE_SOURCE = "NAS-Bench-201 (see shared/data/README.md)"
+_INDEX_TABLE_SOURCE = "NAS-Bench-201 (Dong and Yang, ICLR 2020)"
 
 _N_OPS = len(OPS)
 _N_EDGES = len(CELL_EDGES)

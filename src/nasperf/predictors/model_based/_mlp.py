@@ -17,7 +17,13 @@ from ...validation import Interval, Options, validate_params
 from ..base import EncodingPredictor
 from ._trees import ENCODING_CONSTRAINTS, TargetScaler
 
-__all__ = ["MLPPredictor", "BananasPredictor", "train_mlp"]
+__all__ = [
+    "MLPPredictor",
+    "BananasPredictor",
+    "train_mlp",
+    "LOSSES",
+    "MLP_CONSTRAINTS",
+]
 
 LOSSES = ("mae", "mse")
 

@@ -23,6 +23,8 @@ __all__ = [
     "LightGBMPredictor",
     "RandomForestPredictor",
     "NGBoostPredictor",
+    "ENCODING_CONSTRAINTS",
+    "TARGET_TRANSFORMS",
 ]
 
 TARGET_TRANSFORMS = ("quantile", "standard", "none")

@@ -1,6 +1,13 @@
-"""Training-based estimators: train a candidate briefly and read more than its accuracy."""
+"""Training-based estimators: train a candidate briefly and read more than its accuracy.
 
-from ._predictor import FeatureHistoryPredictor
+:class:`FeatureHistorySettings` and the estimator import without scikit-learn's start-up cost;
+:class:`FeatureHistoryPredictor` (the Predictor contract) is imported on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from .feature_history import (
     VARIANTS,
     FeatureHistoryEstimator,
@@ -17,3 +24,14 @@ __all__ = [
     "FeatureHistorySettings",
     "proxy_accuracy",
 ]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._predictor import FeatureHistoryPredictor
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FeatureHistoryPredictor":
+        from ._predictor import FeatureHistoryPredictor
+
+        return FeatureHistoryPredictor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from ...exceptions import ConfigurationError
+from ...training import RunStatus
 from ...validation import (
     InstanceOf,
     Interval,
@@ -206,7 +207,7 @@ class FeatureHistoryResult:
 
     estimate: float | None  # proxy classifier's validation accuracy (percent); None if failed
     network_val_acc: float | None  # the network's own validation accuracy after E epochs
-    status: str  # "ok", or the training status ("diverged", "failed")
+    status: RunStatus  # ok, or the training's status (diverged, failed)
     reason: str
     epochs: int
     feature_bytes: int
@@ -270,11 +271,11 @@ class FeatureHistoryEstimator:
         result = Trainer(config, callbacks).fit(model, data)
         curves = {k: np.asarray(v) for k, v in result.curves.items()}
         val = curves.get("val_acc", np.zeros(0))
-        if result.status != "ok" or len(val) < fh.epochs:
+        if result.status != RunStatus.OK or len(val) < fh.epochs:
             return FeatureHistoryResult(
                 None,
                 float(val[-1]) if len(val) else None,
-                result.status or "failed",
+                RunStatus(result.status) if result.status else RunStatus.FAILED,
                 result.reason,
                 len(val),
                 capture.used_bytes,
@@ -298,7 +299,7 @@ class FeatureHistoryEstimator:
         return FeatureHistoryResult(
             estimate=variants[fh.variant],
             network_val_acc=float(val[fh.epochs - 1]),
-            status="ok",
+            status=RunStatus.OK,
             reason=result.reason,
             epochs=fh.epochs,
             feature_bytes=capture.used_bytes,

@@ -72,6 +72,9 @@ __all__ = [
     "compute_proxies_or_errors",
     "count_params",
     "count_flops",
+    "CORR_EPS",
+    "WEIGHT_LAYERS",
+    "ZEN_MIXUP",
 ]
 
 #: layers whose weights the pruning-at-initialisation proxies score
