@@ -17,11 +17,11 @@ import time
 
 import optuna
 import torch
-from torch import nn
+from mnist1d_common import train_trial
 
 from nasperf.data import load_dataset
 from nasperf.integrations.optuna import PredictivePruner
-from nasperf.training import Callback, TrainConfig, Trainer, seeded
+from nasperf.training import Callback
 
 
 class ReportToOptuna(Callback):
@@ -39,17 +39,6 @@ class ReportToOptuna(Callback):
         return None
 
 
-def make_model(width: int, depth: int, length: int, classes: int) -> nn.Module:
-    layers: list[nn.Module] = []
-    channels = 1
-    for _ in range(depth):
-        layers += [nn.Conv1d(channels, width, 5, padding=2), nn.BatchNorm1d(width), nn.ReLU()]
-        layers.append(nn.MaxPool1d(2))
-        channels = width
-        length //= 2
-    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(channels * length, classes))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--trials", type=int, default=60)
@@ -63,20 +52,17 @@ def main() -> None:
     torch.set_num_threads(1)
 
     data = load_dataset("mnist1d", val_fraction=0.2, seed=args.seed)
-    length = data.input_shape[-1]
     epochs_run = []
 
     def objective(trial: optuna.Trial) -> float:
-        lr = trial.suggest_float("lr", 1e-3, 1.0, log=True)
-        wd = trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
-        width = trial.suggest_int("width", 4, 48, log=True)
-        depth = trial.suggest_int("depth", 1, 3)
-        with seeded(args.seed + trial.number):
-            model = make_model(width, depth, length, data.num_classes)
+        params = {
+            "lr": trial.suggest_float("lr", 1e-3, 1.0, log=True),
+            "weight_decay": trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True),
+            "width": trial.suggest_int("width", 4, 48, log=True),
+            "depth": trial.suggest_int("depth", 1, 3),
+        }
         callback = ReportToOptuna(trial)
-        config = TrainConfig(epochs=args.epochs, lr=lr, weight_decay=wd, batch_size=128,
-                             seed=args.seed + trial.number)
-        result = Trainer(config, callbacks=[callback]).fit(model, data)
+        result = train_trial(params, data, args.epochs, args.seed + trial.number, [callback])
         epochs_run.append(result.epochs_completed)
         if callback.pruned:
             raise optuna.TrialPruned()

@@ -163,3 +163,18 @@ def test_the_directory_lock_is_exclusive(tmp_path: Path) -> None:
                 pass  # pragma: no cover
     with locked(tmp_path):  # released
         pass
+
+
+def test_read_settings_names_a_damaged_file(tmp_path) -> None:
+    from nasperf.exceptions import InvalidDataError
+    from nasperf.store import read_settings
+
+    path = tmp_path / "settings.json"
+    path.write_text('{"seed": 1}')
+    assert read_settings(path) == {"seed": 1}
+    path.write_text('{"seed": ')  # cut short
+    with pytest.raises(InvalidDataError, match=f"settings file {path} is not valid JSON"):
+        read_settings(path)
+    path.write_text("[1, 2]")
+    with pytest.raises(InvalidDataError, match="does not hold a JSON object"):
+        read_settings(path)

@@ -35,6 +35,7 @@ __all__ = [
     "atomic_write",
     "flatten_settings",
     "check_settings",
+    "read_settings",
     "complete_lines",
     "RowFile",
     "RowAppender",
@@ -154,6 +155,25 @@ def check_settings(
             f"{where} was made with other settings ({', '.join(differ)}); rerun with the same "
             "options to resume it, or choose another --out"
         )
+
+
+def read_settings(path: str | Path) -> dict[str, Any]:
+    """The JSON object in the settings file ``path``.
+
+    A file that is not valid JSON, or not an object, is an :class:`InvalidDataError` naming
+    it (one line: a settings file damaged by hand or by a disk is no traceback).
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise InvalidDataError(
+            f"settings file {path} is not valid JSON ({exc}); delete it (and the rows beside "
+            "it) to start over, or choose another --out"
+        ) from exc
+    if not isinstance(data, dict):
+        raise InvalidDataError(f"settings file {path} does not hold a JSON object")
+    return data
 
 
 # -- line files ----------------------------------------------------------------------------------

@@ -128,7 +128,8 @@ def test_csv_default_features_leave_out_other_results(tmp_path, caplog) -> None:
     rec = bench.query("b")
     np.testing.assert_array_equal(rec.encode("features"), [0.01, 5.0, 3.0])  # lr, depth, interval
     assert set(rec.scores) == {"lr", "depth", "test_acc", "train_loss", "interval"}
-    assert "test_acc, train_loss look like results" in caplog.text
+    assert "2 column(s) look like results" in caplog.text
+    assert "(test_acc, train_loss)" in caplog.text
     chosen = load_csv(path, target="val_acc", features=["lr", "test_acc"]).query("b")
     np.testing.assert_array_equal(chosen.encode("features"), [0.01, 90.8])
 
@@ -182,3 +183,75 @@ def test_with_scores_adds_columns_by_candidate(tmp_path) -> None:
     extra.write_text("arch,proxy\nzzz,1\n")
     with pytest.raises(InvalidArchitectureError, match="zzz"):
         with_scores(bench, extra)
+
+
+def _csv(tmp_path, text: str):  # noqa: ANN202 - a Path
+    path = tmp_path / "runs.csv"
+    path.write_text(text)
+    return path
+
+
+def test_csv_refuses_the_target_among_the_features(tmp_path) -> None:
+    path = _csv(tmp_path, "id,x,acc\na,1,80\nb,2,81\nc,3,79\n")
+    with pytest.raises(InvalidDataError, match="target 'acc' is among the features"):
+        load_csv(path, target="acc", features=["x", "acc"])
+
+
+def test_csv_names_the_column_of_an_infinite_feature(tmp_path) -> None:
+    path = _csv(tmp_path, "id,x,y,acc\na,1,2,80\nb,2,-inf,81\nc,3,4,79\nd,4,,78\n")
+    with pytest.raises(InvalidDataError, match=r"feature column 'y' .* 2 missing or infinite"):
+        load_csv(path, target="acc")
+    with pytest.raises(InvalidDataError, match=r"CSV line 3 holds -inf"):
+        load_csv(path, target="acc")
+    assert len(load_csv(path, target="acc", features=["x"])) == 4  # y left out: fine
+
+
+def test_csv_refuses_rows_repeated_exactly(tmp_path) -> None:
+    path = _csv(tmp_path, "x,y,acc\n1,2,80\n2,3,81\n1,2,80\n1,2,80\n")
+    with pytest.raises(InvalidDataError, match=r"2 row\(s\) repeat an earlier row exactly"):
+        load_csv(path, target="acc")
+
+
+def test_csv_warns_of_rows_with_the_same_features(tmp_path, caplog) -> None:
+    path = _csv(tmp_path, "id,x,y,acc\na,1,2,80\nb,2,3,81\nc,1,2,82\nd,1,2,83\n")
+    with caplog.at_level("WARNING"):
+        bench = load_csv(path, target="acc")
+    assert len(bench) == 4
+    assert "2 row(s) have the same features as an earlier row (CSV line 4, 5)" in caplog.text
+
+
+def test_csv_refuses_a_constant_target(tmp_path) -> None:
+    path = _csv(tmp_path, "id,x,acc\na,1,80\nb,2,80\nc,3,80\n")
+    with pytest.raises(InvalidDataError, match=r"same value \(80\) in every row.*nothing to rank"):
+        load_csv(path, target="acc")
+
+
+def test_csv_warning_about_result_columns_is_a_summary(tmp_path, caplog) -> None:
+    names = [f"val_acc_{i}" for i in range(40)]
+    row = ",".join(str(i) for i in range(40))
+    path = _csv(tmp_path, f"id,x,acc,{','.join(names)}\na,1,80,{row}\nb,2,81,{row}\n")
+    with caplog.at_level("WARNING"):
+        load_csv(path, target="acc")
+    (message,) = [r.getMessage() for r in caplog.records]
+    assert "40 column(s) look like results" in message
+    assert "val_acc_0, val_acc_1, val_acc_2 and 37 more" in message
+    assert "val_acc_39" not in message and "\n" not in message
+
+
+def test_nb201_table_of_a_dataset_with_a_hyphen(tmp_path, monkeypatch) -> None:
+    import gzip
+
+    cells = [
+        "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|"
+        "skip_connect~2|",
+        "|none~0|+|none~0|none~1|+|none~0|none~1|avg_pool_3x3~2|",
+    ]
+    (tmp_path / "nb201").mkdir()
+    with gzip.open(tmp_path / "nb201" / "nb201_imagenet16-120.csv.gz", "wt") as fh:
+        fh.write("index,arch_str,val_acc_200ep,params_m\n")
+        fh.writelines(f"{i},{c},{40 + i},{0.1 * i}\n" for i, c in enumerate(cells))
+    monkeypatch.setenv("NASPERF_DATA", str(tmp_path))
+    bench = load_benchmark("nb201-imagenet16-120")
+    assert bench.name == "nb201-imagenet16-120" and len(bench) == 2
+    with pytest.raises(DataNotFoundError, match="nb201_imagenet16-200"):
+        load_benchmark("nb201-imagenet16-200")

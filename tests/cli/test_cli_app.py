@@ -87,3 +87,45 @@ def test_help_exits_0(capsys) -> None:
     assert code == 0
     for command in ("evaluate", "proxies", "make-benchmark", "search", "estimate"):
         assert command in out
+
+
+def test_third_party_warnings_are_debug_log_messages(capsys, caplog, monkeypatch) -> None:
+    import os
+    import warnings
+
+    table = benchmarks_command.benchmarks_table
+
+    def noisy(count: bool):  # noqa: ANN202 - a rich Table
+        warnings.warn("a third-party warning", UserWarning, stacklevel=1)
+        assert os.environ["PYTHONWARNINGS"] == "ignore"  # and in the workers started now
+        return table(count)
+
+    monkeypatch.setattr(benchmarks_command, "benchmarks_table", noisy)
+    monkeypatch.delenv("PYTHONWARNINGS", raising=False)
+    code, _, err = run(capsys, "benchmarks", "--no-count")
+    assert code == 0 and err == "" and caplog.text == ""  # not on stderr, not logged
+    code, _, err = run(capsys, "-vv", "benchmarks", "--no-count")
+    assert code == 0 and "a third-party warning" not in err
+    (record,) = [r for r in caplog.records if r.name == "nasperf.warnings"]
+    assert record.levelname == "DEBUG" and "UserWarning: a third-party warning" in record.message
+    assert "PYTHONWARNINGS" not in os.environ  # restored after the run
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["evaluate", "--trials", "many"], "Invalid value for '--trials'"),
+        (["benchmarks", "--bogus"], "No such option: --bogus"),
+        (["no-such-command"], "No such command 'no-such-command'"),
+        (["proxies"], "Missing option '--out'"),
+    ],
+)
+def test_usage_errors_are_one_line(capsys, args: list[str], fragment: str) -> None:
+    code, _, err = run(capsys, *args)
+    assert_one_line_error(code, err, fragment)
+    assert "--help" in err
+
+
+def test_no_arguments_still_shows_the_help(capsys) -> None:
+    code, out, err = run(capsys)
+    assert "Usage" in out + err and "error:" not in err

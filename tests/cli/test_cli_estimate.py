@@ -7,6 +7,7 @@ import csv
 import pytest
 from cli_helpers import assert_one_line_error, run
 
+import nasperf.cli.estimate
 import nasperf.search
 
 
@@ -15,11 +16,12 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> list:
     """What ``estimate`` hands :func:`estimate_cells` (which returns no rows)."""
     seen = []
 
-    def estimate_cells(config, archs, executor, settings, seed):  # noqa: ANN001, ANN202
+    def estimate_cells(config, archs, executor, settings, seed, *_, **__):  # noqa: ANN001, ANN002, ANN003, ANN202
         seen.append((config, archs, settings, seed))
         return []
 
     monkeypatch.setattr(nasperf.search, "estimate_cells", estimate_cells)
+    monkeypatch.setattr(nasperf.cli.estimate, "check_data", lambda config: None)  # no data read
     return seen
 
 
@@ -34,13 +36,18 @@ def test_defaults(capsys, calls) -> None:
 
 
 def test_options_reach_the_settings(capsys, calls) -> None:
-    args = ["--short-epochs", "1", "--epochs", "3", "--variant", "ema", "--k", "1"]
+    args = ["--short-epochs", "1", "--epochs", "3", "--variant", "consensus", "--k", "1"]
     args += ["--probe-size", "32", "--cells", "4", "--seed", "2", "--dataset", "mnist"]
     code, _, err = run(capsys, "estimate", *args)
     assert code == 0, err
     ((config, archs, settings, seed),) = calls
     assert (config.epochs, config.dataset, len(archs), seed) == (3, "mnist", 4, 2)
-    assert (settings.epochs, settings.variant, settings.k, settings.probe_size) == (1, "ema", 1, 32)
+    assert (settings.epochs, settings.variant, settings.k, settings.probe_size) == (
+        1,
+        "consensus",
+        1,
+        32,
+    )
 
 
 @pytest.mark.parametrize(
@@ -74,3 +81,34 @@ def test_estimates_of_real_cells(tmp_path, capsys) -> None:
     rows = list(csv.DictReader(path.open()))
     assert len(rows) == 2 and all(r["status"] == "ok" and float(r["estimate"]) > 0 for r in rows)
     assert rows[0].keys() >= {"est_concat", "est_consensus", "est_ema"}
+
+
+def test_progress_counts_the_cells(capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    import nasperf.cli.estimate as command
+
+    seen: dict[str, list] = {}
+
+    class Bar:
+        def __enter__(self) -> Bar:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def add_task(self, description: str, total: float | None = None) -> str:
+            seen[description] = [total, 0]
+            return description
+
+        def update(self, task: str, completed: float) -> None:
+            seen[task][1] = completed
+
+    def estimate_cells(config, archs, executor, *_, on_cell=None, **__):  # noqa: ANN001, ANN002, ANN003, ANN202
+        for i in range(len(archs)):
+            on_cell(i + 1, len(archs))
+        return []
+
+    monkeypatch.setattr(command, "progress", Bar)
+    monkeypatch.setattr(nasperf.search, "estimate_cells", estimate_cells)
+    code, _, err = run(capsys, "estimate", "--cells", "3")
+    assert code == 0, err
+    assert seen == {"estimating 3 cells": [3, 3]}  # done/total, not 0/?

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from cli_helpers import GOOD_CELL, assert_one_line_error, run, write_csv
 
@@ -99,3 +100,32 @@ def test_malformed_nb201_string(tmp_path, capsys) -> None:
 def test_csv_without_target_option(capsys) -> None:
     code, _, err = run(capsys, "evaluate", "-b", "csv:x.csv", "-p", "rf")
     assert_one_line_error(code, err, "--target")
+
+
+def test_help_lists_every_form_of_benchmark_name(capsys) -> None:
+    code, out, _ = run(capsys, "evaluate", "--help")
+    assert code == 0
+    for form in ("nb201-DATASET", "nb201:PATH", "live:DIR", "csv:PATH", "col:-NAME"):
+        assert form in out
+
+
+def test_each_column_baseline_on_its_own_pool(tmp_path, capsys) -> None:
+    rng = np.random.default_rng(0)
+    lines = ["id,x1,x2,loss,acc"]
+    for i in range(60):
+        x1, x2 = rng.normal(size=2)
+        loss = "" if i % 4 == 0 else f"{x2:.4f}"  # present on 45 of the 60 rows
+        lines.append(f"c{i},{x1:.4f},{x2:.4f},{loss},{80 + 3 * x1 - x2:.4f}")
+    path = tmp_path / "partial.csv"
+    path.write_text("\n".join(lines) + "\n")
+    options = "-p col:x1,col:-loss,rf --train-sizes 10 --test-size 12 --trials 1 --format json"
+    code, out, err = run(capsys, *on_csv(path, options, "--features", "x1,x2"))
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["pool_sizes"] == {"col:x1": 60, "col:-loss": 45, "rf": 60}
+    minus = [r for r in data["summary"] if r["predictor"] == "col:-loss"][0]
+    assert minus["kendall_tau_mean"] > 0  # lower loss, higher accuracy: a positive rank
+    options = "-p col:x1,col:-loss --train-sizes 0 --test-size all --trials 1"
+    code, out, err = run(capsys, *on_csv(path, options))
+    assert code == 0, err
+    assert "pool per row" in out and "45" in out and "60" in out

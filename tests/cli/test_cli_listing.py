@@ -17,6 +17,15 @@ def test_predictors_lists_every_registered_name(capsys) -> None:
         if name != "col:NAME":
             assert make_predictor(name).capabilities().family in row, row
     assert "baseline" in row_of(out, "col:NAME")
+    assert "lower is better" in row_of(out, "col:-NAME")
+
+
+def test_predictors_lists_what_a_name_implies(capsys) -> None:
+    code, out, _ = run(capsys, "predictors")
+    assert code == 0
+    assert "curve=val_loss[:5]" in row_of(out, "early-stop-loss")  # its registered curve
+    assert "curve=val_acc[:5]" in row_of(out, "early-stop-acc")
+    assert "curve=train_loss[:5]" in row_of(out, "sotl-e")
 
 
 def test_predictor_row_reads_what_a_predictor_needs() -> None:

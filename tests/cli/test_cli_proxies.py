@@ -13,7 +13,7 @@ import nasperf.benchmarks
 def tables(monkeypatch: pytest.MonkeyPatch) -> list:
     seen = []
 
-    def compute_proxy_table(out, config, archs, workers=1, on_cell=None):  # noqa: ANN001, ANN202
+    def compute_proxy_table(out, config, archs, workers=1, on_cell=None, device="auto"):  # noqa: ANN001, ANN202, E501
         seen.append((config, archs, workers))
         return out
 

@@ -13,7 +13,7 @@ def live_config(monkeypatch: pytest.MonkeyPatch) -> list:
     """The config a live search hands its evaluator (the search stops there)."""
     seen = []
 
-    def evaluator(config, executor, workdir, seed=0):  # noqa: ANN001, ANN202
+    def evaluator(config, executor, workdir, seed=0, device="cpu"):  # noqa: ANN001, ANN202
         seen.append((config, seed))
         raise Stop
 
@@ -74,3 +74,72 @@ def test_sample_and_estimate_on_a_table_draws_cells(capsys) -> None:
     assert code == 0, err
     assert "sample-and-estimate on nb201-digits (simulated, 1 workers)" in out
     assert "2/10" not in out and "10/10" in out
+
+
+class Bars:
+    """A stand-in of the progress bar: each task's total and what was last completed."""
+
+    def __init__(self) -> None:
+        self.tasks: dict[str, list] = {}
+
+    def __call__(self) -> Bars:
+        return self
+
+    def __enter__(self) -> Bars:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def add_task(self, description: str, total: float | None = None, **_: object) -> str:
+        self.tasks[description] = [total, 0]
+        return description
+
+    def update(self, task: str, completed: float | None = None, **_: object) -> None:
+        if completed is not None:
+            self.tasks[task][1] = completed
+
+
+def test_search_progress_counts_epochs_against_the_budget(capsys, monkeypatch) -> None:
+    import nasperf.cli.search as command
+
+    bars = Bars()
+    monkeypatch.setattr(command, "progress", bars)
+    code, _, err = run(capsys, "search", "-b", "nb201-digits", "--budget", "300")
+    assert code == 0, err
+    assert list(bars.tasks.values()) == [[300, 270]]  # done/total, not 0/?
+
+
+def _curves_without_time(monkeypatch) -> None:  # noqa: ANN001
+    """``load_benchmark`` gives a synthetic table with 10-epoch curves and no recorded time."""
+    import nasperf.benchmarks
+    from conftest import synthetic_records
+    from nasperf.benchmarks import TabularBenchmark
+
+    recs = synthetic_records(40)
+    for r in recs:
+        r.curves = {k: v for k, v in r.curves.items() if k != "train_loss"}
+    bench = TabularBenchmark("untimed", "custom", "y", recs, max_fidelity=10)
+    monkeypatch.setattr(nasperf.benchmarks, "load_benchmark", lambda name: bench)
+
+
+def test_a_table_without_recorded_time_counts_in_epochs(capsys, monkeypatch) -> None:
+    from nasperf.benchmarks import load_benchmark
+    from nasperf.cli.search import records_time
+
+    assert records_time(load_benchmark("nb201-digits"))
+    _curves_without_time(monkeypatch)
+    code, out, err = run(capsys, "search", "-b", "untimed", "--strategy", "random")
+    assert code == 0, err
+    assert "no recorded time: cost in epochs" in out and "seconds" not in out
+    args = ["--strategy", "sample-and-estimate", "--estimator", "early-stop-acc", "--cells", "8"]
+    code, out, err = run(capsys, "search", "-b", "untimed", *args)
+    assert code == 0, err
+    assert "estimate epochs" in out and "estimate s" not in out
+
+
+def test_a_table_estimator_needs_what_the_table_records(capsys, monkeypatch) -> None:
+    _curves_without_time(monkeypatch)
+    args = ["--strategy", "sample-and-estimate", "--estimator", "sotl", "--cells", "8"]
+    code, _, err = run(capsys, "search", "-b", "untimed", *args)
+    assert_one_line_error(code, err, "untimed records no train_loss curve; sotl needs it")

@@ -94,17 +94,24 @@ def test_impossible_settings(bench, cfg: ProtocolConfig, message: str) -> None:
         evaluate_predictors(bench, {"spy": Spy()}, cfg)
 
 
-def test_common_pool_for_partial_columns() -> None:
+def test_a_column_baseline_is_scored_on_its_own_coverage() -> None:
     recs = synthetic_records(100)
     for r in recs[:40]:
         r.scores = {}
     bench = TabularBenchmark("partial", "custom", "y", recs)
+    Spy.seen = []
     res = evaluate_predictors(
         bench,
         {"col": ColumnBaseline("s"), "spy": Spy()},
         ProtocolConfig(train_sizes=(5,), test_size=50, trials=1),
     )
-    assert res.pool_size == 60
+    # the trained predictor is not restricted to the cells the column covers
+    assert res.pool_sizes == {"col": 60, "spy": 100} and res.pool_size == 100
+    train, test, _ = Spy.seen[0]
+    assert any(a < 40 for a in [*train, *test])
+    assert {r["predictor"]: r["pool_size"] for r in res.rows} == res.pool_sizes
+    summary = res.summary()
+    assert dict(zip(summary["predictor"], summary["pool_size"], strict=True)) == res.pool_sizes
 
 
 def test_test_size_all(bench) -> None:
@@ -122,3 +129,56 @@ def test_record_without_target_excluded() -> None:
         bench, {"spy": Spy()}, ProtocolConfig(train_sizes=(5,), test_size=20, trials=1)
     )
     assert res.pool_size == 60
+
+
+def test_a_full_column_scores_the_same_alone_and_beside_a_partial_one() -> None:
+    recs = synthetic_records(200)
+    for i, r in enumerate(recs):
+        r.scores = {"full": r.scores["s"], **({"part": -r.target} if i % 3 else {})}
+    bench = TabularBenchmark("mixed", "custom", "y", recs)
+    cfg = ProtocolConfig(train_sizes=(0,), test_size=None, trials=2)
+    alone = evaluate_predictors(bench, {"col:full": ColumnBaseline("full")}, cfg)
+    paired = evaluate_predictors(
+        bench, {"col:full": ColumnBaseline("full"), "col:part": ColumnBaseline("part")}, cfg
+    )
+    assert paired.pool_sizes == {"col:full": 200, "col:part": 133}
+    full = paired.frame().query("predictor == 'col:full'").reset_index(drop=True)
+    drop = ["fit_time", "query_time"]
+    assert full.drop(columns=drop).equals(alone.frame().drop(columns=drop))
+
+
+@pytest.mark.parametrize(
+    "name, strip, message",
+    [
+        ("col:nope", None, "synthetic has no column 'nope'; col:nope needs it"),
+        ("col:-ss", None, "did you mean 's'?"),
+        ("sotl", "train_loss", "synthetic records no train_loss curve; sotl needs it"),
+        ("early-stop-acc", "val_acc", "records no val_acc curve; early-stop-acc needs it"),
+    ],
+)
+def test_what_a_predictor_lacks_is_named(name: str, strip: str | None, message: str) -> None:
+    from nasperf.exceptions import MissingRequirementError
+    from nasperf.predictors import make_predictor
+
+    recs = synthetic_records(60)
+    for r in recs:
+        r.curves = {k: v for k, v in r.curves.items() if k != strip}
+    bench = TabularBenchmark("synthetic", "custom", "y", recs)
+    cfg = ProtocolConfig(train_sizes=(0,), test_size=20, trials=1)
+    with pytest.raises(MissingRequirementError, match=message.replace("?", r"\?")):
+        evaluate_predictors(bench, {name: make_predictor(name)}, cfg)
+
+
+def test_a_fidelity_past_the_curves_is_named(bench) -> None:
+    from nasperf.evaluation import missing_cause
+    from nasperf.predictors import make_predictor
+
+    req = make_predictor("early-stop-acc", fidelity=12).capabilities().requires
+    assert missing_cause("es", req, bench.records(), "synthetic") == (
+        "the val_acc curves of synthetic have at most 10 epochs; es reads 12"
+    )
+
+
+def test_a_negative_seed_is_refused(bench) -> None:
+    with pytest.raises(ConfigurationError, match="--seed must be >= 0"):
+        evaluate_predictors(bench, {"spy": Spy()}, ProtocolConfig(train_sizes=(5,), seed=-1))

@@ -237,9 +237,9 @@ def test_capabilities_describe_the_predictor(name: str) -> None:
     assert caps.min_train_size >= (2 if caps.requires.targets else 0)
     assert caps.describe() == caps.requires.describe()
     pred = make_predictor(name)
-    if not caps.has_dist:
-        with pytest.raises(NotImplementedError):
-            pred.predict_dist([])
+    # predict_dist exists exactly on the predictors that have a distribution
+    assert hasattr(pred, "predict_dist") == caps.has_dist
+    assert hasattr(type(pred), "predict_dist") == caps.has_dist
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -256,9 +256,11 @@ def test_every_hyperparameter_is_constrained_and_checked_before_work(name: str) 
     assert "seed" not in params  # one seeding parameter name: random_state
 
 
-def test_predict_dist_unsupported() -> None:
-    pred = make_predictor("col:s").fit(synthetic_records(5))
-    with pytest.raises(NotImplementedError):
+@pytest.mark.parametrize("name", ["col:s", "mlp", "early-stop-acc"])
+def test_predict_dist_absent_without_a_distribution(name: str) -> None:
+    pred = make_predictor(name).fit(synthetic_records(20))
+    assert not hasattr(pred, "predict_dist") and not CAPS.get(name, pred.capabilities()).has_dist
+    with pytest.raises(AttributeError, match="no predictive distribution"):
         pred.predict_dist(synthetic_records(5))
 
 

@@ -34,3 +34,17 @@ def test_sign_flips_order() -> None:
 def test_nan_score_is_missing() -> None:
     with pytest.raises(MissingRequirementError, match="'c'"):
         ColumnBaseline("c").fit([]).predict(recs([1.0, float("nan")]))
+
+
+def test_minus_before_the_column_means_lower_is_better() -> None:
+    from nasperf.exceptions import UnknownNameError
+    from nasperf.predictors import make_predictor
+    from nasperf.predictors.baselines import parse_column
+
+    pred = make_predictor("col:-c")
+    assert (pred.column, pred.sign) == ("c", -1.0)
+    assert list(pred.fit([]).predict(recs([1.0, 3.0, 2.0]))) == [-1.0, -3.0, -2.0]
+    assert make_predictor("col:c").sign == 1.0
+    assert parse_column("-latency") == ("latency", -1.0) and parse_column("p") == ("p", 1.0)
+    with pytest.raises(UnknownNameError):
+        make_predictor("col:-")

@@ -12,6 +12,7 @@ from nasperf.exceptions import ConfigurationError, InvalidDataError, MissingRequ
 from nasperf.predictors import make_predictor
 from nasperf.predictors.learning_curve import (
     LCEPredictor,
+    RankMap,
     SequentialRegressionPredictor,
     curve_features,
     curve_from_steps,
@@ -71,10 +72,23 @@ def test_lce_predicts_each_record_on_its_own() -> None:
     lce = LCEPredictor(fidelity=5, calibrate=False).fit([])
     assert lce.predict([good, low])[1] == lce.predict([low])[0]
     assert lce.predict([good, low])[0] == lce.predict([good])[0]
-    with pytest.raises(ConfigurationError, match="an accuracy curve .* got 'val_loss'"):
-        LCEPredictor(curve="val_loss").fit([]).predict([rec(t, val_loss=t)])
+    with pytest.raises(ConfigurationError, match="curve must be a curve name"):
+        LCEPredictor(curve=3).fit([]).predict([good])
     with pytest.raises(ConfigurationError, match="horizon must be"):
         LCEPredictor(horizon=0).fit([]).predict([good])
+
+
+def test_lce_extrapolates_losses_and_errors() -> None:
+    """A loss curve is extrapolated as exp(-loss), an error as 1 - error; both predict minus the
+    final value, and a negated loss (-val_loss) the same as the loss."""
+    t = np.arange(1, 31, dtype=float)
+    loss = 0.3 + 2.0 * t**-0.8
+    r = rec(np.zeros(30), val_loss=loss, **{"-val_loss": -loss, "val_err": 0.6 * t**-0.5})
+    lce = {c: LCEPredictor(fidelity=10, curve=c, calibrate=False).fit([]) for c in
+           ("val_loss", "-val_loss", "val_err")}
+    assert lce["val_loss"].predict([r])[0] == pytest.approx(-loss[-1], abs=0.05)
+    assert lce["-val_loss"].predict([r])[0] == lce["val_loss"].predict([r])[0]
+    assert lce["val_err"].predict([r])[0] == pytest.approx(-0.6 * 30**-0.5, abs=0.03)
 
 
 @pytest.mark.quality
@@ -93,12 +107,56 @@ def test_sequential_regression_beats_early_stop_on_shipped_digits() -> None:
     assert np.mean(taus["lcsvr"]) > np.mean(taus["es"]) + 0.05
 
 
+def _as(records: list[Record], curve: str, unit, target) -> list[Record]:  # noqa: ANN001
+    """``records`` with one curve ``x``: ``unit`` of their curve ``curve``, and target
+    ``target`` of that curve's last value."""
+    return [Record(r.arch, r.space, float(target(r.curves[curve][-1])),
+                   {"x": unit(np.asarray(r.curves[curve]))}, dict(r.scores)) for r in records]
+
+
+def test_sequential_regression_is_invariant_to_the_metrics_units() -> None:
+    """Accuracy in % or as a fraction, a loss, minus a loss or a log-loss: the same ranking
+    quality (the curve and target enter as rank scores)."""
+    recs = load_benchmark("nb201-digits").records()
+    families = {
+        "accuracy": [("val_acc", lambda c: c, lambda v: v),
+                     ("val_acc", lambda c: c / 100, lambda v: v / 100)],
+        "loss": [("val_loss", lambda c: c, lambda v: -v),
+                 ("val_loss", lambda c: -c, lambda v: -v),
+                 ("val_loss", np.log, lambda v: -v)],
+    }
+    for family, variants in families.items():
+        taus = []
+        for curve, unit, target in variants:
+            data = _as(recs, curve, unit, target)
+            tau = []
+            for seed in range(2):
+                order = np.random.default_rng(seed).permutation(len(data))
+                train, test = [data[i] for i in order[:100]], [data[i] for i in order[100:200]]
+                pred = make_predictor("lcsvr", fidelity=3, curve="x").fit(train)
+                tau.append(kendalltau(pred.predict(test), [r.target for r in test])[0])
+            taus.append(np.mean(tau))
+        assert max(taus) - min(taus) <= 0.02, (family, taus)
+        assert min(taus) > 0.4, (family, taus)
+
+
+def test_rank_maps_are_monotone_and_invert() -> None:
+    rank = RankMap(np.array([3.0, 1.0, 2.0, 2.0, 10.0]))
+    x = np.array([-5.0, 1.0, 1.5, 2.0, 9.0, 10.0, 50.0])
+    z = rank.transform(x)
+    assert np.all(np.diff(z) > 0)  # strictly increasing, beyond the training range too
+    np.testing.assert_allclose(rank.inverse(z), x)
+    bounded = RankMap(np.array([1.0, 2.0, 3.0]), bounded=True).transform(np.array([3.0, 1e9]))
+    assert bounded[1] - bounded[0] <= 1.0  # a far outlier stays near the data
+
+
 def test_sequential_regression_distribution_and_options() -> None:
     train, test = synthetic_records(60, seed=1), synthetic_records(30, seed=2)
     for model in ("svr", "rf", "bayesian_ridge"):
-        for residual in (False, True, "auto"):
+        for residual, transform in ((False, "rank"), (True, "rank"), ("auto", "standard")):
             pred = SequentialRegressionPredictor(
-                fidelity=4, model=model, encoding="features", residual=residual, n_iter=4
+                fidelity=4, model=model, encoding="features", residual=residual, n_iter=4,
+                transform=transform,
             ).fit(train)
             mean, std = pred.predict_dist(test)
             assert mean.shape == std.shape == (30,) and np.all(std > 0)

@@ -88,3 +88,22 @@ def test_xgboost_reaches_target_on_nb201() -> None:
         pred = make_predictor("xgb", random_state=trial).fit(train)
         taus.append(kendalltau(pred.predict(test), [r.target for r in test])[0])
     assert np.mean(taus) >= 0.55
+
+
+@pytest.mark.parametrize("name", ["mlp", "bananas"])
+def test_torch_predictors_give_the_same_predictions_on_any_thread_count(name: str) -> None:
+    pytest.importorskip("torch")
+    import torch
+
+    from nasperf.predictors import make_predictor
+
+    train, test = synthetic_records(40, seed=1), synthetic_records(30, seed=2)
+    before = torch.get_num_threads()
+    preds = {}
+    for threads in (1, 2):
+        pred = make_predictor(name, encoding="features", epochs=20, num_threads=threads)
+        preds[threads] = pred.fit(train).predict(test)
+        assert torch.get_num_threads() == before  # restored after fit and predict
+    # the same up to the last bit of a float64 sum whose order the thread count may change
+    np.testing.assert_allclose(preds[1], preds[2], rtol=1e-12, atol=0)
+    assert make_predictor(name).num_threads == 1  # one thread unless asked for more

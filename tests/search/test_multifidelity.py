@@ -10,8 +10,11 @@ from nasperf.exceptions import ConfigurationError
 from nasperf.search import (
     TabularCurveEvaluator,
     asha,
+    bracket_cost,
+    check_budget,
     hyperband,
     hyperband_brackets,
+    minimum_budget,
     permuted,
     random_search,
     successive_halving,
@@ -96,7 +99,9 @@ def test_hyperband_and_asha_respect_the_budget(bench) -> None:  # noqa: ANN001
     for search in (hyperband, asha):
         ev = TabularCurveEvaluator(bench)
         res = search(ev, permuted(archs, 2), budget_epochs=600)
-        assert 600 <= ev.epochs_used < 600 + 30  # the last job may finish past the budget
+        # never past the budget; Hyperband stops before a bracket (at most 120 epochs) that
+        # would not fit in what is left
+        assert 600 - 120 < ev.epochs_used <= 600
         assert res.completed >= 1 and res.best_value is not None
         again = search(TabularCurveEvaluator(bench), permuted(archs, 2), budget_epochs=600)
         assert again.best_arch == res.best_arch and again.epochs_used == res.epochs_used
@@ -133,3 +138,68 @@ def test_search_cli_table_trace_and_errors(tmp_path, capsys) -> None:  # noqa: A
         code = main(["search", *args])
         err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
         assert code == 2 and len(err) == 1 and fragment in err[0], err
+
+
+def _run(name: str, ev: TabularCurveEvaluator, archs: list, budget: int, n: int | None = None):  # noqa: ANN202
+    order = permuted(archs, 1)
+    if name == "random":
+        return random_search(ev, order, budget)
+    if name == "sh":
+        return successive_halving(ev, order, n or len(archs), budget_epochs=budget)
+    return {"hyperband": hyperband, "asha": asha}[name](ev, order, budget)
+
+
+@pytest.mark.parametrize("name", ["random", "hyperband", "asha"])
+@pytest.mark.parametrize("budget", [90, 300, 391, 1000])
+def test_a_budget_is_never_exceeded(bench, name: str, budget: int) -> None:  # noqa: ANN001
+    archs = [r.arch for r in bench.records()]
+    ev = TabularCurveEvaluator(bench)
+    res = _run(name, ev, archs, budget)
+    assert ev.epochs_used <= budget and res.epochs_used == ev.epochs_used
+    # (ASHA's 4 workers start more runs than one promotion needs: at 90 epochs none ends)
+    assert res.completed >= 1 or (name, budget) == ("asha", 90)
+
+
+def test_hyperband_stops_before_a_bracket_that_does_not_fit(bench) -> None:  # noqa: ANN001
+    # nb201-digits (30 epochs, eta 3): brackets of 86, 84, 100 and 120 epochs at most
+    assert [bracket_cost(n, rungs, 3) for n, rungs in hyperband_brackets(30)] == [86, 84, 100, 120]
+    ev = TabularCurveEvaluator(bench)
+    _run("hyperband", ev, [r.arch for r in bench.records()], 300)
+    assert ev.epochs_used == 86 + 84 + 100  # was 390: the 120-epoch bracket no longer starts
+
+
+def test_successive_halving_fits_its_bracket_or_says_so(bench) -> None:  # noqa: ANN001
+    archs = [r.arch for r in bench.records()]
+    ev = TabularCurveEvaluator(bench)
+    res = _run("sh", ev, archs, 300, n=30)
+    assert ev.epochs_used <= 300 and res.completed == 1
+    ev = TabularCurveEvaluator(bench)
+    with pytest.raises(ConfigurationError, match="bracket of 300 runs .* at least 951"):
+        _run("sh", ev, archs, 300)  # returned nothing with exit code 0 before
+    assert ev.epochs_used == 0
+
+
+@pytest.mark.parametrize(
+    "name, budget, minimum",
+    [("random", 29, 30), ("sh", 950, 951), ("hyperband", 85, 86), ("asha", 85, 86)],
+)
+def test_a_budget_too_small_names_the_minimum(bench, name, budget, minimum) -> None:  # noqa: ANN001
+    archs = [r.arch for r in bench.records()]
+    assert minimum_budget(name, 30, len(archs))[0] == minimum
+    ev = TabularCurveEvaluator(bench)
+    message = f"too small for {name}: .* give a budget of at least {minimum}$"
+    with pytest.raises(ConfigurationError, match=message):
+        _run(name, ev, archs, budget)
+    assert ev.epochs_used == 0  # refused before any training
+    with pytest.raises(ConfigurationError, match=message):
+        check_budget(name, budget, 30, len(archs))
+    check_budget(name, minimum, 30, len(archs))  # enough: no error
+    check_budget(name, None, 30, len(archs))
+
+
+def test_the_minimum_follows_the_candidates_at_hand() -> None:
+    assert minimum_budget("sh", 30, 300, n=9) == (
+        9 * 1 + 3 * 2 + 1 * 7 + 1 * 20,
+        "its bracket of 9 runs (rungs at 1, 3, 10, 30 epochs)",
+    )
+    assert minimum_budget("hyperband", 30, 5)[0] == bracket_cost(5, [1, 3, 10, 30], 3)

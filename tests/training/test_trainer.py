@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nasperf.exceptions import ConfigurationError, NasperfError
+from nasperf.exceptions import ConfigurationError
 from nasperf.training import CURVES, TrainConfig, TrainResult
 
 torch = pytest.importorskip("torch")
@@ -384,9 +384,33 @@ def test_resume_refuses_other_settings(data, tmp_path: Path):
         Trainer(TrainConfig(epochs=1, batch_size=32)).fit(small(), data, checkpoint=path)
     with pytest.raises(ConfigurationError, match="another model"):
         Trainer(TrainConfig(epochs=1, batch_size=64)).fit(nb201(), data, checkpoint=path)
-    path.write_bytes(b"not a checkpoint")
-    with pytest.raises(NasperfError, match="cannot be read"):
-        Trainer(TrainConfig(epochs=1, batch_size=64)).fit(small(), data, checkpoint=path)
+
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_unreadable_checkpoint_is_trained_from_scratch_with_a_warning(
+    data, tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
+):
+    config = TrainConfig(epochs=2, batch_size=64)
+    straight_model = small()
+    straight = Trainer(config).fit(straight_model, data)
+    path = tmp_path / "ckpt.pt"
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(config, [Interrupt(1)]).fit(small(), data, checkpoint=path)
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2] if damage == "truncate" else b"not a checkpoint")
+    model = small()
+    with caplog.at_level("WARNING", logger="nasperf.training"):
+        result = Trainer(config).fit(model, data, checkpoint=path)
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("cannot be read" in m and str(path) in m for m in warned), warned
+    assert result.status == "ok" and result.epochs_completed == 2
+    same_curves(result, straight)  # trained from its first epoch, like an uninterrupted run
+    same_weights(model, straight_model)
+    caplog.clear()
+    again = Trainer(config).fit(small(seed=3), data, checkpoint=path)  # replaced: readable
+    assert not any("cannot be read" in r.getMessage() for r in caplog.records)
+    same_curves(again, straight)  # the finished run is loaded, not trained again
 
 
 # -- validation ------------------------------------------------------------------------------

@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from ..exceptions import ConfigurationError, UnknownNameError
 from ..paths import DATA_ENV, data_dir
 from ..registry import Registry
 from ._base import Benchmark, TabularBenchmark
+from ._curves import (
+    CurveCounts,
+    CurveRuns,
+    CurvesBenchmark,
+    load_curves,
+    on_target_curve,
+    read_curves,
+    write_curves,
+)
 from ._live import (
     CELLS_FILE,
     LIVE_CURVES,
@@ -43,6 +53,13 @@ __all__ = [
     "benchmark_names",
     "load_benchmark",
     "load_csv",
+    "load_curves",
+    "read_curves",
+    "on_target_curve",
+    "write_curves",
+    "CurvesBenchmark",
+    "CurveRuns",
+    "CurveCounts",
     "load_nb201_table",
     "load_nb201_curves",
     "load_suite_zero",
@@ -86,7 +103,9 @@ _SHIPPED = ("nb201-digits",)
 
 #: the named benchmarks: a loader, a summary and the data file read from NASPERF_DATA (None:
 #: data shipped in nasperf or in an installed package)
-BENCHMARKS = Registry("benchmark", patterns=("nb201-DATASET", "nb201:PATH", "live:DIR", "csv:PATH"))
+BENCHMARKS = Registry(
+    "benchmark", patterns=("nb201-DATASET", "nb201:PATH", "live:DIR", "csv:PATH", "curves:PATH")
+)
 BENCHMARKS.add(
     "nb201-digits",
     lambda: _shipped("nb201-digits"),
@@ -133,14 +152,23 @@ def load_benchmark(
     features: Sequence[str] | None = None,
     id_column: str | None = None,
     space: str = "custom",
+    **curve_options: Any,
 ) -> Benchmark:
     """Load the benchmark called ``name``.
 
     Besides the fixed names: ``nb201-DATASET`` reads ``nb201/nb201_DATASET.csv.gz`` from
     ``NASPERF_DATA``; ``nb201:PATH`` reads any file in that schema; ``live:DIR`` reads a benchmark
     made by ``nasperf make-benchmark``; ``csv:PATH`` reads a user's own results, which needs
-    ``target`` (the column to predict).
+    ``target`` (the column to predict); ``curves:PATH`` reads a user's own learning curves
+    (:func:`load_curves`; ``curve_options``: its ``curve``, ``minimize``, ``run_column``,
+    ``epoch_column`` and ``full``, with ``target``, ``features`` and ``space``).
     """
+    if name.startswith("curves:"):
+        return _load_curves(name[7:], target, features, id_column, space, curve_options)
+    if curve_options:
+        raise ConfigurationError(
+            f"{', '.join(sorted(curve_options))} only apply to curves: benchmarks, not {name!r}"
+        )
     if name.startswith("csv:"):
         if not target:
             raise ConfigurationError(
@@ -155,7 +183,7 @@ def load_benchmark(
         loader = lambda: load_live_benchmark(Path(name[5:]))  # noqa: E731
     elif name in BENCHMARKS:
         loader = BENCHMARKS[name].load()
-    elif name.startswith("nb201-") and name.count("-") == 1:
+    elif name.startswith("nb201-") and len(name) > len("nb201-"):  # nb201-imagenet16-120 too
         loader = lambda: load_nb201_table(dataset=name[6:])  # noqa: E731
     else:
         raise UnknownNameError("benchmark", name, benchmark_names())
@@ -164,6 +192,29 @@ def load_benchmark(
             f"--target, --features and --id-column only apply to csv: benchmarks, not {name!r}"
         )
     return loader()
+
+
+def _load_curves(
+    path: str,
+    target: str | None,
+    features: Sequence[str] | None,
+    id_column: str | None,
+    space: str,
+    options: dict[str, Any],
+) -> Benchmark:
+    """``curves:PATH``: the id column is the run column; ``custom`` space: detected."""
+    run_column = options.pop("run_column", None) or id_column
+    unknown = sorted(set(options) - {"curve", "minimize", "epoch_column", "full"})
+    if unknown:
+        raise ConfigurationError(f"unknown option(s) of curves: benchmarks: {', '.join(unknown)}")
+    return load_curves(
+        path,
+        target=target,
+        features=features,
+        run_column=run_column,
+        space=None if space == "custom" else space,
+        **options,
+    )
 
 
 def benchmark_status(name: str) -> tuple[str, int | None]:

@@ -17,13 +17,15 @@ class Benchmark(abc.ABC):
     """A set of evaluated candidates that can be listed and looked up.
 
     ``target_name`` names the final metric (higher is better); ``max_fidelity`` is the number of
-    epochs of the recorded curves (None when the benchmark has no curves).
+    epochs of the recorded curves (None when the benchmark has no curves); ``target_curve`` is
+    the curve whose value at an epoch is the metric then (higher is better).
     """
 
     name: str
     space: str
     target_name: str
     max_fidelity: int | None = None
+    target_curve: str = "val_acc"
 
     @abc.abstractmethod
     def records(self) -> list[Record]:
@@ -47,7 +49,7 @@ class Benchmark(abc.ABC):
                 raise ConfigurationError(f"{self.name}: {rec.arch!r} has no final metric")
             return float(rec.target)
         self._check_fidelity(fidelity)
-        return float(rec.curve("val_acc", fidelity)[-1])
+        return float(rec.curve(self.target_curve, fidelity)[-1])
 
     def cost(self, arch: object, fidelity: int | None = None) -> float:
         """Training cost in seconds of ``arch`` up to ``fidelity`` epochs (all if None).

@@ -88,6 +88,7 @@ class _CellTask:
     index: int
     arch: str
     threads: int
+    device: str = "cpu"
 
     def __repr__(self) -> str:
         return f"cell {self.index} {self.arch}"
@@ -118,7 +119,7 @@ def _run_cell(task: _CellTask) -> dict[str, Any]:
     with torch_threads(task.threads):
         data = cell_data(config)
         seed = cell_seed(config.seed, task.arch)
-        model, params_m, flops = build_cell(config, task.arch, seed, data)
+        model, params_m, flops = build_cell(config, task.arch, seed, data, task.device)
         tick = time.perf_counter()
         x, y = _proxy_batch(config, data)
         scores, errors = compute_proxies_or_errors(model, x, y, config.proxies, seed=seed)
@@ -370,11 +371,13 @@ def make_benchmark(
     *,
     threads: int = 1,
     retries: int = 1,
+    device: str = "cpu",
 ) -> LiveBenchmarkRun:
     """Train ``config.cells`` cells into the benchmark directory ``out_dir``, resuming it.
 
     ``executor`` (a :class:`~nasperf.execution.Executor`; default: one in-process
-    worker) runs the cells, each on ``threads`` torch threads; a cell whose task raises or
+    worker) runs the cells, each on ``threads`` torch threads and on ``device`` (``"cpu"``,
+    ``"cuda"``, or ``"auto"``: a GPU when there is one); a cell whose task raises or
     whose worker dies is retried ``retries`` times, then recorded as ``failed``.
     ``on_cell(done, total)`` is called as cells finish (``done`` counts the cells already in
     the file). Results are reproducible for a given ``threads`` and never depend on the
@@ -384,6 +387,9 @@ def make_benchmark(
     from ..execution import LocalExecutor
 
     _check_arguments(config, executor, threads)
+    from ..training import resolve_device
+
+    device = resolve_device(device)
     start = time.perf_counter()
     path = Path(out_dir)
     # fail on bad data settings before anything is written
@@ -400,7 +406,7 @@ def make_benchmark(
             done = {row["arch"] for row in rows}
             tally = _Tally(config.cells, on_cell)
             tasks = [
-                _CellTask(config, index, arch, threads)
+                _CellTask(config, index, arch, threads, device)
                 for index, arch in enumerate(sample[: config.cells])
                 if arch not in done
             ]

@@ -265,6 +265,70 @@ def _target_column(df: pd.DataFrame, target: str, path: object) -> np.ndarray:
     return values
 
 
+def _first_few(names: Sequence[str], most: int = 3) -> str:
+    """``a, b, c and 37 more``: the first ``most`` names and how many are left."""
+    shown = ", ".join(map(str, names[:most]))
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _lines(rows: Sequence[int] | np.ndarray) -> str:
+    """CSV line numbers of 0-based data rows (the header is line 1), the first five."""
+    return _first_few([str(int(r) + 2) for r in rows], most=5)
+
+
+def _check_degenerate(df: pd.DataFrame, y: np.ndarray, target: str, path: Path) -> None:
+    """Refuse a table with nothing to rank or with repeated rows."""
+    if np.all(y == y[0]):
+        raise InvalidDataError(
+            f"target column {target!r} in {path} holds the same value ({y[0]:g}) in every row; "
+            "there is nothing to rank"
+        )
+    twins = np.flatnonzero(df.duplicated(keep="first").to_numpy())
+    if len(twins):
+        raise InvalidDataError(
+            f"{path}: {len(twins)} row(s) repeat an earlier row exactly (CSV line "
+            f"{_lines(twins)}); a repeated candidate would leak between the train and test "
+            "sets: remove the copies"
+        )
+
+
+def _feature_matrix(
+    df: pd.DataFrame, features: list[str], target: str, path: Path
+) -> np.ndarray | None:
+    """The feature columns as a finite matrix (None without features), checked by name."""
+    if target in features:
+        raise InvalidDataError(
+            f"the target {target!r} is among the features; a predictor would be given the "
+            "answer: drop it from --features"
+        )
+    for f in features:
+        if f not in df.columns:
+            raise InvalidDataError(f"{path} has no feature column {f!r}")
+        if not pd.api.types.is_numeric_dtype(df[f]):
+            raise InvalidDataError(f"feature column {f!r} in {path} is not numeric")
+    if not features:
+        return None
+    feat = df[features].to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(feat)
+    if bad.any():
+        row, col = (int(i[0]) for i in np.nonzero(bad))
+        raise InvalidDataError(
+            f"feature column {features[col]!r} in {path} has {int(bad[:, col].sum())} missing "
+            f"or infinite value(s) (CSV line {row + 2} holds {feat[row, col]}); remove or fill "
+            "those rows, or leave the column out of --features"
+        )
+    same = np.flatnonzero(df.duplicated(subset=features, keep="first").to_numpy())
+    if len(same):
+        log.warning(
+            "%s: %d row(s) have the same features as an earlier row (CSV line %s); they can "
+            "fall on both sides of a train/test split, which flatters the predictors",
+            path.name,
+            len(same),
+            _lines(same),
+        )
+    return feat
+
+
 #: column names that look like a measured result rather than a description of the candidate
 _RESULT_COLUMN = re.compile(r"acc|loss|err|auc|f1|mse|mae|test|valid|(^|_)val(_|$)")
 
@@ -282,17 +346,22 @@ def load_csv(
     that form the ``features`` encoding. By default they are every numeric column except the
     target, the id and columns named like another result (accuracy, loss, error, AUC, test or
     validation figures): a model fed ``test_acc`` to predict ``val_acc`` would be learning the
-    answer. A warning names the columns left out; pass ``features`` to choose. Every numeric
+    answer. A warning counts the columns left out; pass ``features`` to choose. Every numeric
     column other than the target is also a score, so it can serve as a column baseline.
     ``id_column`` identifies candidates (default: ``arch_str``, ``arch`` or
     ``id`` if present, else the row number); with ``space="nb201"`` the ids are NB201 cells and
     the space's encodings become available.
+
+    Refused: the target among the features, rows that repeat another row exactly, a target
+    with one value only (nothing to rank). Rows with the same features as another row (they
+    can fall on both sides of a train/test split) are counted in a warning.
     """
     path = Path(path)
     df = _read_csv(path)
     if len(df) == 0:
         raise InvalidDataError(f"{path} has no rows")
     y = _target_column(df, target, path)
+    _check_degenerate(df, y, target, path)
     if id_column is None:
         id_column = next((c for c in ("arch_str", "arch", "id") if c in df.columns), None)
     elif id_column not in df.columns:
@@ -303,23 +372,15 @@ def load_csv(
         results = [c for c in scores if _RESULT_COLUMN.search(c.lower())]
         if results:
             log.warning(
-                "%s: columns %s look like results, not descriptions of a candidate; they are "
-                "scores (col:NAME) but not features. Pass features=[...] (--features) to use them",
+                "%s: %d column(s) look like results, not descriptions of a candidate (%s); "
+                "they are scores (col:NAME) but not features. Pass features=[...] (--features) "
+                "to use them",
                 path.name,
-                ", ".join(results),
+                len(results),
+                _first_few(results),
             )
         features = [c for c in scores if c not in results]
-    for f in features:
-        if f not in df.columns:
-            raise InvalidDataError(f"{path} has no feature column {f!r}")
-        if not pd.api.types.is_numeric_dtype(df[f]):
-            raise InvalidDataError(f"feature column {f!r} in {path} is not numeric")
-    feat = df[list(features)].to_numpy(dtype=np.float64) if features else None
-    if feat is not None and not np.all(np.isfinite(feat)):
-        bad = int(np.flatnonzero(~np.all(np.isfinite(feat), axis=1))[0])
-        raise InvalidDataError(
-            f"feature columns in {path} have missing values (CSV line {bad + 2})"
-        )
+    feat = _feature_matrix(df, list(features), target, path)
     parser = get_space(space)
     ids = df[id_column].tolist() if id_column is not None else list(range(len(df)))
     records = [

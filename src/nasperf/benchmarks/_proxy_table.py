@@ -68,6 +68,7 @@ class _CellTask:
     config: ProxyTableConfig
     arch: str
     threads: int
+    device: str = "cpu"
 
     def __repr__(self) -> str:
         return f"cell {self.arch}"
@@ -104,6 +105,7 @@ def _score_cell(task: _CellTask) -> dict[str, object]:
             model = get_space(config.space).build(
                 task.arch, in_channels=shape[0], num_classes=classes
             )
+        model = model.to(task.device)  # the batch follows the model's device
         values, errors = compute_proxies_or_errors(
             model, inputs, targets, config.proxies, seed=config.seed
         )
@@ -166,24 +168,28 @@ def compute_proxy_table(
     executor: Executor | None = None,
     threads: int = 1,
     retries: int = 1,
+    device: str = "cpu",
 ) -> Path:
     """Compute ``config.proxies`` for ``cells`` into the CSV ``out``, resuming if it exists.
 
     ``executor`` (a :class:`~nasperf.execution.Executor`; default: a local one with ``workers``
-    processes) runs the cells, each on ``threads`` torch threads; a cell whose task raises or
+    processes) runs the cells, each on ``threads`` torch threads and on ``device`` (``"auto"``:
+    a GPU when there is one); a cell whose task raises or
     whose worker dies is tried ``retries`` more times, then left out of the table (a rerun
     computes it) and :class:`IncompleteTableError` is raised once every other cell is written.
     ``on_cell(done, total)`` is called after each finished cell. Returns ``out``.
     """
     from ..execution import LocalExecutor
+    from ..training import resolve_device
 
     out = Path(out)
     config = _checked_config(config, workers, threads)
+    device = resolve_device(device)
     # fail on bad data settings here, before any file is written
     _table_batch(config)
     table = CsvRowFile(out, _header(config))
     done = _finished_cells(table, config)
-    todo = [_CellTask(config, arch, threads) for arch in cells if arch not in done]
+    todo = [_CellTask(config, arch, threads, device) for arch in cells if arch not in done]
     total = len(cells)
     finished = total - len(todo)
     log.info("%s: %d of %d cells already done", out, finished, total)

@@ -236,10 +236,11 @@ def cell_data(config: LiveBenchmarkConfig) -> Any:
 
 
 def build_cell(
-    config: LiveBenchmarkConfig, arch: str, seed: int, data: Any
+    config: LiveBenchmarkConfig, arch: str, seed: int, data: Any, device: str = "cpu"
 ) -> tuple[Any, float, float]:
-    """The network of ``arch`` for ``data`` with weights drawn under ``seed``, its parameters
-    (millions) and FLOPs (millions)."""
+    """The network of ``arch`` for ``data`` with weights drawn under ``seed`` (on the CPU, so
+    they do not depend on the device), moved to ``device``; its parameters (millions) and FLOPs
+    (millions)."""
     from ..spaces import count_flops, count_params, get_space
     from ..training import seeded
 
@@ -251,4 +252,5 @@ def build_cell(
             in_channels=data.input_shape[0],
             num_classes=data.num_classes,
         )
-    return model, count_params(model) / 1e6, count_flops(model, data.input_shape)
+    params_m, flops = count_params(model) / 1e6, count_flops(model, data.input_shape)
+    return model.to(device), params_m, flops

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.logging import RichHandler
@@ -12,26 +15,32 @@ from rich.markup import escape
 from .. import __version__
 from ..exceptions import ConfigurationError, NasperfError
 from .benchmarks import benchmarks
-from .console import err, out
+from .console import err, interrupted_message, mark_resumable, out, warnings_to_log
 from .estimate import estimate
 from .evaluate import evaluate
 from .make_benchmark import make_benchmark
 from .predictors import predictors
 from .proxies import proxies
 from .search import search
+from .stop_check import stop_check
+from .usage import OneLineGroup
 
 __all__ = [
     "app",
     "main",
     "LOGGER",
+    "INTERRUPTED",
     "log_level",
     "root",
 ]
 
 #: the logger whose level -v and -q set
 LOGGER = "nasperf"
+#: the exit code after Ctrl-C (128 + SIGINT, as shells report it)
+INTERRUPTED = 130
 
 app = typer.Typer(
+    cls=OneLineGroup,  # usage errors as one line, exit code 2
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -44,6 +53,7 @@ app.command("search")(search)
 app.command("estimate")(estimate)
 app.command("benchmarks")(benchmarks)
 app.command("predictors")(predictors)
+app.command("stop-check")(stop_check)
 
 
 def _print_version(value: bool) -> None:
@@ -83,8 +93,41 @@ def root(
     )
 
 
+def _interrupted() -> int:
+    """After Ctrl-C (the workers are ended already, what finished is kept): one line."""
+    err.print(interrupted_message(), highlight=False, markup=False, soft_wrap=True)
+    return INTERRUPTED
+
+
+#: the thread variables of the BLAS and OpenMP runtimes (read when a process starts them)
+_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run with one BLAS/OpenMP thread in this process and in the workers it starts (unless the
+    user's environment says otherwise): nasperf's models are small, its parallelism is its
+    workers, and a multi-threaded BLAS beside another job slows a run down many times."""
+    from threadpoolctl import threadpool_limits
+
+    before = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
+    for name in _THREAD_VARIABLES:
+        os.environ.setdefault(name, "1")
+    user = os.environ.get("OPENBLAS_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS") or "1"
+    try:
+        with threadpool_limits(limits=int(user) if user.isdigit() else 1, user_api="blas"):
+            yield
+    finally:  # an in-process caller's environment is left as it was
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: NasperfError becomes one line on stderr and exit code 2 (usage errors too).
+    """Entry point: NasperfError becomes one line on stderr and exit code 2 (usage errors too);
+    Ctrl-C one line (``interrupted``, and whether a rerun resumes) and exit code 130.
 
     The ``nasperf`` logger's level is set for the run (-v, -q) and restored after it.
     """
@@ -96,14 +139,20 @@ def main(argv: list[str] | None = None) -> int:
     logger = logging.getLogger(LOGGER)
     level = logger.level
     try:
-        app(args=argv, prog_name="nasperf")  # usage errors: typer prints them, exits with 2
+        with warnings_to_log(), one_blas_thread():  # -vv shows third-party warnings
+            app(args=argv, prog_name="nasperf")  # usage errors: typer prints them, exits 2
     except NasperfError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)
         return 2
     except SystemExit as exc:
+        if exc.code == INTERRUPTED:  # typer turns Ctrl-C's KeyboardInterrupt into exit 130
+            return _interrupted()
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:  # Ctrl-C outside a command
+        return _interrupted()
     finally:
         logger.setLevel(level)
+        mark_resumable(False)
     return 0
 
 

@@ -19,6 +19,7 @@ PATTERNS = (
     ("nb201:PATH", "any file in the NB201 table schema"),
     ("live:DIR", "a benchmark made by nasperf make-benchmark"),
     ("csv:PATH", "your own results; needs --target COLUMN"),
+    ("curves:PATH", "your own learning curves: long CSV, JSON lines or cells.jsonl (--curve)"),
 )
 
 

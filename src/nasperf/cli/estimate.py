@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,9 @@ import typer
 from rich.table import Table
 
 from ..exceptions import ConfigurationError, UnknownNameError
-from .console import new_table, out, progress
+from ..store import CsvRowFile, atomic_write, check_settings, read_settings
+from .checks import check_address, check_data, check_feature_history, check_out
+from .console import mark_resumable, new_table, out, progress
 from .live import LiveTrainingOptions, with_feature_history, with_live_training
 from .options import ADDRESS, EXECUTOR, WORKERS, out_option
 
@@ -19,6 +22,7 @@ __all__ = [
     "estimate",
     "estimates_table",
     "write_estimates",
+    "EstimatesFile",
     "CSV_COLUMNS",
     "METHODS",
     "VARIANTS",
@@ -50,7 +54,9 @@ def estimate(
     workers: int = WORKERS,
     executor_name: str = EXECUTOR,
     address: str | None = ADDRESS,
-    out_path: Path | None = out_option("CSV of the estimates"),
+    out_path: Path | None = out_option(
+        "CSV of the estimates, kept as cells finish; the same command resumes"
+    ),
 ) -> None:
     """Estimate sampled cells' trained accuracy from a short run (feature histories).
 
@@ -67,10 +73,36 @@ def estimate(
     if method not in METHODS:
         raise UnknownNameError("method", method, list(METHODS))
     settings = feature_history
+    check_feature_history(settings)
+    check_address(executor_name, address)
+    check_out(out_path, directory=False)
     config, archs = training.config(), training.archs()
+    if settings.epochs > config.epochs:
+        raise ConfigurationError(
+            f"--short-epochs {settings.epochs} is longer than a full run (--epochs {config.epochs})"
+        )
+    check_data(config)
+    kept = None
+    if out_path is not None:  # what a previous run of this command finished is kept
+        kept = EstimatesFile(out_path, _estimate_settings(method, config, settings, archs))
+        mark_resumable()
+    done = kept.done() if kept is not None else {}
     with make_executor(executor_name, workers, address) as ex, progress() as bar:
-        bar.add_task(f"estimating {len(archs)} cells", total=None)
-        rows = estimate_cells(config, archs, ex, settings, training.seed)
+        task = bar.add_task(f"estimating {len(archs)} cells", total=len(archs))
+        bar.update(task, completed=len(done))
+        todo = [a for a in archs if a not in done]
+        with kept.recording(ex) if kept is not None else nullcontext(ex) as runner:
+            fresh = estimate_cells(
+                config,
+                todo,
+                runner,
+                settings,
+                training.seed,
+                training.device,
+                on_cell=lambda finished, total: bar.update(task, completed=len(done) + finished),
+            ) if todo else []
+    by_arch = {**done, **{r["arch"]: r for r in fresh}}
+    rows = [by_arch[a] for a in archs if a in by_arch]
     out.print(estimates_table(rows, settings.variant, settings.epochs, settings.k))
     if out_path is not None:
         write_estimates(out_path, rows)
@@ -101,22 +133,103 @@ def estimates_table(rows: Sequence[dict[str, Any]], variant: str, epochs: int, k
 
 
 def write_estimates(path: Path, rows: Sequence[dict[str, Any]]) -> None:
-    """Write ``rows`` as the CSV ``path`` (one column per variant's estimate)."""
+    """Write ``rows`` as the CSV ``path`` (one column per variant's estimate), atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(CSV_COLUMNS)
-        for r in rows:
-            v = r.get("variants") or {}
-            writer.writerow(
-                [
-                    r["arch"],
-                    r.get("estimate"),
-                    r.get("network_val_acc"),
-                    r["status"],
-                    r.get("reason"),
-                    r.get("feature_bytes"),
-                    r.get("seconds"),
-                    *(v.get(name) for name in VARIANTS),
-                ]
+    CsvRowFile(path, CSV_COLUMNS).rewrite(_csv_row(r) for r in rows)
+
+
+def _csv_row(r: dict[str, Any]) -> dict[str, Any]:
+    """An estimate as a row of the CSV."""
+    v = r.get("variants") or {}
+    return {
+        "arch": r["arch"],
+        "estimate": r.get("estimate"),
+        "network_val_acc": r.get("network_val_acc"),
+        "status": str(r["status"]),
+        "reason": r.get("reason"),
+        "feature_bytes": r.get("feature_bytes"),
+        "seconds": r.get("seconds"),
+        **{f"est_{name}": v.get(name) for name in VARIANTS},
+    }
+
+
+def _float(text: str | None) -> float | None:
+    return float(text) if text else None
+
+
+def _from_csv(row: dict[str, str]) -> dict[str, Any]:
+    """An estimate read back from a row of the CSV."""
+    variants = {name: _float(row.get(f"est_{name}")) for name in VARIANTS}
+    return {
+        "arch": row["arch"],
+        "estimate": _float(row["estimate"]),
+        "network_val_acc": _float(row["network_val_acc"]),
+        "status": row["status"],
+        "reason": row["reason"] or None,
+        "feature_bytes": int(float(row["feature_bytes"] or 0)),
+        "seconds": float(row["seconds"] or 0.0),
+        "variants": {k: v for k, v in variants.items() if v is not None},
+    }
+
+
+def _estimate_settings(method: str, config: Any, settings: Any, archs: Sequence[str]) -> dict:
+    """What the estimates depend on: a rerun continues them only with the same."""
+    from dataclasses import asdict
+
+    return {
+        "format": 1,
+        "method": method,
+        "config": config.to_dict(),
+        "feature_history": asdict(settings),
+        "archs": list(archs),
+    }
+
+
+class EstimatesFile:
+    """The ``--out`` CSV of ``nasperf estimate`` while it runs: each cell's row is appended
+    (flushed, fsynced) as it finishes, beside ``FILE.meta.json`` with the settings; a rerun
+    with the same settings keeps those rows (a failed cell is tried again) and estimates the
+    rest. The finished command rewrites the file in the cells' order."""
+
+    def __init__(self, path: Path, settings: dict[str, Any]) -> None:
+        self.table = CsvRowFile(path, CSV_COLUMNS)
+        self.meta = path.with_name(path.name + ".meta.json")
+        self.settings = json.loads(json.dumps(settings, default=repr))
+
+    def done(self) -> dict[str, dict[str, Any]]:
+        """The estimates already made, by cell (checks the settings they were made with)."""
+        if not self.table.exists():
+            return {}
+        if not self.meta.exists():
+            raise ConfigurationError(
+                f"{self.table.path} exists but was not written by nasperf estimate (no "
+                f"{self.meta.name}); choose another --out"
             )
+        check_settings(read_settings(self.meta), self.settings, where=self.table.path)
+        rows = [_from_csv(r) for r in self.table.read(repair=True)]
+        return {r["arch"]: r for r in rows if r["status"] != "failed"}
+
+    @contextmanager
+    def recording(self, executor: Any) -> Iterator[Any]:
+        """``executor``, appending each finished cell's row to the file as it is yielded."""
+        self.table.path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.table.exists():  # the settings first: a table without them is not resumed
+            atomic_write(self.meta, json.dumps(self.settings, indent=1) + "\n")
+            self.table.create()
+        with self.table.appending() as rows:
+            yield _Recording(executor, lambda r: rows.append(_csv_row(r)))
+
+
+class _Recording:
+    """An executor passing each successful result to ``record`` as it finishes."""
+
+    def __init__(self, inner: Any, record: Callable[[dict[str, Any]], None]) -> None:
+        self.inner = inner
+        self.record = record
+        self.workers = inner.workers
+
+    def map_unordered(self, fn: Any, items: Any, *, retries: int = 1) -> Iterator[Any]:
+        for outcome in self.inner.map_unordered(fn, items, retries=retries):
+            if outcome.ok:
+                self.record(outcome.result)
+            yield outcome

@@ -11,12 +11,24 @@ import typer
 from rich.table import Table
 
 from ..exceptions import ConfigurationError
-from .console import out, progress
-from .options import SEED, out_option
+from .checks import check_address, check_out, check_seed, refuse
+from .console import mark_resumable, out, progress
+from .options import (
+    ADDRESS,
+    CURVE,
+    EPOCH_COLUMN,
+    EXECUTOR,
+    MINIMIZE,
+    RUN_COLUMN,
+    SEED,
+    WORKERS,
+    out_option,
+)
 from .parsing import int_list, names
 
 __all__ = [
     "evaluate",
+    "curves_options",
     "metric_table",
     "FORMATS",
 ]
@@ -26,13 +38,18 @@ FORMATS = ("table", "json")
 
 def evaluate(
     benchmark: str = typer.Option(
-        "nbgraph-cora", "--benchmark", "-b", help="benchmark name or csv:PATH"
+        "nbgraph-cora",
+        "--benchmark",
+        "-b",
+        help="a name (nasperf benchmarks), nb201-DATASET, nb201:PATH, live:DIR, csv:PATH or "
+        "curves:PATH (learning curves: long CSV, JSON lines or cells.jsonl)",
     ),
     predictors: str = typer.Option(
         "xgb,rf,gp",
         "--predictors",
         "-p",
-        help="comma-separated predictor names (col:NAME for a column)",
+        help="comma-separated predictor names (col:NAME for a column, col:-NAME where lower "
+        "is better)",
     ),
     train_sizes: str = typer.Option("14,24,42,71,121,205,347,589,1000", "--train-sizes"),
     fidelities: str | None = typer.Option(
@@ -43,10 +60,18 @@ def evaluate(
     test_size: str = typer.Option("200", "--test-size", help="an integer, or 'all' for the rest"),
     trials: int = typer.Option(20, "--trials"),
     seed: int = SEED,
-    out_dir: Path | None = out_option("directory for JSON, CSV and plot"),
+    workers: int = WORKERS,
+    executor_name: str = EXECUTOR,
+    address: str | None = ADDRESS,
+    out_dir: Path | None = out_option(
+        "directory for JSON, CSV and plot; rows are kept there as trials finish, and the same "
+        "command resumes"
+    ),
     fmt: str = typer.Option("table", "--format", help="table or json"),
     metric: str = typer.Option("kendall_tau", "--metric", help="metric shown in the table"),
-    target: str | None = typer.Option(None, "--target", help="csv: the column to predict"),
+    target: str | None = typer.Option(
+        None, "--target", help="csv: the column to predict (curves: instead of --curve's last)"
+    ),
     features: str | None = typer.Option(None, "--features", help="csv: feature columns"),
     id_column: str | None = typer.Option(None, "--id-column", help="csv: candidate id column"),
     space: str = typer.Option(
@@ -55,15 +80,21 @@ def evaluate(
     scores: Path | None = typer.Option(
         None, "--scores", help="CSV of extra score columns by 'arch' (e.g. from nasperf proxies)"
     ),
+    curve: str | None = CURVE,
+    minimize: bool | None = MINIMIZE,
+    run_column: str | None = RUN_COLUMN,
+    epoch_column: str | None = EPOCH_COLUMN,
 ) -> None:
     """Evaluate predictors with the White et al. 2021 protocol."""
-    from ..benchmarks import load_benchmark, with_scores
+    from ..benchmarks import load_benchmark, on_target_curve, with_scores
     from ..evaluation import METRICS, ProtocolConfig
     from ..predictors import make_predictor
 
     if fmt not in FORMATS:
         raise ConfigurationError(f"--format must be 'table' or 'json', got {fmt!r}")
     METRICS.check(metric)
+    check_seed(seed)
+    check_out(out_dir, directory=True)
     sizes = int_list(train_sizes, "--train-sizes")
     tsize = None if test_size == "all" else int_list(test_size, "--test-size")[0]
     fids = int_list(fidelities, "--fidelities") if fidelities else None
@@ -71,42 +102,84 @@ def evaluate(
         train_sizes=sizes, test_size=tsize, trials=trials, seed=seed, fidelities=fids
     )
     preds = {name: make_predictor(name) for name in names(predictors, "--predictors")}
+    if fids and not any("fidelity" in p.get_params() for p in preds.values()):
+        raise ConfigurationError(
+            "--fidelities applies to learning-curve predictors; none of "
+            f"{', '.join(preds)} reads a curve"
+        )
     feats = names(features, "--features") if features else None
+    curve_options = curves_options(benchmark, curve, minimize, run_column, epoch_column)
     bench = load_benchmark(
-        benchmark, target=target, features=feats, id_column=id_column, space=space
+        benchmark, target=target, features=feats, id_column=id_column, space=space,
+        **curve_options,
     )
+    if not benchmark.startswith(("csv:", "curves:")):
+        refuse(("space",), "only applies to csv: and curves: benchmarks")
+    preds = on_target_curve(preds, bench.target_curve)
     if scores is not None:
         bench = with_scores(bench, scores)
-    result = _evaluate(bench, preds, config)
+    result = _evaluate(bench, preds, config, (executor_name, workers, address), out_dir)
     paths = _save(result, out_dir, metric)
     if fmt == "json":
         _print_json(bench.name, result)
         return
+    pools = set(result.pool_sizes.values())
     title = (
         f"{bench.name}: {metric} (mean±std over {trials} trials, "
-        f"test size {tsize or 'rest'}, pool {result.pool_size})"
+        f"test size {tsize or 'rest'}, pool {result.pool_size if len(pools) == 1 else 'per row'})"
     )
     out.print(metric_table(result.summary(), metric, title))
     for kind, path in paths.items():
         out.print(f"{kind}: {path}")
 
 
-def _evaluate(bench: Any, preds: Mapping[str, Any], config: Any) -> Any:
-    """Run the protocol with a progress bar of one step per (trial, size, predictor row)."""
-    from ..evaluation import evaluate_predictors
+def curves_options(
+    benchmark: str | None,
+    curve: str | None,
+    minimize: bool | None,
+    run_column: str | None,
+    epoch_column: str | None,
+) -> dict[str, Any]:
+    """The options of a ``curves:`` benchmark that were given (an error for another one)."""
+    if not (benchmark or "").startswith("curves:"):
+        refuse(("curve", "minimize", "run_column", "epoch_column"), "only applies to curves:")
+        return {}
+    given = {"curve": curve, "minimize": minimize, "run_column": run_column,
+             "epoch_column": epoch_column}
+    return {k: v for k, v in given.items() if v is not None}
 
-    fids = config.fidelities
-    rows = sum(
-        len(set(fids)) if fids and "fidelity" in p.get_params() else 1 for p in preds.values()
-    )
-    total = config.trials * len(set(config.train_sizes)) * rows
-    with progress() as bar:
-        task = bar.add_task(f"evaluating on {bench.name}", total=total)
+
+def _evaluate(
+    bench: Any,
+    preds: Mapping[str, Any],
+    config: Any,
+    running: tuple[str, int, str | None],
+    out_dir: Path | None,
+) -> Any:
+    """Run the protocol, on ``running`` (executor name, workers, address: one local worker
+    runs in this process), the rows kept in ``out_dir``, with a progress bar of rows."""
+    from contextlib import nullcontext
+
+    from ..evaluation import evaluate_predictors
+    from ..execution import make_executor
+
+    name, workers, address = running
+    check_address(name, address)
+    in_process = name == "local" and workers == 1
+    if out_dir is not None:
+        mark_resumable()
+    with (
+        nullcontext() if in_process else make_executor(name, workers, address) as executor,
+        progress() as bar,
+    ):
+        task = bar.add_task(f"evaluating on {bench.name}", total=None)
         return evaluate_predictors(
             bench,
             preds,
             config,
-            callback=lambda desc: bar.update(task, advance=1, description=desc),
+            executor=executor,
+            journal=out_dir,
+            on_progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
 
 
@@ -120,19 +193,24 @@ def _print_json(name: str, result: Any) -> None:
     data = {
         "benchmark": name,
         "pool_size": result.pool_size,
+        "pool_sizes": result.pool_sizes,
         "summary": result.summary().to_dict(orient="records"),
     }
     out.print_json(json.dumps(data))
 
 
 def metric_table(summary: Any, metric: str, title: str) -> Table:
-    """One row per predictor: ``metric`` (mean±std) at each train size, fit and query time.
+    """One row per predictor: ``metric`` (mean±std) at each train size, fit and query time,
+    and the candidates it was scored on when predictors were scored on different pools.
 
     ``summary`` is :meth:`EvaluationResult.summary`'s DataFrame.
     """
     sizes = sorted(summary["train_size"].unique())
+    pooled = "pool_size" in summary and summary["pool_size"].nunique() > 1
     table = Table(title=title, title_justify="left")
     table.add_column("predictor")
+    if pooled:
+        table.add_column("pool", justify="right")
     for n in sizes:
         table.add_column(f"n={n}", justify="right")
     table.add_column("fit s (max n)", justify="right")
@@ -146,7 +224,12 @@ def metric_table(summary: Any, metric: str, title: str) -> Table:
             for n in sizes
         ]
         last = by_n.loc[max(by_n.index)]
+        pool = [f"{int(last['pool_size']):,}"] if pooled else []
         table.add_row(
-            name, *cells, f"{last['fit_time_mean']:.3f}", f"{1000 * last['query_time_mean']:.3f}"
+            name,
+            *pool,
+            *cells,
+            f"{last['fit_time_mean']:.3f}",
+            f"{1000 * last['query_time_mean']:.3f}",
         )
     return table

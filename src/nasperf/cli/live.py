@@ -46,6 +46,7 @@ class LiveTrainingOptions:
     size: int | None = opt.SIZE.default
     channels: int | None = opt.CHANNELS.default
     data_root: Path | None = opt.DATA_ROOT.default
+    device: str = opt.DEVICE.default
 
     def config(
         self, proxies: tuple[str, ...] = (), proxy_batch: int = opt.PROXY_BATCH.default
@@ -101,6 +102,7 @@ _OPTIONS: dict[str, Any] = {
     "size": opt.SIZE,
     "channels": opt.CHANNELS,
     "data_root": opt.DATA_ROOT,
+    "device": opt.DEVICE,
 }
 
 #: the parameter through which a command receives its LiveTrainingOptions

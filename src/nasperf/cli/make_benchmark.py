@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .console import out, progress
+from .checks import check_address, check_data, check_out, refuse
+from .console import mark_resumable, out, progress
 from .live import LiveTrainingOptions, with_live_training
 from .options import ADDRESS, EXECUTOR, PROXIES, PROXY_BATCH, THREADS, WORKERS, out_option
 from .parsing import proxy_names
@@ -32,7 +33,13 @@ def make_benchmark(
     from ..predictors.zero_cost import PROXY_NAMES
 
     chosen = proxy_names(proxies, allow_none=True)
+    if chosen == ():
+        refuse(("proxy_batch",), "means nothing with --proxies none")
+    check_address(executor_name, address)
+    check_out(out_dir, directory=True)
     config = training.config(PROXY_NAMES if chosen is None else chosen, proxy_batch)
+    check_data(config)
+    mark_resumable()  # rows are written as cells finish: a rerun continues
     with (
         make_executor(executor_name, workers=workers, address=address) as executor,
         progress() as bar,
@@ -44,5 +51,6 @@ def make_benchmark(
             executor,
             on_cell=lambda done, total: bar.update(task, completed=done),
             threads=threads,
+            device=training.device,
         )
     out.print(f"make-benchmark: {run.summary()}", highlight=False, soft_wrap=True, markup=False)

@@ -28,6 +28,7 @@ __all__ = [
     "CELLS_OR_ALL",
     "EPOCHS",
     "SHORT_EPOCHS",
+    "DEVICE",
     "VARIANT",
     "K",
     "PROBE_SIZE",
@@ -48,6 +49,11 @@ __all__ = [
     "PROXY_BATCH",
     "LIVE_PANEL",
     "out_option",
+    "CURVE",
+    "MINIMIZE",
+    "RUN_COLUMN",
+    "EPOCH_COLUMN",
+    "CURVES_PANEL",
 ]
 
 #: the help panel of the live-training options
@@ -132,6 +138,12 @@ DATA_ROOT: Any = typer.Option(
     rich_help_panel=LIVE_PANEL,
 )
 
+DEVICE: Any = typer.Option(
+    "auto",
+    "--device",
+    help="where networks train and proxies run: auto (a GPU when there is one), cpu, cuda[:N]",
+)
+
 # -- short budgets and proxies -------------------------------------------------------------------
 SHORT_EPOCHS: Any = typer.Option(
     2, "--short-epochs", help="short training budget E of an estimate (at most --epochs)"
@@ -167,6 +179,32 @@ PROXIES: Any = typer.Option(
 )
 PROXY_BATCH: Any = typer.Option(
     64, "--proxy-batch", help="training examples in the batch the proxies are computed on"
+)
+
+
+# -- your own learning curves (curves:PATH, stop-check) ------------------------------------------
+CURVES_PANEL = "curves files (curves:PATH)"
+CURVE: Any = typer.Option(
+    None,
+    "--curve",
+    help="the metric whose last epoch is the target (default: val_acc, else val_loss, else the "
+    "only curve); the predictors that read val_acc read it",
+    rich_help_panel=CURVES_PANEL,
+)
+MINIMIZE: Any = typer.Option(
+    None,
+    "--minimize/--maximize",
+    help="lower is better (default: a name ending in loss or error); nasperf negates it",
+    rich_help_panel=CURVES_PANEL,
+)
+RUN_COLUMN: Any = typer.Option(
+    None,
+    "--run-column",
+    help="the run id column (default: run, run_id, trial, trial_id, id, arch, ...)",
+    rich_help_panel=CURVES_PANEL,
+)
+EPOCH_COLUMN: Any = typer.Option(
+    None, "--epoch-column", help="the epoch column (default: epoch)", rich_help_panel=CURVES_PANEL
 )
 
 

@@ -25,6 +25,13 @@ def predictors() -> None:
         "",
         "a numeric column (params, FLOPs, a proxy) as the score",
     )
+    table.add_row(
+        COLUMN_PREFIX + "-NAME",
+        "baseline",
+        "scores=NAME; no training data",
+        "",
+        "minus a numeric column where lower is better (a loss, latency)",
+    )
     out.print(table)
 
 
@@ -35,9 +42,9 @@ def predictor_row(name: str, spec: Any) -> tuple[str, str, str, str, str]:
 
     The one place that asks a predictor what it is and needs (its ``capabilities()``).
     """
-    from ..predictors import get_predictor_class
+    from ..predictors import make_predictor
 
-    needs = get_predictor_class(name)().capabilities()
+    needs = make_predictor(name).capabilities()  # with the parameters the name implies
     return name, needs.family, needs.describe(), _extra_status(needs.extra), spec.summary
 
 

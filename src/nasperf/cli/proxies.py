@@ -8,12 +8,14 @@ from pathlib import Path
 import typer
 
 from ..exceptions import ConfigurationError
-from .console import out, progress
+from .checks import check_out, check_seed
+from .console import mark_resumable, out, progress
 from .options import (
     CELLS_OR_ALL,
     CHANNELS,
     DATA_ROOT,
     DATASET,
+    DEVICE,
     PROXIES,
     PROXY_BATCH,
     SEED,
@@ -43,11 +45,14 @@ def proxies(
     data_root: Path | None = DATA_ROOT,
     seed: int = SEED,
     workers: int = WORKERS,
+    device: str = DEVICE,
     out_file: Path = out_option("CSV to write (resumed if it exists)", required=True),
 ) -> None:
     """Compute zero-cost proxies on real networks and data; resumable, one row per cell."""
     from ..benchmarks import ProxyTableConfig, compute_proxy_table, select_cells
 
+    check_seed(seed)
+    check_out(out_file, directory=False)
     n_cells = count_or_all(cells, "--cells")
     config = ProxyTableConfig(
         space=space,
@@ -60,6 +65,7 @@ def proxies(
         data_root=str(data_root) if data_root else None,
     )
     archs = select_cells(space, n_cells, seed)
+    mark_resumable()  # rows are written as cells finish: a rerun continues
     with progress() as bar:
         task = bar.add_task(f"proxies on {dataset}", total=len(archs))
         path = compute_proxy_table(
@@ -68,6 +74,7 @@ def proxies(
             archs,
             workers=workers,
             on_cell=lambda done, total: bar.update(task, completed=done),
+            device=device,
         )
     out.print(f"proxies: {path} ({len(archs)} cells)")
 

@@ -13,9 +13,27 @@ import typer
 from rich.table import Table
 
 from ..exceptions import ConfigurationError, UnknownNameError
+from .checks import (
+    check_address,
+    check_data,
+    check_feature_history,
+    check_out,
+    check_seed,
+    refuse,
+)
 from .console import new_table, out, progress
+from .evaluate import curves_options
 from .live import LiveTrainingOptions, with_feature_history, with_live_training
-from .options import ADDRESS, EXECUTOR, WORKERS, out_option
+from .options import (
+    ADDRESS,
+    CURVE,
+    EPOCH_COLUMN,
+    EXECUTOR,
+    MINIMIZE,
+    RUN_COLUMN,
+    WORKERS,
+    out_option,
+)
 
 if TYPE_CHECKING:
     from ..search import SampleSearchResult, SearchResult
@@ -38,6 +56,30 @@ RULES = ("none", "baker", "median")
 #: the estimator of a live sample-and-estimate search
 LIVE_ESTIMATOR = "feature-history"
 TRACE_COLUMNS = ("epochs", "seconds", "arch", "value", "true_value")
+
+#: options that only a live search uses: a table's cells are drawn and trained already
+_LIVE_ONLY = (
+    "space",
+    "dataset",
+    "epochs",
+    "batch_size",
+    "lr",
+    "optimizer",
+    "val_fraction",
+    "limit",
+    "nb201_c",
+    "nb201_n",
+    "size",
+    "channels",
+    "data_root",
+    "device",
+    "executor_name",
+    "address",
+)
+#: the proxy classifier of a feature-history estimate (a live sample-and-estimate)
+_FEATURE_HISTORY = ("variant", "k", "probe_size", "layer", "ema_decay", "c")
+#: what the multi-fidelity strategies use and sample-and-estimate does not
+_MULTI_FIDELITY = ("rule", "delta", "min_completed", "budget", "eta", "min_epochs", "n")
 
 
 @dataclass(frozen=True)
@@ -101,6 +143,10 @@ def search(
     executor_name: str = EXECUTOR,
     address: str | None = ADDRESS,
     out_dir: Path | None = out_option("trace CSV (and live checkpoints)"),
+    curve: str | None = CURVE,
+    minimize: bool | None = MINIMIZE,
+    run_column: str | None = RUN_COLUMN,
+    epoch_column: str | None = EPOCH_COLUMN,
 ) -> None:
     """Multi-fidelity search on learning curves, with or without early stopping.
 
@@ -109,9 +155,16 @@ def search(
     """
     if strategy not in STRATEGIES:
         raise UnknownNameError("strategy", strategy, list(STRATEGIES))
+    stop = stopping_rule(rule, delta, min_completed)
+    _check_place(strategy, live, benchmark)
+    _check_strategy_options(strategy, rule)
+    check_seed(training.seed)
+    check_address(executor_name, address)
+    check_out(out_dir, directory=True)
+    curves = curves_options(benchmark, curve, minimize, run_column, epoch_column)
     plan = Plan(
         strategy,
-        stopping_rule(rule, delta, min_completed),
+        stop,
         budget,
         eta,
         min_epochs,
@@ -127,7 +180,41 @@ def search(
     elif benchmark is None:
         raise ConfigurationError("give --benchmark NAME (with curves) or --live")
     else:
-        _search_table(benchmark, training, plan, out_dir)
+        _search_table(benchmark, training, plan, out_dir, curves)
+
+
+def _check_place(strategy: str, live: bool, benchmark: str | None) -> None:
+    """A search runs on a table or live, and options of the other place are errors."""
+    if live and benchmark is not None:
+        raise ConfigurationError("give --benchmark TABLE or --live, not both")
+    if live:
+        return
+    refuse(_LIVE_ONLY, "only applies to --live (a table's runs are trained already)")
+    if strategy == "sample-and-estimate":
+        refuse(_FEATURE_HISTORY, "only applies to a live feature-history estimate (--live)")
+    else:
+        refuse(("cells", "workers"), "only applies to --live or to sample-and-estimate")
+
+
+def _check_strategy_options(strategy: str, rule: str) -> None:
+    """Options that mean nothing for ``strategy`` or ``rule`` are errors."""
+    if strategy == "sample-and-estimate":
+        refuse(_MULTI_FIDELITY, "does not apply to --strategy sample-and-estimate")
+    else:
+        refuse(
+            ("estimator", "top_k", "short_epochs", *_FEATURE_HISTORY),
+            "only applies to --strategy sample-and-estimate",
+        )
+    if strategy != "sh":
+        refuse(("n",), "only applies to --strategy sh")
+    if strategy != "asha":
+        refuse(("asha_workers",), "only applies to --strategy asha")
+    if strategy not in ("sh", "hyperband", "asha"):
+        refuse(("eta", "min_epochs"), "only applies to --strategy sh, hyperband or asha")
+    if rule != "baker":
+        refuse(("delta",), "only applies to --rule baker")
+    if rule == "none":
+        refuse(("min_completed",), "only applies with a --rule (baker or median)")
 
 
 def stopping_rule(rule: str, delta: float, min_completed: int) -> Any:
@@ -160,9 +247,15 @@ def _search_live(
     if sample and plan.estimator != LIVE_ESTIMATOR:
         raise UnknownNameError("estimator", plan.estimator, [LIVE_ESTIMATOR])
     config, archs = training.config(), training.archs()
+    _check_budget(plan, config.epochs, len(archs))
+    if sample:
+        check_feature_history(plan.feature_history)
+    check_data(config)
     where = f"{training.space}/{training.dataset} (live)"
     with make_executor(executor_name, plan.workers, address) as executor:
-        evaluator = LiveCurveEvaluator(config, executor, out_dir / "runs", seed=training.seed)
+        evaluator = LiveCurveEvaluator(
+            config, executor, out_dir / "runs", seed=training.seed, device=training.device
+        )
         if sample:
             result = _sample_and_estimate_live(config, archs, executor, evaluator, plan, training)
         else:
@@ -192,29 +285,45 @@ def _sample_and_estimate_live(
     from ..search import sample_and_estimate
 
     with progress() as bar:
-        bar.add_task(f"sample-and-estimate on {len(archs)} cells", total=None)
+        task = bar.add_task(f"estimating {len(archs)} cells", total=len(archs))
         return sample_and_estimate(
-            config, archs, executor, evaluator, plan.feature_history, plan.top_k, training.seed
+            config,
+            archs,
+            executor,
+            evaluator,
+            plan.feature_history,
+            plan.top_k,
+            training.seed,
+            on_cell=lambda done, total: bar.update(task, completed=done),
         )
 
 
 def _search_table(
-    benchmark: str, training: LiveTrainingOptions, plan: Plan, out_dir: Path | None
+    benchmark: str,
+    training: LiveTrainingOptions,
+    plan: Plan,
+    out_dir: Path | None,
+    curves: dict[str, Any] | None = None,
 ) -> None:
-    """A search in simulated time on the curves of the table ``benchmark``."""
+    """A search in simulated time on the curves of the table ``benchmark`` (``curves``: the
+    options of a curves: file)."""
     from ..benchmarks import load_benchmark
     from ..search import TabularCurveEvaluator, permuted, sample_and_estimate_curves
 
-    evaluator = TabularCurveEvaluator(load_benchmark(benchmark))
+    evaluator = TabularCurveEvaluator(load_benchmark(benchmark, **(curves or {})))
     archs = [r.arch for r in evaluator.benchmark.records()]
+    timed = records_time(evaluator.benchmark)
     if plan.strategy != "sample-and-estimate":
-        _report_search(benchmark, run_strategy(plan, evaluator, archs, training.seed), out_dir)
+        _check_budget(plan, evaluator.max_epochs, len(archs))
+        result = run_strategy(plan, evaluator, archs, training.seed)
+        _report_search(benchmark, result, out_dir, timed=timed)
         return
     if plan.estimator == LIVE_ESTIMATOR:
         raise ConfigurationError(
             "the tables hold no feature histories: use --live, or a curve estimator on a "
             "table (--estimator early-stop-acc, sotl-e, sotl, early-stop-loss or lce)"
         )
+    _check_estimator(evaluator.benchmark, plan)
     sampled = list(permuted(archs, training.seed))[: min(training.cells, len(archs))]
     found = sample_and_estimate_curves(
         evaluator,
@@ -224,7 +333,48 @@ def _search_table(
         plan.estimator,
         plan.workers,
     )
-    out.print(sample_search_table(f"{benchmark} (simulated, {plan.workers} workers)", found))
+    where = f"{benchmark} (simulated, {plan.workers} workers)"
+    out.print(sample_search_table(where, found, timed=timed))
+
+
+def records_time(bench: Any) -> bool:
+    """Whether ``bench`` records training time (per-epoch or total); else a simulated search
+    counts one unit per epoch, and its tables say epochs."""
+    return any("epoch_time" in r.curves or r.cost is not None for r in bench.records())
+
+
+def _check_budget(plan: Plan, max_epochs: int, candidates: int) -> None:
+    """A budget too small for the strategy's first run, rung or bracket is an error now."""
+    from ..search import check_budget
+
+    if plan.strategy != "sample-and-estimate":
+        check_budget(
+            plan.strategy,
+            plan.budget,
+            max_epochs,
+            candidates,
+            n=plan.n,
+            min_epochs=plan.min_epochs,
+            eta=plan.eta,
+        )
+
+
+def _check_estimator(bench: Any, plan: Plan) -> None:
+    """The curve estimator of a table's sample-and-estimate reads what the table records."""
+    from ..evaluation import usable_pool
+    from ..predictors import make_predictor
+
+    short = plan.feature_history.epochs
+    if not 1 <= short < bench.max_fidelity:
+        raise ConfigurationError(
+            f"--short-epochs must be 1..{bench.max_fidelity - 1} on {bench.name} (its runs "
+            f"have {bench.max_fidelity} epochs), got {short}"
+        )
+    usable_pool(
+        bench.records(),
+        {plan.estimator: make_predictor(plan.estimator, fidelity=short)},
+        bench.name,
+    )
 
 
 def run_strategy(plan: Plan, evaluator: Any, archs: Sequence[Any], seed: int) -> SearchResult:
@@ -234,7 +384,8 @@ def run_strategy(plan: Plan, evaluator: Any, archs: Sequence[Any], seed: int) ->
     order = permuted(archs, seed)
     top = plan.budget or evaluator.max_epochs * len(archs)
     with progress() as bar:
-        bar.add_task(f"{plan.strategy} search", total=None)
+        task = bar.add_task(f"{plan.strategy} search (epochs)", total=top)
+        evaluator.on_advance = lambda used: bar.update(task, completed=used)
         if plan.strategy == "random":
             return random_search(evaluator, order, plan.budget, rule=plan.stop)
         if plan.strategy == "sh":
@@ -249,9 +400,11 @@ def run_strategy(plan: Plan, evaluator: Any, archs: Sequence[Any], seed: int) ->
         )
 
 
-def _report_search(where: str, res: SearchResult, out_dir: Path | None) -> None:
+def _report_search(
+    where: str, res: SearchResult, out_dir: Path | None, *, timed: bool = True
+) -> None:
     """Print the result's table; write its trace to ``out_dir/trace.csv`` if given."""
-    out.print(search_table(where, res))
+    out.print(search_table(where, res, timed=timed))
     if out_dir is None:
         return
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -268,18 +421,20 @@ def _value(value: float | None) -> str:
     return f"{value:.2f}" if value is not None else "-"
 
 
-def search_table(where: str, res: SearchResult) -> Table:
-    """One row: what a multi-fidelity search returned and what it cost."""
-    columns = ("best", "final val acc", "true final", "epochs", "seconds")
+def search_table(where: str, res: SearchResult, *, timed: bool = True) -> Table:
+    """One row: what a multi-fidelity search returned and what it cost (in epochs only when
+    ``timed`` is False: its benchmark records no training time)."""
+    columns = ("best", "final val acc", "true final", "epochs", *(("seconds",) if timed else ()))
     columns += ("started", "completed", "stopped", "failed")
-    table = new_table(f"{res.strategy} on {where}", columns)
+    title = f"{res.strategy} on {where}" + ("" if timed else " (no recorded time: cost in epochs)")
+    table = new_table(title, columns)
     true = res.trace[-1].true_value if res.trace else None
     table.add_row(
         str(res.best_arch),
         _value(res.best_value),
         _value(true),
         str(res.epochs_used),
-        f"{res.seconds_used:.1f}",
+        *((f"{res.seconds_used:.1f}",) if timed else ()),
         str(res.configs),
         str(res.completed),
         str(res.stopped),
@@ -288,9 +443,12 @@ def search_table(where: str, res: SearchResult) -> Table:
     return table
 
 
-def sample_search_table(where: str, found: SampleSearchResult) -> Table:
-    """One row: what a sample-and-estimate search returned and what it cost."""
-    columns = ("best", "final val acc", "estimated", "fully trained", "estimate s", "full s")
+def sample_search_table(where: str, found: SampleSearchResult, *, timed: bool = True) -> Table:
+    """One row: what a sample-and-estimate search returned and what it cost (in seconds, or
+    in epochs when ``timed`` is False: its benchmark records no training time)."""
+    unit = "s" if timed else "epochs"
+    columns = ("best", "final val acc", "estimated", "fully trained")
+    columns += (f"estimate {unit}", f"full {unit}")
     table = new_table(f"sample-and-estimate on {where}", columns, left=False)
     done = sum(r.get("estimate") is not None for r in found.estimates)
     table.add_row(

@@ -44,6 +44,8 @@ __all__ = [
     "RANK_METRICS",
     "DEFAULT_K",
     "compute_metrics",
+    "interval_metrics",
+    "INTERVAL_LEVEL",
 ]
 
 #: scipy warnings about (near-)constant input; constant input is handled before calling scipy,
@@ -221,3 +223,31 @@ def compute_metrics(
         else:
             out[name] = float(METRICS.load(name)(t, p))
     return out
+
+
+#: the central probability of the predictive interval that :func:`interval_metrics` scores
+INTERVAL_LEVEL = 0.9
+
+
+def interval_metrics(
+    y_true: object, mean: object, std: object, level: float = INTERVAL_LEVEL
+) -> dict[str, float]:
+    """Coverage and mean width of the central ``level`` Normal interval ``mean ± z·std``.
+
+    ``coverage_90`` (for ``level=0.9``) is the share of ``y_true`` inside the interval (about
+    ``level`` when the distribution is calibrated); ``width_90`` is the interval's mean width in
+    the target's units (smaller is sharper). A coverage is only worth its width: an interval
+    wider than the target's range covers everything and says nothing.
+    """
+    if not 0.0 < float(level) < 1.0:
+        raise ConfigurationError(f"level must be in (0, 1), got {level!r}")
+    t, m = _check(y_true, mean, 1)
+    _, s = _check(y_true, std, 1)
+    if np.any(s < 0):
+        raise InvalidDataError("std holds negative values")
+    z = float(stats.norm.ppf(0.5 + float(level) / 2.0))
+    tag = f"{round(100 * float(level)):d}"
+    return {
+        f"coverage_{tag}": float(np.mean(np.abs(t - m) <= z * s)),
+        f"width_{tag}": float(np.mean(2.0 * z * s)),
+    }

@@ -8,19 +8,24 @@ query time per candidate. Trials are independent and seeded, so a run is reprodu
 
 from __future__ import annotations
 
+import difflib
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..benchmarks import Benchmark
-from ..exceptions import ConfigurationError, MissingRequirementError
-from ..predictors import Predictor, make_predictor
+from ..exceptions import ConfigurationError, MissingRequirementError, NasperfError
+from ..predictors import Capabilities, Predictor, Requirements, make_predictor
 from ..records import Record, targets_of
-from .metrics import compute_metrics
+from ._trials import TrialJournal, TrialTask, journal_settings, run_trials, sort_rows
+from .metrics import compute_metrics, interval_metrics
 
 __all__ = [
     "ProtocolConfig",
@@ -28,6 +33,8 @@ __all__ = [
     "evaluate_predictors",
     "expand_fidelities",
     "usable_pool",
+    "predictor_pools",
+    "missing_cause",
     "WHITE_TRAIN_SIZES",
 ]
 
@@ -67,6 +74,8 @@ class ProtocolConfig:
         """
         if self.trials < 1:
             raise ConfigurationError(f"--trials must be at least 1, got {self.trials}")
+        if self.seed < 0:
+            raise ConfigurationError(f"--seed must be >= 0, got {self.seed}")
         if not self.train_sizes:
             raise ConfigurationError("give at least one train size")
         if any(n < 0 for n in self.train_sizes):
@@ -100,7 +109,8 @@ class EvaluationResult:
     benchmark: str
     config: ProtocolConfig
     rows: list[dict] = field(default_factory=list)
-    pool_size: int = 0
+    pool_size: int = 0  # the largest pool any predictor was scored on
+    pool_sizes: dict[str, int] = field(default_factory=dict)  # each predictor's pool
 
     def frame(self) -> pd.DataFrame:
         """One row per predictor, train size and trial."""
@@ -112,6 +122,8 @@ class EvaluationResult:
         keys = ["predictor", "train_size"]
         if "fidelity" in df.columns:
             keys.insert(1, "fidelity")
+        if "pool_size" in df.columns:  # one per predictor: a key, not a value to average
+            keys.append("pool_size")
         value_cols = [c for c in df.columns if c not in (*keys, "trial")]
         grouped = df.groupby(keys, sort=False, dropna=False)[value_cols]
         mean = grouped.mean().add_suffix("_mean")
@@ -127,26 +139,142 @@ class EvaluationResult:
             "benchmark": self.benchmark,
             "config": asdict(self.config),
             "pool_size": self.pool_size,
+            "pool_sizes": self.pool_sizes,
             "rows": self.rows,
         }
 
 
-def usable_pool(records: Sequence[Record], predictors: Mapping[str, Predictor]) -> list[Record]:
-    """The records with a finite target that satisfy every predictor's requirements."""
-    pool = [r for r in records if r.target is not None and np.isfinite(r.target)]
+def usable_pool(
+    records: Sequence[Record], predictors: Mapping[str, Predictor], where: str = "the benchmark"
+) -> list[Record]:
+    """The records with a finite target that satisfy every predictor's requirements.
+
+    A predictor that can use none of them raises MissingRequirementError naming what the
+    records of ``where`` lack (:func:`missing_cause`).
+    """
+    pool = _with_target(records)
     for name, pred in predictors.items():
-        req = pred.capabilities().requires
-        kept = []
-        for r in pool:
-            try:
-                req.check([r])
-            except MissingRequirementError:
-                continue
-            kept.append(r)
-        if len(kept) < len(pool):
-            logger.info("%s: %d of %d candidates have what it needs", name, len(kept), len(pool))
-        pool = kept
+        pool = _usable_by(name, pred.capabilities().requires, pool, where)
     return pool
+
+
+def _with_target(records: Sequence[Record]) -> list[Record]:
+    return [r for r in records if r.target is not None and np.isfinite(r.target)]
+
+
+def _satisfies(req: Requirements, record: Record) -> bool:
+    try:
+        req.check([record])
+    except MissingRequirementError:
+        return False
+    return True
+
+
+def _usable_by(name: str, req: Requirements, pool: list[Record], where: str) -> list[Record]:
+    """The records of ``pool`` that ``name`` can use; none of them is an error naming why."""
+    kept = [r for r in pool if _satisfies(req, r)]
+    if pool and not kept:
+        raise MissingRequirementError(missing_cause(name, req, pool, where))
+    if len(kept) < len(pool):
+        logger.info("%s: %d of %d candidates have what it needs", name, len(kept), len(pool))
+    return kept
+
+
+def _listed(names: Sequence[str], most: int = 8) -> str:
+    shown = ", ".join(names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "") or "none"
+
+
+def missing_cause(name: str, req: Requirements, records: Sequence[Record], where: str) -> str:
+    """Why predictor ``name`` (needing ``req``) can use none of ``records`` (of ``where``):
+    the curve, the epochs of it or the column they lack."""
+    if req.curve is not None:
+        lengths = [len(r.curves[req.curve]) for r in records if req.curve in r.curves]
+        if not lengths:
+            have = sorted(set().union(*(r.curves for r in records)))
+            return (
+                f"{where} records no {req.curve} curve; {name} needs it "
+                f"(its curves: {_listed(have)})"
+            )
+        if req.fidelity is not None and max(lengths) < req.fidelity:
+            return (
+                f"the {req.curve} curves of {where} have at most {max(lengths)} epochs; "
+                f"{name} reads {req.fidelity}"
+            )
+    for column in req.scores:
+        if not any(column in r.scores for r in records):
+            columns = sorted(set().union(*(r.scores for r in records)))
+            close = difflib.get_close_matches(column, columns, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            return (
+                f"{where} has no column {column!r}; {name} needs it ({hint}its numeric "
+                f"columns: {_listed(columns)})"
+            )
+    if req.live_model:
+        return f"{where} carries no live models; {name} needs records with a model and data"
+    try:
+        req.check(records[:1])
+    except NasperfError as exc:
+        return f"{name} can use none of the {len(records)} candidates of {where}: {exc}"
+    return f"{name} can use none of the {len(records)} candidates of {where}"
+
+
+def predictor_pools(
+    records: Sequence[Record], caps: Mapping[str, Capabilities], where: str = "the benchmark"
+) -> dict[str, list[Record]]:
+    """The candidates each predictor is scored on.
+
+    A predictor that needs no training data (a column baseline) is scored on every candidate
+    it can use, its own coverage; those that learn share the pool they can all use, so they
+    are compared on the same test sets.
+    """
+    base = _with_target(records)
+    own = {name: _usable_by(name, c.requires, base, where) for name, c in caps.items()}
+    learners = [name for name, c in caps.items() if c.requires.targets]
+    ids = set.intersection(*({id(r) for r in own[n]} for n in learners)) if learners else set()
+    common = [r for r in base if id(r) in ids]
+    if learners and not common:
+        sizes = ", ".join(f"{n}: {len(own[n])}" for n in learners)
+        raise MissingRequirementError(
+            f"no candidate of {where} has what every predictor that learns needs ({sizes} "
+            "candidates each); evaluate them separately"
+        )
+    pools = {name: common if name in learners else own[name] for name in caps}
+    if len(common) < len(base) and learners:
+        logger.warning(
+            "%s compared on the %d of %d candidates that each of them can use",
+            ", ".join(learners),
+            len(common),
+            len(base),
+        )
+    alone = {n: len(pools[n]) for n in caps if n not in learners and len(pools[n]) < len(base)}
+    if alone:
+        logger.warning(
+            "scored on their own coverage (no training data needed): %s of %d candidates",
+            ", ".join(f"{n} on {k}" for n, k in alone.items()),
+            len(base),
+        )
+    return pools
+
+
+def _validate_pools(
+    config: ProtocolConfig, pools: Mapping[str, list[Record]], caps: Mapping[str, Capabilities]
+) -> dict[tuple[int, ...], list[str]]:
+    """Check the settings against each distinct pool; returns the predictors of each pool."""
+    groups: dict[tuple[int, ...], list[str]] = {}
+    for name, pool in pools.items():
+        groups.setdefault(tuple(map(id, pool)), []).append(name)
+    for key, names in groups.items():
+        sub = {n: caps[n] for n in names}
+        most = max(sub.items(), key=lambda kv: kv[1].min_train_size)
+        needs_training = any(c.requires.targets for c in sub.values())
+        try:
+            config.validate(len(key), needs_training, (most[0], most[1].min_train_size))
+        except ConfigurationError as exc:
+            if len(groups) == 1:
+                raise
+            raise ConfigurationError(f"{', '.join(names)}: {exc}") from None
+    return groups
 
 
 def expand_fidelities(
@@ -193,13 +321,27 @@ def evaluate_predictors(
     predictors: Sequence[str] | Mapping[str, Predictor],
     config: ProtocolConfig,
     callback: Callable[[str], None] | None = None,
+    *,
+    executor: Any = None,
+    journal: str | Path | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> EvaluationResult:
     """Run the protocol for ``predictors`` (names or ready instances) on ``benchmark``.
 
+    Each (trial, predictor) is one task: in this process when ``executor`` is None, else on
+    that :class:`~nasperf.execution.Executor` (a pool, Ray); every task runs on one thread and
+    draws its seeds from ``(config.seed, trial)``, so the rows are the same either way (they
+    are sorted by trial, train size and predictor). With ``journal`` (a directory) each task's
+    rows are appended there as it finishes (``settings.json``, ``trials.jsonl``); a rerun with
+    the same arguments resumes, and with more ``config.trials`` extends the run.
+    ``on_progress(rows done, rows in all)`` is called before any work and after each task.
+
     ``callback`` is called once per fitted (trial, train size, predictor) with a description,
-    so a caller can show progress. When predictors need different things (a column baseline
-    present for some cells only), every predictor is evaluated on the common pool, so all are
-    compared on the same test sets.
+    so a caller can show progress. A predictor that needs no training data (a column
+    baseline) is scored on every candidate it can use; the predictors that learn are scored
+    on the pool they can all use, so they are compared on the same test sets (see
+    :func:`predictor_pools`). Each row and the summary carry the ``pool_size`` it was
+    scored on.
     """
     if not isinstance(predictors, Mapping):
         predictors = {name: make_predictor(name) for name in predictors}
@@ -208,38 +350,63 @@ def evaluate_predictors(
     fidelity_of: dict[str, int | None] = {}
     config.check_fidelities()
     predictors = expand_fidelities(predictors, config.fidelities, benchmark, fidelity_of)
-    pool = usable_pool(benchmark.records(), predictors)
-    if len(pool) < len(benchmark):
-        logger.warning(
-            "evaluating on the %d of %d candidates that every predictor can use",
-            len(pool),
-            len(benchmark),
-        )
     caps = {name: p.capabilities() for name, p in predictors.items()}  # checks every setting
-    needs_training = any(c.requires.targets for c in caps.values())
-    most = max(caps.items(), key=lambda kv: kv[1].min_train_size, default=None)
-    min_train = (most[0], most[1].min_train_size) if most else None
-    config.validate(len(pool), needs_training, min_train)
-    result = EvaluationResult(benchmark.name, config, pool_size=len(pool))
+    pools = predictor_pools(benchmark.records(), caps, benchmark.name)
+    groups = _validate_pools(config, pools, caps)
     sizes = sorted(set(config.train_sizes))
-    for trial in range(config.trials):
-        rng = np.random.default_rng([config.seed, trial])
-        order = rng.permutation(len(pool))
-        test_n = config.test_size or (len(pool) - max(sizes))
-        test = [pool[i] for i in order[:test_n]]
-        train_all = [pool[i] for i in order[test_n : test_n + max(sizes)]]
-        y_test = targets_of(test)
-        for n in sizes:
-            train = train_all[:n]
-            for name, template in predictors.items():
-                row = _run_one(name, template, train, test, y_test, config, trial)
-                row.update(predictor=name, train_size=n, trial=trial)
+    result = EvaluationResult(
+        benchmark.name,
+        config,
+        pool_size=max(len(p) for p in pools.values()),
+        pool_sizes={name: len(pool) for name, pool in pools.items()},
+    )
+
+    def tasks(done: set[tuple[int, str]]) -> Iterator[TrialTask]:
+        for trial in range(config.trials):
+            todo = [name for name in predictors if (trial, name) not in done]
+            split_of = {}
+            for names in groups.values():  # predictors sharing a pool share its split
+                if any(name in todo for name in names):
+                    split = _split(pools[names[0]], config, trial, sizes)
+                    split_of.update(dict.fromkeys(names, split))
+            for name in todo:
+                test, train_all, _ = split_of[name]
+                extra: dict[str, Any] = {"pool_size": len(pools[name])}
                 if config.fidelities is not None:
-                    row["fidelity"] = fidelity_of[name]
-                result.rows.append(row)
-                if callback is not None:
-                    callback(f"trial {trial + 1}/{config.trials} n={n} {name}")
+                    extra["fidelity"] = fidelity_of[name]
+                yield TrialTask(
+                    trial, name, predictors[name], train_all, test, tuple(sizes), config, extra
+                )
+
+    book = None
+    if journal is not None:
+        book = TrialJournal(
+            journal, journal_settings(benchmark.name, config, predictors, result.pool_sizes)
+        )
+    with book.open() if book is not None else nullcontext():
+        result.rows = run_trials(
+            tasks,
+            trials=config.trials,
+            total=config.trials * len(sizes) * len(predictors),
+            executor=executor,
+            journal=book,
+            callback=callback,
+            on_progress=on_progress,
+        )
+    sort_rows(result.rows, sizes, list(predictors))
     return result
+
+
+def _split(
+    pool: list[Record], config: ProtocolConfig, trial: int, sizes: list[int]
+) -> tuple[list[Record], list[Record], np.ndarray]:
+    """Trial ``trial``'s test set of ``pool``, its largest training set and the test targets
+    (a pool gets the same split whichever predictors share it)."""
+    order = np.random.default_rng([config.seed, trial]).permutation(len(pool))
+    test_n = config.test_size or (len(pool) - max(sizes))
+    test = [pool[i] for i in order[:test_n]]
+    train_all = [pool[i] for i in order[test_n : test_n + max(sizes)]]
+    return test, train_all, targets_of(test)
 
 
 def _run_one(
@@ -266,4 +433,7 @@ def _run_one(
     row: dict = compute_metrics(y_test, y_pred, config.metrics)
     row["fit_time"] = t1 - t0
     row["query_time"] = (t2 - t1) / len(test)
+    if hasattr(pred, "predict_dist"):  # its interval's coverage beside its width
+        mean, std = pred.predict_dist(test)
+        row.update(interval_metrics(y_test, mean, std))
     return row

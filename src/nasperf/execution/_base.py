@@ -86,6 +86,10 @@ class Executor(abc.ABC):
         """Release worker processes or connections (idempotent)."""
         return None  # an executor that holds nothing has nothing to release
 
+    def terminate(self) -> None:
+        """Release everything now, abandoning the tasks still running (default: :meth:`close`)."""
+        self.close()
+
     def __enter__(self) -> Executor:
         return self
 
@@ -95,7 +99,12 @@ class Executor(abc.ABC):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        """Close; leaving by an exception (Ctrl-C's KeyboardInterrupt too) terminates instead:
+        nobody reads the running tasks' results, so nobody waits for them."""
+        if exc_type is None:
+            self.close()
+        else:
+            self.terminate()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(workers={self.workers})"

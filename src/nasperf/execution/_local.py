@@ -5,10 +5,15 @@ from __future__ import annotations
 import itertools
 import logging
 import multiprocessing
+import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ._base import Executor, TaskOutcome, _charge, _check_retries, _describe, _take
@@ -23,10 +28,52 @@ log = logging.getLogger(__name__)
 # -- worker side of the process pool: report each task as it starts -----------------------------
 _STARTED: Any = None
 
+#: seconds between a worker's checks that the process that started it is still alive
+PARENT_POLL_S = 0.5
 
-def _init_worker(started: Any) -> None:
+
+def _init_worker(started: Any, parent: int) -> None:
+    """Set a new worker up: Ctrl-C is the driver's to handle (it ends the workers itself, so
+    the terminal shows no worker traceback), and the worker exits when the driver dies."""
     global _STARTED
     _STARTED = started
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # blocked by the driver while it spawned us
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _watch_parent(parent)
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit this process once ``parent`` is gone (killed with SIGKILL, say), so no orphaned
+    worker keeps its memory: a daemon thread polls the parent process id."""
+    if os.getppid() != parent:  # already orphaned while starting
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent:
+                os._exit(1)  # no cleanup to run: the driver that wanted the results is gone
+
+    threading.Thread(target=watch, name="nasperf-parent-watch", daemon=True).start()
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Block SIGINT in this thread while the block runs (a Ctrl-C is delivered after it).
+
+    Processes spawned meanwhile inherit the mask, so a Ctrl-C while a worker is still
+    importing cannot interrupt it with a traceback; the worker's initializer ignores SIGINT
+    and unblocks it.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _traced(fn: Callable[[_T], _R], token: int, item: _T) -> _R:
@@ -46,6 +93,12 @@ class LocalExecutor(Executor):
     never submitted, and each task that had started counts a failed attempt and runs again
     alone. A task is only given up after a failure that is certainly its own (it raised, or
     its worker died while it ran alone), so the innocent ones complete.
+
+    Pool workers ignore Ctrl-C (SIGINT): the driver gets it, and leaving a ``with`` block by
+    an exception (KeyboardInterrupt included) ends the workers at once (:meth:`terminate`)
+    instead of waiting for their tasks. A worker also exits by itself when the driver process
+    dies (each polls its parent every :data:`PARENT_POLL_S` seconds), so a killed run leaves
+    no orphan holding memory.
     """
 
     name = "local"
@@ -62,6 +115,23 @@ class LocalExecutor(Executor):
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
             self._queue.close()
+
+    def terminate(self) -> None:
+        """End the pool's workers now (SIGTERM, SIGKILL after a grace period) and release it;
+        tasks still running are lost. Used when the driver is interrupted."""
+        if self._pool is None:
+            return
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        for proc in processes:
+            if proc.is_alive():
+                proc.terminate()
+        deadline = time.monotonic() + 5.0
+        for proc in processes:
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
+                proc.kill()
+                proc.join(1.0)
+        self.close()
 
     def map_unordered(
         self, fn: Callable[[_T], _R], items: Iterable[_T], *, retries: int = 1
@@ -99,7 +169,7 @@ class LocalExecutor(Executor):
                 max_workers=self.workers,
                 mp_context=ctx,
                 initializer=_init_worker,
-                initargs=(self._queue,),
+                initargs=(self._queue, os.getpid()),
             )
         return self._pool
 
@@ -196,13 +266,15 @@ class _PoolSchedule:
         executor = self.executor
         token = next(executor._tokens)
         try:
-            future = executor._new_pool().submit(_traced, self.fn, token, task.item)
+            with _sigint_blocked():  # a worker spawned now starts with Ctrl-C blocked
+                future = executor._new_pool().submit(_traced, self.fn, token, task.item)
         except BrokenProcessPool:  # a worker died since the last look
             if self.running:  # their futures report the break: sort that out first
                 self.again.appendleft(task)
                 return False
             executor._drop_pool()
-            future = executor._new_pool().submit(_traced, self.fn, token, task.item)
+            with _sigint_blocked():
+                future = executor._new_pool().submit(_traced, self.fn, token, task.item)
         task.attempts += 1
         task.token = token
         self.running[future] = task

@@ -2,4 +2,6 @@
 
 - :mod:`nasperf.integrations.optuna`: :class:`PredictivePruner`, Baker et al.'s rule as an
   Optuna pruner (``pip install 'nasperf[optuna]'``).
+- :mod:`nasperf.integrations.ray_tune`: :class:`PredictiveScheduler`, the same rule as a Ray Tune
+  scheduler (``pip install 'nasperf[ray]'``).
 """

@@ -22,8 +22,8 @@ import numpy as np
 
 from ..exceptions import ConfigurationError, InvalidDataError, require
 from ..predictors.learning_curve import curve_from_steps
-from ..records import Record
-from ..search import check_delta, probability_at_least
+from ..search import check_delta
+from ._baker import CurveModels, TrialCurve, numeric_names, param_vector
 
 optuna = require("optuna", "optuna")
 
@@ -63,11 +63,11 @@ class PredictivePruner(optuna.pruners.BasePruner):
         self.n_warmup_steps = n_warmup_steps
         self.n_min_trials = n_min_trials
         self.max_steps = max_steps
+        self._models = CurveModels(predictor, refit_growth)
         self.predictor = predictor
         self.zero_based = zero_based
         self.use_params = use_params
         self.refit_growth = refit_growth
-        self._cache: dict[tuple, tuple[frozenset[int], object]] = {}
         self.last_probability: float | None = None
 
     # -- helpers -----------------------------------------------------------------------------
@@ -77,25 +77,25 @@ class PredictivePruner(optuna.pruners.BasePruner):
         values = [sign * trial.intermediate_values[s] for s in steps]
         return curve_from_steps(epochs, values)
 
-    def _params(self, trial: optuna.trial.FrozenTrial, names: Sequence[str]) -> np.ndarray:
+    def _completed(self, study: optuna.study.Study, sign: float) -> list:
+        """``(trial, curve)`` of the completed trials with usable curves."""
         out = []
-        for n in names:
-            v = float(trial.params[n])
-            dist = trial.distributions.get(n)
-            if getattr(dist, "log", False) and v > 0:
-                v = math.log(v)
-            out.append(v)
-        return np.asarray(out, dtype=np.float64)
+        for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
+            if not t.intermediate_values:
+                continue
+            try:
+                out.append((t, self._curve(t, sign)))
+            except InvalidDataError:
+                continue  # a completed trial with NaN values teaches nothing
+        return out
 
-    def _record(self, trial, curve: np.ndarray, names, target=None) -> Record:  # noqa: ANN001
-        feats = self._params(trial, names) if names else None
-        return Record(
-            arch=trial.number,
-            space="optuna",
-            target=target,
-            curves={"val_acc": curve},
-            features=feats,
-        )
+    @staticmethod
+    def _trial_curve(
+        trial: optuna.trial.FrozenTrial, curve: np.ndarray, names: Sequence[str]
+    ) -> TrialCurve:
+        log = {n for n in names if getattr(trial.distributions.get(n), "log", False)}
+        feats = param_vector(trial.params, names, log) if names else None
+        return TrialCurve(trial.number, curve, feats)
 
     # -- the rule ----------------------------------------------------------------------------
     def prune(self, study: optuna.study.Study, trial: optuna.trial.FrozenTrial) -> bool:
@@ -113,51 +113,19 @@ class PredictivePruner(optuna.pruners.BasePruner):
         tau = len(curve)
         if tau < max(self.n_warmup_steps, 1):
             return False
-        completed = []
-        for t in study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)):
-            if not t.intermediate_values:
-                continue
-            try:
-                completed.append((t, self._curve(t, sign)))
-            except InvalidDataError:
-                continue  # a completed trial with NaN values teaches nothing
+        completed = self._completed(study, sign)
         if not completed:
             return False
         full = self.max_steps or max(len(c) for _, c in completed)
         completed = [(t, c) for t, c in completed if len(c) >= full]
         if len(completed) < self.n_min_trials or tau >= full:
             return False
-        names: tuple[str, ...] = ()
-        if self.use_params:
-            numeric = [
-                n
-                for n, v in trial.params.items()
-                if isinstance(v, (int, float)) and not isinstance(v, bool)
-            ]
-            names = tuple(n for n in sorted(numeric) if all(n in t.params for t, _ in completed))
-        finals = np.array([c[full - 1] for _, c in completed])
-        best = float(finals.max())
-        model = self._model(study.study_name, tau, completed, full, names)
-        rec = self._record(trial, curve, names)
-        mean, std = model.predict_dist([rec])
-        self.last_probability = probability_at_least(float(mean[0]), float(std[0]), best)
+        names = numeric_names(trial.params, [t.params for t, _ in completed])
+        names = names if self.use_params else ()
+        self.last_probability = self._models.probability(
+            self._trial_curve(trial, curve, names),
+            [self._trial_curve(t, c, names) for t, c in completed],
+            full,
+            group=(study.study_name, names),
+        )
         return self.last_probability <= self.delta
-
-    def _model(self, study: str, tau: int, completed, full: int, names: tuple[str, ...]):  # noqa: ANN001, ANN202
-        from ..predictors import make_predictor
-
-        # a model is reused only for the same study, target step and parameters, and only
-        # while it was fitted on trials that are all still there and not too few of them
-        key = (study, tau, full, names)
-        cached = self._cache.get(key)
-        numbers = frozenset(t.number for t, _ in completed)
-        n = len(completed)
-        if cached is not None and cached[0] <= numbers and n < len(cached[0]) * self.refit_growth:
-            return cached[1]
-        records = [self._record(t, c[:full], names, float(c[full - 1])) for t, c in completed]
-        params = {"fidelity": tau, "encoding": "features" if names else None}
-        if self.predictor.startswith("lc"):
-            params.update(residual=True, arch_columns=False)
-        model = make_predictor(self.predictor, **params).fit(records)
-        self._cache[key] = (numbers, model)
-        return model

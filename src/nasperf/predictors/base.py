@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -23,9 +24,20 @@ from sklearn.base import BaseEstimator
 
 from ..exceptions import InvalidDataError, MissingRequirementError, NotFittedError
 from ..records import Record, encode_records, targets_of
-from ..validation import signature_defaults, validate_params
+from ..validation import Interval, signature_defaults, validate_params
 
-__all__ = ["Requirements", "Capabilities", "Predictor", "EncodingPredictor", "resolve_encoding"]
+__all__ = [
+    "Requirements",
+    "Capabilities",
+    "Predictor",
+    "EncodingPredictor",
+    "TorchThreads",
+    "THREADS_CONSTRAINTS",
+    "resolve_encoding",
+]
+
+#: the constraint of a PyTorch predictor's ``num_threads``
+THREADS_CONSTRAINTS: dict[str, list[Any]] = {"num_threads": [Interval(int, 1, None)]}
 
 
 @dataclass(frozen=True)
@@ -113,6 +125,35 @@ class Capabilities:
         return self.requires.describe()
 
 
+class _only_with_dist:  # noqa: N801 - used as a decorator
+    """A method that exists only on classes that override ``_predict_dist``.
+
+    Looking it up on any other predictor (or its class) raises AttributeError, so
+    ``hasattr(pred, "predict_dist")`` tells whether a predictor has a distribution.
+    """
+
+    def __init__(self, func: Any) -> None:
+        self.func = func
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        cls = owner if owner is not None else type(obj)
+        if not _has_dist(cls):
+            raise AttributeError(
+                f"{cls.__name__} has no predictive distribution ({self.name}); "
+                "see capabilities().has_dist"
+            )
+        return self.func if obj is None else self.func.__get__(obj, cls)
+
+
+def _has_dist(cls: type) -> bool:
+    """Whether predictor class ``cls`` implements ``_predict_dist``."""
+    return getattr(cls, "_predict_dist", None) is not Predictor._predict_dist
+
+
 class Predictor(BaseEstimator, abc.ABC):
     """Base class of all predictors.
 
@@ -135,7 +176,7 @@ class Predictor(BaseEstimator, abc.ABC):
         return Capabilities(
             family=self.family,
             requires=req,
-            has_dist=type(self)._predict_dist is not Predictor._predict_dist,
+            has_dist=_has_dist(type(self)),
             min_train_size=self._min_train_size(req),
             extra=self.extra,
         )
@@ -148,22 +189,28 @@ class Predictor(BaseEstimator, abc.ABC):
         if req.targets or records:  # predictors that need no data may be fitted on none
             req.check(records)
         y = targets_of(records) if req.targets else None
-        self._fit(records, y)
+        with self._compute_context():
+            self._fit(records, y)
         self.is_fitted_ = True
         return self
 
     def predict(self, records: Sequence[Record]) -> np.ndarray:
         """Return one score per record; higher means better."""
         records = self._check_predict(records)
-        out = np.asarray(self._predict(records), dtype=np.float64).reshape(-1)
+        with self._compute_context():
+            out = np.asarray(self._predict(records), dtype=np.float64).reshape(-1)
         return self._check_output(out, len(records))
 
+    @_only_with_dist
     def predict_dist(self, records: Sequence[Record]) -> tuple[np.ndarray, np.ndarray]:
-        """Return the predictive mean and standard deviation of each record."""
-        if not self.capabilities().has_dist:
-            raise NotImplementedError(f"{type(self).__name__} has no predictive distribution")
+        """Return the predictive mean and standard deviation of each record.
+
+        Only predictors that implement ``_predict_dist`` have this method: on the others
+        ``hasattr(pred, "predict_dist")`` is False, as ``capabilities().has_dist`` says.
+        """
         records = self._check_predict(records)
-        mean, std = self._predict_dist(records)
+        with self._compute_context():
+            mean, std = self._predict_dist(records)
         mean = self._check_output(np.asarray(mean, dtype=np.float64).reshape(-1), len(records))
         std = self._check_output(np.asarray(std, dtype=np.float64).reshape(-1), len(records))
         return mean, std
@@ -172,6 +219,10 @@ class Predictor(BaseEstimator, abc.ABC):
     @abc.abstractmethod
     def _requirements(self) -> Requirements:
         """What each record must carry (the hyperparameters are valid when this is called)."""
+
+    def _compute_context(self) -> AbstractContextManager[Any]:
+        """What ``_fit``, ``_predict`` and ``_predict_dist`` run inside (e.g. a thread count)."""
+        return nullcontext()
 
     def _min_train_size(self, requires: Requirements) -> int:
         """The fewest training records ``fit`` accepts."""
@@ -190,7 +241,8 @@ class Predictor(BaseEstimator, abc.ABC):
     def _predict(self, records: list[Record]) -> np.ndarray: ...
 
     def _predict_dist(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+        """The predictive mean and std; overriding it gives the class ``predict_dist``."""
+        raise NotImplementedError  # never called: predict_dist is absent without an override
 
     # -- helpers -----------------------------------------------------------------------------
     def _check_predict(self, records: Sequence[Record]) -> list[Record]:
@@ -224,3 +276,17 @@ class EncodingPredictor(Predictor):
 
     def _features(self, records: Sequence[Record]) -> np.ndarray:
         return encode_records(records, resolve_encoding(records, self.encoding))
+
+
+class TorchThreads:
+    """Mixin of the PyTorch predictors: ``fit`` and ``predict`` run on ``num_threads`` torch
+    threads (1 by default: small networks train fastest on one, and a loaded machine does not
+    slow them down by oversubscription), restored afterwards."""
+
+    num_threads: int
+
+    def _compute_context(self) -> AbstractContextManager[Any]:
+        from ..training import torch_threads
+
+        return torch_threads(int(self.num_threads))
+

@@ -10,13 +10,25 @@ from ..records import Record, scores_of
 from ..validation import InstanceOf, Options
 from .base import Predictor, Requirements
 
-__all__ = ["ColumnBaseline"]
+__all__ = ["ColumnBaseline", "parse_column", "LOWER_IS_BETTER"]
+
+#: the mark before a column name where lower is better: ``col:-latency``
+LOWER_IS_BETTER = "-"
+
+
+def parse_column(spec: str) -> tuple[str, float]:
+    """The column and sign of a column baseline's ``spec``: ``NAME`` (higher is better,
+    sign 1) or ``-NAME`` (lower is better: losses, latency; sign -1)."""
+    if spec.startswith(LOWER_IS_BETTER):
+        return spec[len(LOWER_IS_BETTER) :], -1.0
+    return spec, 1.0
 
 
 class ColumnBaseline(Predictor):
     """Score each candidate by one of its numeric columns; needs no training data.
 
-    ``sign=-1`` flips columns where lower is better (latency, loss).
+    ``sign=-1`` flips columns where lower is better (latency, loss); by name that is
+    ``col:-NAME``.
     """
 
     family = "baseline"

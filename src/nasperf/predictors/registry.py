@@ -20,7 +20,7 @@ __all__ = [
 ]
 
 #: every predictor by name (``col:NAME`` column baselines are made by :func:`make_predictor`)
-PREDICTORS = Registry("predictor", patterns=("col:NAME",))
+PREDICTORS = Registry("predictor", patterns=("col:NAME", "col:-NAME"))
 PREDICTORS.add(
     "xgb",
     "nasperf.predictors.model_based._trees:XGBoostPredictor",
@@ -115,7 +115,8 @@ for _proxy in PROXIES.values():
         params={"proxy": _proxy.name},
     )
 
-#: prefix of column baselines: ``col:NAME`` uses the numeric column NAME as the score
+#: prefix of column baselines: ``col:NAME`` uses the numeric column NAME as the score,
+#: ``col:-NAME`` minus it (lower is better)
 COLUMN_PREFIX = "col:"
 
 
@@ -134,12 +135,13 @@ def get_predictor_class(name: str) -> type[Predictor]:
 
 
 def make_predictor(name: str, **params: object) -> Predictor:
-    """Build the predictor called ``name`` with ``params`` (``col:NAME`` for a column baseline)."""
+    """Build the predictor called ``name`` with ``params`` (``col:NAME`` for a column baseline,
+    ``col:-NAME`` for one where lower is better)."""
     if name.startswith(COLUMN_PREFIX):
-        from .baselines import ColumnBaseline
+        from .baselines import ColumnBaseline, parse_column
 
-        column = name[len(COLUMN_PREFIX) :]
+        column, sign = parse_column(name[len(COLUMN_PREFIX) :])
         if not column:
             raise UnknownNameError("predictor", name, predictor_names())
-        return ColumnBaseline(column=column, **params)
+        return ColumnBaseline(column=column, **{"sign": sign, **params})
     return PREDICTORS.create(name, **params)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 import logging
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,10 @@ class TrainingFailed(NasperfError):
 
 
 class CurveEvaluator(abc.ABC):
-    """Brings runs to a given epoch; keeps the epochs and seconds spent."""
+    """Brings runs to a given epoch; keeps the epochs and seconds spent.
+
+    ``on_advance(epochs_used)``, when set, is called after each batch of jobs (progress).
+    """
 
     max_epochs: int
     space: str
@@ -41,6 +44,7 @@ class CurveEvaluator(abc.ABC):
         self.epochs_used = 0
         self.seconds_used = 0.0
         self._runs: dict[Hashable, Run] = {}
+        self.on_advance: Callable[[int], None] | None = None
 
     def run(self, arch: Hashable) -> Run:
         """The run of ``arch`` (created empty on first use)."""
@@ -56,7 +60,10 @@ class CurveEvaluator(abc.ABC):
         for _, upto in jobs:
             if not 1 <= upto <= self.max_epochs:
                 raise ConfigurationError(f"epoch {upto} is outside 1..{self.max_epochs}")
-        return self._advance(list(jobs))
+        out = self._advance(list(jobs))
+        if self.on_advance is not None:
+            self.on_advance(self.epochs_used)
+        return out
 
     @abc.abstractmethod
     def _advance(self, jobs: list[tuple[Hashable, int]]) -> list[Run | TrainingFailed]: ...
@@ -70,10 +77,12 @@ class TabularCurveEvaluator(CurveEvaluator):
     """Reads curves from a benchmark with learning curves; time is simulated from its records.
 
     The cost of continuing a run from epoch a to b is the recorded time of epochs a+1..b
-    (``Benchmark.cost``; one unit per epoch when a benchmark records no time).
+    (``Benchmark.cost``; one unit per epoch when a benchmark records no time). The runs'
+    ``val_acc`` is the benchmark's ``target_curve`` (higher is better) unless ``curve`` names
+    another.
     """
 
-    def __init__(self, benchmark: Benchmark, curve: str = "val_acc") -> None:
+    def __init__(self, benchmark: Benchmark, curve: str | None = None) -> None:
         super().__init__()
         if benchmark.max_fidelity is None:
             raise ConfigurationError(
@@ -83,7 +92,7 @@ class TabularCurveEvaluator(CurveEvaluator):
         self.benchmark = benchmark
         self.max_epochs = int(benchmark.max_fidelity)
         self.space = benchmark.space
-        self.curve = curve
+        self.curve = benchmark.target_curve if curve is None else curve
 
     def _advance(self, jobs: list[tuple[Hashable, int]]) -> list[Run | TrainingFailed]:
         out: list[Run | TrainingFailed] = []
@@ -103,6 +112,7 @@ class TabularCurveEvaluator(CurveEvaluator):
                 if self.curve != "val_acc":
                     run.curves["val_acc"] = run.curves[self.curve]
                 run.scores = {k: v for k, v in rec.scores.items() if k in ARCH_COLUMNS}
+                run.features = rec.features
             out.append(run)
         return out
 
@@ -118,6 +128,7 @@ class _LiveTask:
     checkpoint: str
     config: Any  # LiveBenchmarkConfig: dataset, training and model settings
     threads: int = 1
+    device: str = "cpu"
 
     def __repr__(self) -> str:
         return f"{self.arch} to epoch {self.upto}"
@@ -131,7 +142,7 @@ def _train_until(task: _LiveTask) -> dict[str, Any]:
     config = task.config
     with torch_threads(task.threads):
         data = cell_data(config)
-        model, params_m, flops = build_cell(config, task.arch, task.seed, data)
+        model, params_m, flops = build_cell(config, task.arch, task.seed, data, task.device)
         scores = {"params_m": params_m, "flops": flops}
         trainer = Trainer(config.train_config(task.seed, task.threads))
         result = trainer.fit(model, data, checkpoint=task.checkpoint, until=task.upto)
@@ -149,11 +160,22 @@ class LiveCurveEvaluator(CurveEvaluator):
     ``config`` is a :class:`~nasperf.benchmarks.LiveBenchmarkConfig` (dataset, epochs, optimiser,
     C and N); every run of a batch goes to the executor at once, so a rung trains in parallel.
     Promoting a run continues it from its checkpoint under the schedule of the full
-    ``config.epochs``. Time is the wall clock of each batch.
+    ``config.epochs``. Time is the wall clock of each batch. Runs train on ``device``
+    (``"auto"``: a GPU when there is one).
     """
 
-    def __init__(self, config: Any, executor: Any, workdir: str | Path, seed: int = 0) -> None:
+    def __init__(
+        self,
+        config: Any,
+        executor: Any,
+        workdir: str | Path,
+        seed: int = 0,
+        device: str = "cpu",
+    ) -> None:
+        from ..training import resolve_device
+
         super().__init__()
+        self.device = resolve_device(device)
         self.config = config
         self.executor = executor
         self.workdir = Path(workdir)
@@ -170,7 +192,8 @@ class LiveCurveEvaluator(CurveEvaluator):
         key = cell_key(self.seed, arch)
         seed = cell_seed(self.seed, arch)
         threads = threads_per_worker(self.executor)
-        return _LiveTask(arch, upto, seed, str(self.workdir / f"{key}.pt"), self.config, threads)
+        path = str(self.workdir / f"{key}.pt")
+        return _LiveTask(arch, upto, seed, path, self.config, threads, self.device)
 
     def _advance(self, jobs: list[tuple[Hashable, int]]) -> list[Run | TrainingFailed]:
         import time

@@ -4,11 +4,16 @@ with or without an early-stopping rule, on any :class:`CurveEvaluator`.
 The incumbent is the best run trained to the last epoch (by its observed final value); every
 time it may change, the trace records the epochs and seconds spent so far, so anytime
 performance can be compared at equal cost.
+
+A budget of epochs is never exceeded: a strategy starts a run, a rung or a bracket only when
+its full cost fits in what is left, and a budget too small for its first one is an error that
+names the minimum (:func:`minimum_budget`).
 """
 
 from __future__ import annotations
 
 import heapq
+import itertools
 import logging
 import math
 from collections.abc import Hashable, Iterable, Iterator
@@ -28,6 +33,9 @@ __all__ = [
     "hyperband",
     "asha",
     "hyperband_brackets",
+    "bracket_cost",
+    "minimum_budget",
+    "check_budget",
     "permuted",
 ]
 
@@ -70,6 +78,13 @@ class SearchResult:
         return best
 
 
+def _budget_error(strategy: str, budget: int, epochs: int, what: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"a budget of {budget} epochs is too small for {strategy}: {what} takes up to "
+        f"{epochs}; give a budget of at least {epochs}"
+    )
+
+
 class _Search:
     """Bookkeeping shared by the strategies: incumbent, rule, budget, trace."""
 
@@ -92,6 +107,15 @@ class _Search:
     @property
     def exhausted(self) -> bool:
         return self.budget is not None and self.ev.epochs_used >= self.budget
+
+    def fits(self, epochs: int) -> bool:
+        """Whether ``epochs`` more epochs stay within the budget."""
+        return self.budget is None or self.ev.epochs_used + epochs <= self.budget
+
+    def require(self, epochs: int, what: str) -> None:
+        """Raise ConfigurationError if the budget cannot pay for ``what`` (``epochs``)."""
+        if self.budget is not None and self.budget < epochs:
+            raise _budget_error(self.result.strategy, self.budget, epochs, what)
 
     def start(self, arch: Hashable) -> None:
         if arch not in self.started:
@@ -169,8 +193,9 @@ def random_search(
         "random" + ("+" + type(rule).__name__ if rule else ""), evaluator, rule, budget_epochs
     )
     top = evaluator.max_epochs
+    search.require(top, f"one full run ({top} epochs)")
     for arch in candidates:
-        if search.exhausted:
+        if not search.fits(top):
             break
         for run in search.train([arch], top):
             search.complete(run)
@@ -214,6 +239,74 @@ def _rungs(min_epochs: float, max_epochs: int, eta: int) -> list[int]:
     return out
 
 
+def bracket_cost(n: int, rungs: list[int], eta: int) -> int:
+    """The most epochs a successive-halving bracket spends: ``n`` fresh runs to the first
+    rung, the top 1/η of them on to the next, and so on (fewer when runs stop or fail)."""
+    cost, before = 0, 0
+    for i, epochs in enumerate(rungs):
+        count = n if i == 0 else max(1, math.floor(n / eta**i))
+        cost += min(count, n) * (epochs - before)
+        before = epochs
+    return cost
+
+
+def _rungs_text(rungs: list[int]) -> str:
+    return "rungs at " + ", ".join(map(str, rungs)) + " epochs"
+
+
+def minimum_budget(
+    strategy: str,
+    max_epochs: int,
+    candidates: int,
+    *,
+    n: int | None = None,
+    min_epochs: int = 1,
+    eta: int = 3,
+) -> tuple[int, str]:
+    """The fewest epochs ``strategy`` (random, sh, hyperband or asha) needs to bring one run to
+    ``max_epochs`` among ``candidates`` (``n`` of them in an sh bracket), and what that is.
+
+    Random search needs one full run; successive halving its whole bracket; Hyperband its
+    first bracket; ASHA as much as that bracket, the fewest runs whose top 1/η at each rung
+    leaves one to promote to the last.
+    """
+    if strategy == "random":
+        return max_epochs, f"one full run ({max_epochs} epochs)"
+    eta = _check_eta(eta)
+    min_epochs = _check_min_epochs(min_epochs, max_epochs)
+    if strategy == "sh":
+        k = min(n or candidates, candidates)
+        rungs = _ladder(_halvings(min_epochs, max_epochs, eta), max_epochs, eta)
+        return bracket_cost(k, rungs, eta), f"its bracket of {k} runs ({_rungs_text(rungs)})"
+    first, rungs = hyperband_brackets(max_epochs, min_epochs, eta)[0]
+    k = min(first, candidates)
+    what = "its first bracket" if strategy == "hyperband" else "bringing one run to the end"
+    return bracket_cost(k, rungs, eta), f"{what} ({k} runs, {_rungs_text(rungs)})"
+
+
+def check_budget(
+    strategy: str,
+    budget: int | None,
+    max_epochs: int,
+    candidates: int,
+    *,
+    n: int | None = None,
+    min_epochs: int = 1,
+    eta: int = 3,
+) -> None:
+    """Raise ConfigurationError, before any training, if ``budget`` (None: no limit) is below
+    :func:`minimum_budget` (the strategies check it too, when they start)."""
+    if budget is None:
+        return
+    if budget < 1:
+        raise ConfigurationError(f"budget must be at least one epoch, got {budget}")
+    need, what = minimum_budget(
+        strategy, max_epochs, candidates, n=n, min_epochs=min_epochs, eta=eta
+    )
+    if budget < need:
+        raise _budget_error(strategy, budget, need, what)
+
+
 def _halve(search: _Search, archs: list[Hashable], rungs: list[int], eta: int) -> None:
     n = len(archs)
     for i, epochs in enumerate(rungs):
@@ -248,12 +341,10 @@ def successive_halving(
     )
     it = iter(candidates)
     archs = [a for _, a in zip(range(n), it, strict=False)]
-    _halve(
-        search,
-        archs,
-        _ladder(_halvings(min_epochs, evaluator.max_epochs, eta), evaluator.max_epochs, eta),
-        eta,
-    )
+    rungs = _ladder(_halvings(min_epochs, evaluator.max_epochs, eta), evaluator.max_epochs, eta)
+    cost = bracket_cost(len(archs), rungs, eta)
+    search.require(cost, f"its bracket of {len(archs)} runs ({_rungs_text(rungs)})")
+    _halve(search, archs, rungs, eta)
     return search.finish()
 
 
@@ -280,21 +371,25 @@ def hyperband(
     rule: StoppingRule | None = None,
 ) -> SearchResult:
     """Hyperband (Li et al. 2017): loops over its brackets of successive halving until the
-    epoch budget is spent; ``rule`` also stops runs inside each rung (Baker et al.'s use)."""
+    epoch budget is spent; ``rule`` also stops runs inside each rung (Baker et al.'s use).
+
+    It ends before the first bracket whose full cost (:func:`bracket_cost`) would exceed what
+    is left of the budget.
+    """
     search = _Search(
         "hyperband" + ("+" + type(rule).__name__ if rule else ""), evaluator, rule, budget_epochs
     )
     brackets = hyperband_brackets(evaluator.max_epochs, min_epochs, eta)
     it: Iterator[Hashable] = iter(candidates)
-    while not search.exhausted:
+    while True:
         for n, rungs in brackets:
-            if search.exhausted:
-                break
             archs = [a for _, a in zip(range(n), it, strict=False)]
-            if not archs:
+            cost = bracket_cost(len(archs), rungs, eta)
+            if not search.result.configs:
+                search.require(cost, f"its first bracket ({len(archs)} runs, {_rungs_text(rungs)})")
+            if not archs or not search.fits(cost):
                 return search.finish()
             _halve(search, archs, rungs, eta)
-    return search.finish()
 
 
 def _asha_next_job(
@@ -338,10 +433,17 @@ def asha(
     search = _Search(
         "asha" + ("+" + type(rule).__name__ if rule else ""), evaluator, rule, budget_epochs
     )
+    first, first_rungs = hyperband_brackets(evaluator.max_epochs, min_epochs, eta)[0]
+    it: Iterator[Hashable] = iter(candidates)
+    head = list(itertools.islice(it, first))  # as many as the fewest that promote one run
+    search.require(
+        bracket_cost(len(head), first_rungs, eta),
+        f"bringing one run to the end ({len(head)} runs, {_rungs_text(first_rungs)})",
+    )
+    it = itertools.chain(head, it)
     rungs = _ladder(_halvings(min_epochs, evaluator.max_epochs, eta), evaluator.max_epochs, eta)
     results: list[dict[Hashable, float]] = [{} for _ in rungs]
     promoted: list[set[Hashable]] = [set() for _ in rungs]
-    it = iter(candidates)
     # (finish, seq, worker, arch, rung, epochs trained): jobs in flight in simulated time
     events: list[tuple[float, int, int, Hashable, int, int]] = []
     clock = [0.0] * workers
@@ -355,6 +457,8 @@ def asha(
             if job is None:
                 return
             arch, k = job
+            if not search.fits(rungs[k] - evaluator.run(arch).epochs):
+                continue  # never fits (the budget only shrinks): on to a cheaper job
             before, before_epochs = evaluator.seconds_used, evaluator.epochs_used
             runs = search.train([arch], rungs[k])
             finish = clock[worker] + (evaluator.seconds_used - before)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +37,7 @@ class EstimateTask:
     seed: int
     settings: FeatureHistorySettings
     threads: int = 1
+    device: str = "cpu"
 
     def __repr__(self) -> str:
         return f"estimate {self.arch} ({self.settings.epochs} epochs)"
@@ -48,7 +49,7 @@ def _estimate(task: EstimateTask) -> dict[str, Any]:
 
     with torch_threads(task.threads):
         data = cell_data(task.config)
-        model, params_m, flops = build_cell(task.config, task.arch, task.seed, data)
+        model, params_m, flops = build_cell(task.config, task.arch, task.seed, data, task.device)
         est = FeatureHistoryEstimator(
             task.settings,
             train_config=task.config.train_config(task.seed, task.threads),
@@ -75,11 +76,17 @@ def estimate_cells(
     executor: Any,
     settings: FeatureHistorySettings | None = None,
     seed: int = 0,
+    device: str = "cpu",
+    on_cell: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Feature-history estimates of ``archs`` (in that order) with ``settings`` (default
-    :class:`FeatureHistorySettings`), trained in parallel on ``executor``. A failed cell
-    (diverged, crashed twice) has ``estimate`` None and a reason."""
+    :class:`FeatureHistorySettings`), trained in parallel on ``executor`` on ``device``
+    (``"auto"``: a GPU when there is one). A failed cell (diverged, crashed twice) has
+    ``estimate`` None and a reason. ``on_cell(done, total)`` is called as cells finish."""
+    from ..training import resolve_device
+
     settings = FeatureHistorySettings() if settings is None else settings
+    device = resolve_device(device)
     if settings.epochs > config.epochs:
         raise ConfigurationError(
             f"the short budget of {settings.epochs} epochs is longer than a full run "
@@ -90,7 +97,7 @@ def estimate_cells(
 
     threads = threads_per_worker(executor)  # as many as a full run gets on these workers
     tasks = [
-        EstimateTask(config, a, cell_seed(seed, a), settings, threads)
+        EstimateTask(config, a, cell_seed(seed, a), settings, threads, device)
         for a in archs
     ]
     rows: dict[str, dict[str, Any]] = {}
@@ -104,6 +111,8 @@ def estimate_cells(
                 "reason": outcome.error,
                 "estimate": None,
             }
+        if on_cell is not None:
+            on_cell(len(rows), len(archs))
     return [rows[a] for a in archs]
 
 
@@ -131,14 +140,16 @@ def sample_and_estimate(
     settings: FeatureHistorySettings | None = None,
     top_k: int = 2,
     seed: int = 0,
+    on_cell: Callable[[int, int], None] | None = None,
 ) -> SampleSearchResult:
     """Estimate every cell of ``archs`` with ``settings`` (E epochs of training each), fully
     train the ``top_k`` best estimates with ``evaluator`` (a :class:`LiveCurveEvaluator`) and
-    return the best of them."""
+    return the best of them. ``on_cell(done, total)`` is called as estimates finish."""
     if top_k < 1:
         raise ConfigurationError(f"top_k must be >= 1, got {top_k}")
     tick = time.perf_counter()
-    rows = estimate_cells(config, archs, executor, settings, seed)
+    device = getattr(evaluator, "device", "cpu")  # the estimates train where the full runs do
+    rows = estimate_cells(config, archs, executor, settings, seed, device, on_cell)
     est_s = time.perf_counter() - tick
     ranked = sorted(
         (r for r in rows if r.get("estimate") is not None),

@@ -42,6 +42,7 @@ class Run:
     space: str
     curves: dict[str, np.ndarray] = field(default_factory=dict)
     scores: Mapping[str, float] = field(default_factory=dict)
+    features: np.ndarray | None = None
 
     @property
     def epochs(self) -> int:
@@ -54,7 +55,12 @@ class Run:
     def record(self, target: float | None = None) -> Record:
         """The run as a predictor record (target: its final value when complete)."""
         return Record(
-            arch=self.arch, space=self.space, target=target, curves=self.curves, scores=self.scores
+            arch=self.arch,
+            space=self.space,
+            target=target,
+            curves=self.curves,
+            scores=self.scores,
+            features=self.features,
         )
 
 
@@ -202,10 +208,14 @@ class BakerRule(StoppingRule):
         self._fitted[tau] = (n, model)
         return model
 
+    def distribution(self, run: Run) -> tuple[float, float]:
+        """The predictive mean and std of ``run``'s final value, from its epochs so far."""
+        mean, std = self._model(run.epochs).predict_dist([run.record()])
+        return float(mean[0]), float(std[0])
+
     def probability(self, run: Run, best_final: float) -> float:
         """P(final >= best_final) for ``run`` at its current epoch."""
-        mean, std = self._model(run.epochs).predict_dist([run.record()])
-        return probability_at_least(float(mean[0]), float(std[0]), best_final)
+        return probability_at_least(*self.distribution(run), best_final)
 
     def _should_stop(self, run: Run, best_final: float) -> bool:
         return self.probability(run, best_final) <= self.delta

@@ -33,6 +33,7 @@ __all__ = [
     "StopAfter",
     "seeded",
     "torch_threads",
+    "resolve_device",
     "CURVES",
     "OPTIMIZERS",
     "SCHEDULES",
@@ -48,11 +49,12 @@ _LAZY = {
     "StopAfter": ".callbacks",
     "seeded": "._utils",
     "torch_threads": "._utils",
+    "resolve_device": "._utils",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._callback import Callback, TrainerView
-    from ._utils import seeded, torch_threads
+    from ._utils import resolve_device, seeded, torch_threads
     from .callbacks import FeatureCapture, StopAfter
     from .trainer import Trainer
 

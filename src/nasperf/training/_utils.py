@@ -12,7 +12,7 @@ from torch import nn
 
 from ..exceptions import ConfigurationError
 
-__all__ = ["seeded", "restore_modes", "model_device", "torch_threads"]
+__all__ = ["resolve_device", "seeded", "restore_modes", "model_device", "torch_threads"]
 
 
 @contextmanager
@@ -73,3 +73,29 @@ def model_device(model: nn.Module) -> torch.device:
             f"{type(model).__name__} has no parameters to train; pass a model with parameters"
         )
     return param.device
+
+
+def resolve_device(device: str | None = "auto") -> str:
+    """The torch device to compute on: ``"auto"`` (or None) is ``"cuda"`` when a GPU is
+    available, else ``"cpu"``; any other name must be one torch accepts and can use here."""
+    if device is None or device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if not isinstance(device, str):
+        raise ConfigurationError(f"device must be a string such as 'cpu' or 'cuda', got {device!r}")
+    try:
+        parsed = torch.device(device)
+    except (RuntimeError, ValueError) as exc:
+        raise ConfigurationError(
+            f"unknown device {device!r}; use auto, cpu, cuda or cuda:N"
+        ) from exc
+    if parsed.type == "cuda":
+        count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        if count == 0 or (parsed.index or 0) >= count:
+            raise ConfigurationError(
+                f"device {device!r} is not available here ({count} CUDA device(s)); "
+                "use --device cpu or auto"
+            )
+    elif parsed.type != "cpu":
+        raise ConfigurationError(f"device {device!r} is not supported; use auto, cpu or cuda[:N]")
+    return str(parsed)
+

@@ -256,6 +256,8 @@ class Trainer:
         if path is None or not path.exists():
             return None
         state = _load_checkpoint(path)
+        if state is None:  # cut short by a kill or a full disk: the run starts over
+            return None
         self._check_checkpoint(state, path)
         try:
             run.model.load_state_dict(state["model"])
@@ -569,13 +571,17 @@ def _save_checkpoint(path: Path, state: dict[str, Any]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _load_checkpoint(path: Path) -> dict[str, Any]:
+def _load_checkpoint(path: Path) -> dict[str, Any] | None:
+    """The state saved in ``path``; None, with a warning, when the file cannot be read (a
+    truncated or damaged checkpoint: the run is trained from scratch and the file replaced)."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except (OSError, RuntimeError, EOFError, ValueError, pickle.UnpicklingError) as exc:
-        raise InvalidDataError(
-            f"checkpoint {path} cannot be read ({exc}); delete it to start the run over"
-        ) from exc
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        logger.warning(
+            "checkpoint %s cannot be read (%s); training the run from scratch", path, reason
+        )
+        return None
     if not isinstance(state, dict):
         raise InvalidDataError(f"checkpoint {path} is not a trainer checkpoint; delete it")
     return state

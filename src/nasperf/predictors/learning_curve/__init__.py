@@ -1,7 +1,8 @@
 """Learning-curve predictors: estimate the final accuracy from the first epochs of a run."""
 
-from ._common import CurvePredictor, curve_from_steps, observed_curves
+from ._common import CurvePredictor, curve_from_steps, lower_is_better, observed_curves
 from ._lce import CURVE_FAMILIES, LCEPredictor, extrapolate_curve
+from ._rank import RankMap
 from ._simple import EarlyStopPredictor, SoTLPredictor
 from ._srm import ARCH_COLUMNS, SequentialRegressionPredictor, curve_features
 
@@ -15,6 +16,8 @@ __all__ = [
     "extrapolate_curve",
     "curve_features",
     "curve_from_steps",
+    "lower_is_better",
     "observed_curves",
     "ARCH_COLUMNS",
+    "RankMap",
 ]

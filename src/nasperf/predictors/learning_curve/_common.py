@@ -12,13 +12,30 @@ from ...records import Record
 from ...validation import InstanceOf, Interval
 from ..base import Predictor, Requirements
 
-__all__ = ["CurvePredictor", "observed_curves", "curve_from_steps", "CURVE_CONSTRAINTS"]
+__all__ = [
+    "CurvePredictor",
+    "observed_curves",
+    "curve_from_steps",
+    "lower_is_better",
+    "CURVE_CONSTRAINTS",
+]
 
 #: the constraints every curve predictor shares
 CURVE_CONSTRAINTS: dict[str, list[Any]] = {
     "fidelity": [Interval(int, 1, None)],
     "curve": [InstanceOf(str, "a curve name")],
 }
+
+
+def lower_is_better(curve: str) -> bool:
+    """Whether the metric named ``curve`` is better when lower: a loss or an error.
+
+    A name starting with ``-`` is a metric already negated (``curves:`` benchmarks store a
+    minimised metric NAME as ``-NAME``), so it is higher-is-better.
+    """
+    if curve.startswith("-"):
+        return False
+    return curve.lower().endswith(("loss", "error", "err"))
 
 
 def observed_curves(records: Sequence[Record], curve: str, fidelity: int) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 
 from ...records import Record
 from ...validation import Interval
-from ._common import CURVE_CONSTRAINTS, CurvePredictor
+from ._common import CURVE_CONSTRAINTS, CurvePredictor, lower_is_better
 
 __all__ = ["EarlyStopPredictor", "SoTLPredictor"]
 
@@ -17,7 +17,8 @@ class EarlyStopPredictor(CurvePredictor):
     """The last observed value of a curve as the estimate (White et al.'s early stop).
 
     ``curve="val_acc"`` scores by the accuracy at epoch ``fidelity``; ``curve="val_loss"`` (or
-    any ``*_loss``) by minus the loss, so higher is still better.
+    any loss or error, see :func:`lower_is_better`) by minus the loss, so higher is still
+    better; ``-val_loss`` (a negated loss) as it is.
     """
 
     def __init__(self, fidelity: int = 5, curve: str = "val_acc") -> None:
@@ -29,7 +30,7 @@ class EarlyStopPredictor(CurvePredictor):
 
     def _predict(self, records: list[Record]) -> np.ndarray:
         last = self._observed(records, self.curve)[:, -1]
-        return -last if self.curve.endswith("loss") else last
+        return -last if lower_is_better(self.curve) else last
 
 
 class SoTLPredictor(CurvePredictor):

@@ -8,6 +8,12 @@ by random search with k-fold cross-validation (C and γ log-uniform in [1e-5, 10
 (0, 1), as in the reimplementation of White et al.). The out-of-fold residuals of the chosen
 model give the standard deviation of a Gaussian predictive distribution, which Baker's early
 stopping rule needs.
+
+By default (``transform="rank"``) the curve and the target enter the regression as normal scores
+of their ranks among the training runs (:class:`~._rank.RankMap`), oriented so that the curve
+rises with the target: the model is then the same for accuracy in percent or as a fraction, for
+a loss, a log-loss or minus a loss, and a heavy-tailed loss no longer lets a few runs dominate
+(docs/RESULTS.md, "Your own learning curves"). Predictions are mapped back to the target's units.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from ...records import Record
 from ...validation import InstanceOf, Interval, Options
 from ..base import Requirements, resolve_encoding
 from ._common import CURVE_CONSTRAINTS, CurvePredictor
+from ._rank import RankMap, orientation
 
 __all__ = ["SequentialRegressionPredictor", "curve_features", "ARCH_COLUMNS"]
 
@@ -89,6 +96,8 @@ class SequentialRegressionPredictor(CurvePredictor):
     ``ensemble`` best settings are all kept: the prediction is their mean, and the standard
     deviation combines their spread with the ensemble's out-of-fold error. On the NB201 curves
     and nb201-digits, one member and the absolute target ranked best (docs/RESULTS.md).
+    ``transform="rank"`` learns on rank scores of the curve and the target (invariant to the
+    metric's units and direction, see the module doc); ``"standard"`` on their raw values.
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
@@ -101,6 +110,7 @@ class SequentialRegressionPredictor(CurvePredictor):
         "residual": [Options((True, False, "auto"))],
         "selection": [Options(("spearman", "mse"))],
         "ensemble": [Interval(int, 1, None)],
+        "transform": [Options(("rank", "standard"))],
         "random_state": [None, Interval(int, 0, None)],
     }
 
@@ -116,6 +126,7 @@ class SequentialRegressionPredictor(CurvePredictor):
         residual: bool | str = False,
         selection: str = "spearman",
         ensemble: int = 1,
+        transform: str = "rank",
         random_state: int | None = 0,
     ) -> None:
         self.fidelity = fidelity
@@ -128,16 +139,63 @@ class SequentialRegressionPredictor(CurvePredictor):
         self.residual = residual
         self.selection = selection
         self.ensemble = ensemble
+        self.transform = transform
         self.random_state = random_state
 
     def _requirements(self) -> Requirements:
-        return Requirements(encoding=self.encoding, curve=self.curve, fidelity=int(self.fidelity))
+        # "default" is the space's encoding where records have one (features of a custom space
+        # may be absent: the curves alone are used then); a named encoding is required
+        encoding = None if self.encoding == "default" else self.encoding
+        return Requirements(encoding=encoding, curve=self.curve, fidelity=int(self.fidelity))
 
-    def _features(self, records: list[Record], fitting: bool) -> np.ndarray:
-        parts = [curve_features(self._observed(records, self.curve))]
-        if self.encoding is not None:
-            kind = resolve_encoding(records, self.encoding)
-            parts.append(np.vstack([r.encode(kind) for r in records]))
+    def _encoding_kind(self, records: list[Record]) -> str | None:
+        """The encoding used: None without one, or for ``"default"`` on records of a custom
+        space that carry no feature vector."""
+        if self.encoding is None:
+            return None
+        kind = resolve_encoding(records, self.encoding)
+        if self.encoding == "default" and kind == "features":
+            if any(r.features is None for r in records):
+                return None
+        return kind
+
+    def _fit_maps(self, obs: np.ndarray, y: np.ndarray) -> None:
+        """The rank maps of the curve, of the target and of both (for the gain still to come)."""
+        self.sign_ = orientation(obs[:, -1], y)
+        if self.transform == "rank":
+            self.curve_map_ = RankMap(self.sign_ * obs, bounded=True)
+            self.target_map_ = RankMap(y)
+            self.gain_map_ = RankMap(np.concatenate([(self.sign_ * obs).ravel(), y]))
+
+    def _curve_values(self, obs: np.ndarray) -> np.ndarray:
+        if self.transform == "rank":
+            return self.curve_map_.transform(self.sign_ * obs)
+        return obs
+
+    def _encode(self, y: np.ndarray, obs: np.ndarray, residual: bool) -> np.ndarray:
+        """The regression target of final values ``y`` (before standardisation)."""
+        if self.transform == "standard":
+            return y - obs[:, -1] if residual else y
+        if not residual:
+            return self.target_map_.transform(y)
+        gain = self.gain_map_
+        return gain.transform(y) - gain.transform(self.sign_ * obs[:, -1])
+
+    def _decode(self, t: np.ndarray, obs: np.ndarray, residual: bool) -> np.ndarray:
+        """Final values from regression outputs ``t`` (the inverse of :meth:`_encode`)."""
+        if self.transform == "standard":
+            return t + obs[:, -1] if residual else t
+        if not residual:
+            return self.target_map_.inverse(t)
+        gain = self.gain_map_
+        return gain.inverse(gain.transform(self.sign_ * obs[:, -1]) + t)
+
+    def _features(self, records: list[Record], obs: np.ndarray, fitting: bool) -> np.ndarray:
+        parts = [curve_features(self._curve_values(obs))]
+        if fitting:
+            self.encoding_ = self._encoding_kind(records)
+        if self.encoding_ is not None:
+            parts.append(np.vstack([r.encode(self.encoding_) for r in records]))
         if fitting:
             self.columns_ = (
                 [c for c in ARCH_COLUMNS if all(c in r.scores for r in records)]
@@ -157,13 +215,20 @@ class SequentialRegressionPredictor(CurvePredictor):
         x = np.hstack(parts).astype(np.float64)
         if not np.all(np.isfinite(x)):
             raise InvalidDataError("non-finite architecture columns; check params/flops")
-        return x
+        return self._rank_columns(x, parts[0].shape[1], fitting)
 
-    def _offset(self, records: list[Record], residual: bool) -> np.ndarray:
-        """The last observed value when the model learns the remaining gain, else zero."""
-        if not residual:
-            return np.zeros(len(records))
-        return self._observed(records, self.curve)[:, -1]
+    def _rank_columns(self, x: np.ndarray, start: int, fitting: bool) -> np.ndarray:
+        """In rank mode, the encoding and architecture columns (from ``start``) as rank scores
+        too: a one-hot column is unchanged after standardisation, a heavy-tailed one (a
+        configuration's learning rate, a proxy) no longer crowds the others together."""
+        if self.transform != "rank" or x.shape[1] == start:
+            return x
+        if fitting:
+            self.column_maps_ = [RankMap(col, bounded=True) for col in x[:, start:].T]
+        out = x.copy()
+        for j, rank in enumerate(self.column_maps_):
+            out[:, start + j] = rank.transform(x[:, start + j])
+        return out
 
     def _min_train_size(self, requires: Requirements) -> int:
         return max(int(self.cv), 3)  # cross-validation needs a record in every fold
@@ -176,7 +241,9 @@ class SequentialRegressionPredictor(CurvePredictor):
                 f"{n} training curves are too few for {self.cv}-fold cross-validation; "
                 "give at least max(cv, 3)"
             )
-        x = self._features(records, fitting=True)
+        obs = self._observed(records, self.curve)
+        self._fit_maps(obs, y)
+        x = self._features(records, obs, fitting=True)
         self.x_scaler_ = StandardScaler().fit(x)
         xs = self.x_scaler_.transform(x)
         rng = np.random.default_rng(self.random_state)
@@ -186,8 +253,7 @@ class SequentialRegressionPredictor(CurvePredictor):
         modes = (False, True) if self.residual == "auto" else (bool(self.residual),)
         scored = []  # (loss, residual, params, mean, std, out-of-fold predictions of the final)
         for residual in modes:
-            off = self._offset(records, residual)
-            target = y - off
+            target = self._encode(y, obs, residual)
             mean, std = float(target.mean()), float(target.std()) or 1.0
             ys = (target - mean) / std
             for params in candidates:
@@ -195,7 +261,7 @@ class SequentialRegressionPredictor(CurvePredictor):
                 for tr, te in folds:
                     model = _make_model(self.model, params, seed).fit(xs[tr], ys[tr])
                     oof[te] = model.predict(xs[te])
-                final_oof = oof * std + mean + off
+                final_oof = self._decode(oof * std + mean, obs, residual)
                 if self.selection == "spearman":
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")  # a constant prediction: rho is NaN
@@ -214,16 +280,17 @@ class SequentialRegressionPredictor(CurvePredictor):
         self.cv_scale_ = max(float(np.quantile(err, 0.9)) / 1.6449, 1e-9)
         self.members_ = []
         for _, residual, params, mean, std, _ in members:
-            off = self._offset(records, residual)
-            model = _make_model(self.model, params, seed).fit(xs, (y - off - mean) / std)
+            ys = (self._encode(y, obs, residual) - mean) / std
+            model = _make_model(self.model, params, seed).fit(xs, ys)
             self.members_.append((residual, params, mean, std, model))
         self.params_ = members[0][2]
 
     def _predict_dist(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
-        xs = self.x_scaler_.transform(self._features(records, fitting=False))
+        obs = self._observed(records, self.curve)
+        xs = self.x_scaler_.transform(self._features(records, obs, fitting=False))
         preds = np.vstack(
             [
-                model.predict(xs) * std + mean + self._offset(records, residual)
+                self._decode(model.predict(xs) * std + mean, obs, residual)
                 for residual, _, mean, std, model in self.members_
             ]
         )

@@ -14,7 +14,7 @@ import numpy as np
 from ...exceptions import require
 from ...records import Record
 from ...validation import Interval, Options, validate_params
-from ..base import EncodingPredictor
+from ..base import THREADS_CONSTRAINTS, EncodingPredictor, TorchThreads
 from ._trees import ENCODING_CONSTRAINTS, TargetScaler
 
 __all__ = [
@@ -97,7 +97,7 @@ def _apply(model: Any, X: np.ndarray) -> np.ndarray:
         return model(torch.as_tensor(X, dtype=torch.float64)).numpy().reshape(-1)
 
 
-class MLPPredictor(EncodingPredictor):
+class MLPPredictor(TorchThreads, EncodingPredictor):
     """A fully connected ReLU network trained with Adam on the encoding.
 
     Targets are mapped by ``target_transform`` (rank-normal by default, see
@@ -108,6 +108,7 @@ class MLPPredictor(EncodingPredictor):
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **ENCODING_CONSTRAINTS,
         **MLP_CONSTRAINTS,
+        **THREADS_CONSTRAINTS,
     }
 
     def __init__(
@@ -122,6 +123,7 @@ class MLPPredictor(EncodingPredictor):
         loss: str = "mse",
         target_transform: str = "quantile",
         random_state: int = 0,
+        num_threads: int = 1,
     ) -> None:
         self.encoding = encoding
         self.num_layers = num_layers
@@ -133,6 +135,7 @@ class MLPPredictor(EncodingPredictor):
         self.loss = loss
         self.target_transform = target_transform
         self.random_state = random_state
+        self.num_threads = num_threads
 
     def _train(self, X: np.ndarray, z: np.ndarray, seed: int) -> Any:
         return train_mlp(
@@ -184,6 +187,7 @@ class BananasPredictor(MLPPredictor):
         loss: str = "mae",
         target_transform: str = "standard",
         random_state: int = 0,
+        num_threads: int = 1,
     ) -> None:
         super().__init__(
             encoding=encoding,
@@ -196,6 +200,7 @@ class BananasPredictor(MLPPredictor):
             loss=loss,
             target_transform=target_transform,
             random_state=random_state,
+            num_threads=num_threads,
         )
         self.n_models = n_models
 

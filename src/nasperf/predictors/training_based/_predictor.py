@@ -21,7 +21,7 @@ from ...records import Record
 from ...training import TrainConfig
 from ...validation import InstanceOf, Interval
 from .._live import live_model_of
-from ..base import Predictor, Requirements
+from ..base import THREADS_CONSTRAINTS, Predictor, Requirements, TorchThreads
 from .feature_history import FeatureHistoryEstimator, FeatureHistoryResult, FeatureHistorySettings
 
 __all__ = ["FeatureHistoryPredictor"]
@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 _DEFAULTS = FeatureHistorySettings()
 
 
-class FeatureHistoryPredictor(Predictor):
+class FeatureHistoryPredictor(TorchThreads, Predictor):
     """Feature-history estimate (Cao et al. 2021) of each record's live model; higher is better.
 
     The parameters are the fields of :class:`FeatureHistorySettings` (same names, same
@@ -49,6 +49,7 @@ class FeatureHistoryPredictor(Predictor):
         **FeatureHistorySettings._parameter_constraints,
         "train_config": [None, InstanceOf(TrainConfig, "a TrainConfig")],
         "random_state": [Interval(int, 0, 2**31 - 1)],
+        **THREADS_CONSTRAINTS,
     }
 
     def __init__(
@@ -62,6 +63,7 @@ class FeatureHistoryPredictor(Predictor):
         c: float = _DEFAULTS.c,
         train_config: TrainConfig | None = None,
         random_state: int = 0,
+        num_threads: int = 1,
     ) -> None:
         self.epochs = epochs
         self.variant = variant
@@ -72,6 +74,7 @@ class FeatureHistoryPredictor(Predictor):
         self.c = c
         self.train_config = train_config
         self.random_state = random_state
+        self.num_threads = num_threads
 
     def _requirements(self) -> Requirements:
         return Requirements(live_model=True, targets=False)
@@ -104,10 +107,11 @@ class FeatureHistoryPredictor(Predictor):
                     f"got {type(data).__name__}"
                 )
         estimator = self._estimator()
-        return [
-            estimator.estimate(live_model_of(r, int(self.random_state)), r.info["data"])
-            for r in records
-        ]
+        with self._compute_context():
+            return [
+                estimator.estimate(live_model_of(r, int(self.random_state)), r.info["data"])
+                for r in records
+            ]
 
     def _predict(self, records: list[Record]) -> np.ndarray:
         out = np.empty(len(records), dtype=np.float64)

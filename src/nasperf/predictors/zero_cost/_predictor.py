@@ -13,13 +13,13 @@ from ...exceptions import InvalidDataError, MissingRequirementError
 from ...records import Record
 from ...validation import Interval, Options
 from .._live import live_model_of
-from ..base import Predictor, Requirements
+from ..base import THREADS_CONSTRAINTS, Predictor, Requirements, TorchThreads
 from ._common import PROXY_NAMES
 
 __all__ = ["ZeroCostPredictor"]
 
 
-class ZeroCostPredictor(Predictor):
+class ZeroCostPredictor(TorchThreads, Predictor):
     """Score each record by a zero-cost proxy of its live model (higher is better).
 
     ``proxy`` is one of :data:`~nasperf.predictors.zero_cost.PROXIES` (registry name
@@ -37,12 +37,20 @@ class ZeroCostPredictor(Predictor):
         "proxy": [Options(PROXY_NAMES, kind="zero-cost proxy")],
         "batch_size": [Interval(int, 1, None)],
         "random_state": [Interval(int, 0, 2**31 - 1)],
+        **THREADS_CONSTRAINTS,
     }
 
-    def __init__(self, proxy: str = "synflow", batch_size: int = 64, random_state: int = 0) -> None:
+    def __init__(
+        self,
+        proxy: str = "synflow",
+        batch_size: int = 64,
+        random_state: int = 0,
+        num_threads: int = 1,
+    ) -> None:
         self.proxy = proxy
         self.batch_size = batch_size
         self.random_state = random_state
+        self.num_threads = num_threads
 
     def _requirements(self) -> Requirements:
         return Requirements(live_model=True, targets=False)

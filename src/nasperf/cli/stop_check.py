@@ -1,0 +1,119 @@
+"""``nasperf stop-check``: which running jobs to stop, by Baker's rule on finished ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..exceptions import ConfigurationError
+from .console import new_table, out
+from .options import CURVE, EPOCH_COLUMN, MINIMIZE, RUN_COLUMN
+
+__all__ = ["stop_check", "decision_table", "FORMATS"]
+
+FORMATS = ("table", "json")
+
+
+def stop_check(
+    history: Path = typer.Option(
+        ..., "--history", help="curves of finished runs (a curves:PATH file: long CSV, JSON lines)"
+    ),
+    running: Path = typer.Option(
+        ..., "--running", help="curves of the running jobs so far (same format and columns)"
+    ),
+    curve: str | None = CURVE,
+    minimize: bool | None = MINIMIZE,
+    run_column: str | None = RUN_COLUMN,
+    epoch_column: str | None = EPOCH_COLUMN,
+    delta: float = typer.Option(0.05, "--delta", help="baker: stop when P(final >= best) <= Δ"),
+    predictor: str = typer.Option(
+        "lcsvr", "--predictor", help="the curve model: lcsvr, lc-rf, lc-br or lce"
+    ),
+    level: float = typer.Option(0.9, "--level", help="coverage of the predicted final's interval"),
+    min_history: int = typer.Option(5, "--min-history", help="finished runs needed, at least 3"),
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+) -> None:
+    """Print, for each running job, P(final >= best so far), the predicted final and STOP or
+    CONTINUE, from Baker's rule fitted on the finished runs (nasperf does not run the jobs)."""
+    from ..benchmarks import read_curves
+    from ..search import stop_check as check
+
+    if fmt not in FORMATS:
+        raise ConfigurationError(f"--format must be 'table' or 'json', got {fmt!r}")
+    done = read_curves(
+        history, curve=curve, minimize=minimize, run_column=run_column, epoch_column=epoch_column
+    )
+    decisions = check(
+        done,
+        running,
+        delta=delta,
+        predictor=predictor,
+        level=level,
+        min_history=min_history,
+        run_column=run_column,
+        epoch_column=epoch_column,
+    )
+    head = {
+        "history": str(history),
+        "running": str(running),
+        "curve": done.curve,
+        "minimize": done.minimize,
+        "best": decisions[0].best if decisions else None,
+        "finished": len(done.complete()),
+        "full_epochs": done.full,
+        "delta": delta,
+        "level": level,
+        "predictor": predictor,
+    }
+    if fmt == "json":
+        rows = [{**d.to_dict(), "run": _ident(d.run)} for d in decisions]
+        out.print_json(json.dumps({**head, "decisions": rows}))
+        return
+    out.print(decision_table(head, decisions))
+    stopped = sum(d.action == "STOP" for d in decisions)
+    out.print(f"{stopped} of {len(decisions)} running jobs to stop", highlight=False)
+
+
+def _ident(run: Any) -> Any:
+    return run if isinstance(run, (str, int, float)) else str(run)
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4g}"
+
+
+def decision_table(head: dict[str, Any], decisions: list[Any]) -> Any:
+    """One row per running job: epochs, last value, P(beats best), predicted final, decision."""
+    direction = "lower" if head["minimize"] else "higher"
+    title = (
+        f"{head['history']}: {head['finished']} finished runs of {head['full_epochs']} epochs, "
+        f"best {head['curve']} {_number(head['best'])} ({direction} is better); STOP when "
+        f"P(final beats best) <= {head['delta']:g} under {head['predictor']}"
+    )
+    pct = f"{100 * head['level']:g}%"
+    columns = (
+        "run",
+        "epochs",
+        f"last {head['curve']}",
+        "P(beats best)",
+        "predicted final",
+        f"{pct} interval",
+        "decision",
+    )
+    table = new_table(title, columns)
+    for d in decisions:
+        interval = "-" if d.low is None else f"[{_number(d.low)}, {_number(d.high)}]"
+        prob = "-" if d.probability is None else f"{d.probability:.3f}"
+        table.add_row(
+            str(_ident(d.run)),
+            str(d.epochs),
+            _number(d.last),
+            prob,
+            _number(d.mean),
+            interval,
+            d.action,
+        )
+    return table

@@ -1,0 +1,302 @@
+"""The protocol's trials as tasks: one per (trial, predictor), run in this process or on an
+executor, their rows appended to a journal as each finishes and read back on a rerun.
+
+A task carries the predictor, its trial's test set and largest training set (the smaller ones
+are its prefixes), so it runs anywhere: the seeds come from ``(seed, trial)`` alone, and a
+task runs on one thread (torch and BLAS), so a parallel run gives the rows of a serial one.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..exceptions import ConfigurationError, InvalidDataError, NasperfError
+from ..store import JsonLinesFile, atomic_write, check_settings, locked, read_settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..predictors import Predictor
+    from ..records import Record
+    from .protocol import ProtocolConfig
+
+__all__ = [
+    "TrialTask",
+    "IncompleteEvaluationError",
+    "TrialJournal",
+    "journal_settings",
+    "one_thread",
+    "run_trial",
+    "run_trials",
+    "sort_rows",
+    "SETTINGS_FILE",
+    "ROWS_FILE",
+]
+
+logger = logging.getLogger(__name__)
+
+#: the settings of an evaluation written with a journal (checked before it is resumed)
+SETTINGS_FILE = "settings.json"
+#: the journal: one line per finished (trial, predictor) with its rows
+ROWS_FILE = "trials.jsonl"
+_FORMAT = 1
+
+
+class IncompleteEvaluationError(NasperfError, RuntimeError):
+    """Some trials failed every attempt (they raised, or their worker died); the others ran."""
+
+
+@dataclass(frozen=True)
+class TrialTask:
+    """One predictor in one trial: fitted on each train size (prefixes of ``train``), scored
+    on ``test``; ``extra`` is added to every row (its pool size, its fidelity)."""
+
+    trial: int
+    name: str
+    template: Predictor
+    train: list[Record]
+    test: list[Record]
+    sizes: tuple[int, ...]
+    config: ProtocolConfig
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"trial {self.trial} {self.name}"
+
+
+@contextmanager
+def one_thread(torch: bool = False) -> Iterator[None]:
+    """One BLAS/OpenMP thread inside the block, and one torch thread when torch is imported
+    already or ``torch`` says it will be (the PyTorch predictors set their own, see their
+    ``num_threads``; importing torch only to limit it would cost a second and a half)."""
+    with ExitStack() as stack:
+        wanted = torch and importlib.util.find_spec("torch") is not None
+        if "torch" in sys.modules or wanted:
+            from ..training import torch_threads
+
+            stack.enter_context(torch_threads(1))
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:  # pragma: no cover - scikit-learn brings it
+            pass
+        else:
+            stack.enter_context(threadpool_limits(1))
+        yield
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON writes it back (numpy scalars as Python numbers)."""
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+#: the predictor classes this process has fitted once already (see :func:`_warm_up`)
+_WARM: set[type] = set()
+
+
+def _warm_up(task: TrialTask) -> None:
+    """Fit ``task``'s predictor once on its smallest training set, untimed, the first time
+    this process meets its class: imports and first-call set-up (a library loaded inside
+    ``fit``, torch's first operation) then count in no trial's fit time. Errors are left to
+    the timed fit."""
+    from sklearn.base import clone
+
+    if type(task.template) in _WARM:
+        return
+    _WARM.add(type(task.template))
+    train = task.train[: min(task.sizes)]
+    try:
+        clone(task.template).fit(train)
+    except Exception as exc:  # the timed fit raises it again, or not: nothing to report here
+        logger.debug("warm-up of %s: %s", task.name, exc)
+
+
+def run_trial(task: TrialTask) -> list[dict[str, Any]]:
+    """The rows of ``task``, one per train size (a picklable top-level function)."""
+    from ..records import targets_of
+    from .protocol import _run_one
+
+    y_test = targets_of(task.test)
+    rows = []
+    with one_thread(torch=task.template.capabilities().requires.live_model):
+        _warm_up(task)
+        for n in task.sizes:
+            row = _run_one(
+                task.name, task.template, task.train[:n], task.test, y_test, task.config, task.trial
+            )
+            row.update(predictor=task.name, train_size=n, trial=task.trial)
+            row.update(task.extra)
+            rows.append({k: _plain(v) for k, v in row.items()})
+    return rows
+
+
+def _is_entry(entry: Any) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("trial"), int)
+        and isinstance(entry.get("predictor"), str)
+        and isinstance(entry.get("rows"), list)
+        and all(isinstance(r, dict) for r in entry["rows"])
+    )
+
+
+class TrialJournal:
+    """The rows of an evaluation as they finish, in ``directory``: ``settings.json`` (what the
+    rows were made with) and ``trials.jsonl`` (one line per finished trial of a predictor).
+
+    :meth:`open` checks the settings against a previous run's (only the number of trials may
+    differ: trials are independent, so a run can be extended) and returns the rows it has.
+    """
+
+    def __init__(self, directory: str | Path, settings: Mapping[str, Any]) -> None:
+        self.directory = Path(directory)
+        self.settings = json.loads(json.dumps(dict(settings), default=repr))
+        self.rows = JsonLinesFile(
+            self.directory / ROWS_FILE, _is_entry, "a finished trial (trial, predictor, rows)"
+        )
+        self._appender: Any = None
+
+    @property
+    def settings_path(self) -> Path:
+        return self.directory / SETTINGS_FILE
+
+    def _check(self) -> None:
+        path = self.settings_path
+        if not path.exists():
+            if self.rows.exists():
+                raise ConfigurationError(
+                    f"{self.rows.path} exists without its {SETTINGS_FILE}; choose another --out"
+                )
+            return
+        saved = read_settings(path)
+        if saved.get("format") != _FORMAT:
+            raise InvalidDataError(f"{path} is not the settings of a nasperf evaluation")
+        check_settings(saved, self.settings, where=self.directory, may_differ=("config.trials",))
+
+    def done(self, trials: int) -> dict[tuple[int, str], list[dict[str, Any]]]:
+        """The rows already made, by (trial, predictor), of the first ``trials`` trials."""
+        out: dict[tuple[int, str], list[dict[str, Any]]] = {}
+        for entry in self.rows.read(repair=True):  # a line cut short by a kill is dropped
+            if entry["trial"] < trials and entry["predictor"] in self.settings["predictors"]:
+                out[(entry["trial"], entry["predictor"])] = entry["rows"]
+        return out
+
+    @contextmanager
+    def open(self) -> Iterator[TrialJournal]:
+        """Lock the directory, check the settings and hold the journal open for appending."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with locked(self.directory, what="evaluation rows"):
+            self._check()
+            atomic_write(self.settings_path, json.dumps(self.settings, indent=1) + "\n")
+            with self.rows.appending() as appender:
+                self._appender = appender
+                try:
+                    yield self
+                finally:
+                    self._appender = None
+
+    def append(self, task: TrialTask, rows: list[dict[str, Any]]) -> None:
+        """Make ``task``'s rows durable (one line: all its train sizes or none of them)."""
+        self._appender.append({"trial": task.trial, "predictor": task.name, "rows": rows})
+
+
+def journal_settings(
+    benchmark: str,
+    config: ProtocolConfig,
+    predictors: Mapping[str, Predictor],
+    pool_sizes: Mapping[str, int],
+) -> dict[str, Any]:
+    """What the rows of an evaluation depend on: a rerun resumes only with the same."""
+    return {
+        "format": _FORMAT,
+        "benchmark": benchmark,
+        "config": asdict(config),
+        "predictors": {name: p.get_params(deep=False) for name, p in predictors.items()},
+        "pool_sizes": dict(pool_sizes),
+    }
+
+
+def _failure(failed: list[str], total: int, journal: TrialJournal | None) -> NasperfError:
+    kept = (
+        f"; the rows of the others are kept in {journal.directory}: rerun the same command "
+        "to retry the failed ones"
+        if journal is not None
+        else ""
+    )
+    return IncompleteEvaluationError(
+        f"{len(failed)} of {total} trial tasks failed (first: {failed[0]}){kept}"
+    )
+
+
+def run_trials(
+    make_tasks: Callable[[set[tuple[int, str]]], Iterable[TrialTask]],
+    *,
+    trials: int,
+    total: int,
+    executor: Any = None,
+    journal: TrialJournal | None = None,
+    callback: Callable[[str], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Run the tasks ``make_tasks(done)`` gives (``done``: the (trial, predictor) pairs the
+    journal already has) and return every row, the journal's included, unsorted.
+
+    ``executor`` None runs them here, one after another (an exception propagates); on an
+    :class:`~nasperf.execution.Executor` a failed task is retried once and then reported, the
+    others going on, and :class:`IncompleteEvaluationError` is raised at the end.
+    ``callback(description)`` is called per new row, ``on_progress(rows done, total rows)``
+    once before any work and after each task; ``total`` is the number of rows of the
+    ``trials`` trials.
+    """
+    done = journal.done(trials) if journal is not None else {}
+    rows = [row for part in done.values() for row in part]
+    if on_progress is not None:
+        on_progress(len(rows), total)
+    if done:
+        logger.info("resuming: %d of %d rows already made", len(rows), total)
+    tasks = make_tasks(set(done))
+    if executor is None:
+        outcomes: Iterable[tuple[TrialTask, list[dict] | None, str | None]] = (
+            (task, run_trial(task), None) for task in tasks
+        )
+    else:
+        outcomes = (
+            (o.item, o.result, o.error)
+            for o in executor.map_unordered(run_trial, tasks, retries=1)
+        )
+    failed: list[str] = []
+    count = 0
+    for task, result, error in outcomes:
+        count += 1
+        if result is None:
+            failed.append(f"{task!r}: {error}")
+            continue
+        if journal is not None:
+            journal.append(task, result)
+        rows.extend(result)
+        if callback is not None:
+            for row in result:
+                callback(f"trial {task.trial + 1}/{trials} n={row['train_size']} {task.name}")
+        if on_progress is not None:
+            on_progress(len(rows), total)
+    if failed:
+        raise _failure(failed, count, journal)
+    return rows
+
+
+def sort_rows(rows: list[dict[str, Any]], sizes: Sequence[int], names: Sequence[str]) -> None:
+    """Order ``rows`` as a serial run makes them: by trial, train size, then predictor."""
+    size_at = {n: i for i, n in enumerate(sizes)}
+    name_at = {n: i for i, n in enumerate(names)}
+    rows.sort(key=lambda r: (r["trial"], size_at[r["train_size"]], name_at[r["predictor"]]))

@@ -1,0 +1,98 @@
+"""``nasperf stop-check`` and ``nasperf evaluate -b curves:PATH``: output, options, and bad
+files as one line with exit code 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from cli_helpers import assert_one_line_error, run
+
+
+def write_runs(path: Path, levels: list[float], epochs: list[int], seed: int = 0) -> Path:
+    """A long CSV of runs ``r0, r1, ...`` rising to ``levels`` over their ``epochs``."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i, (level, n) in enumerate(zip(levels, epochs, strict=True)):
+        t = np.arange(1, n + 1, dtype=float)
+        acc = level - (level - 0.1) * t**-0.7 + 0.003 * rng.normal(size=n)
+        rows += [(f"r{i}", e + 1, acc[e], 2.3 * (1 - acc[e]), 1 - acc[e] + 0.05)
+                 for e in range(n)]
+    pd.DataFrame(rows, columns=["run", "epoch", "val_acc", "val_loss", "train_loss"]).to_csv(
+        path, index=False
+    )
+    return path
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    levels = list(np.random.default_rng(1).uniform(0.5, 0.9, size=40))
+    done = write_runs(tmp_path / "done.csv", levels, [10] * 40)
+    now = write_runs(tmp_path / "now.csv", [0.45, 0.97], [5, 5], seed=3)
+    return done, now
+
+
+def test_stop_check_table_and_json(files: tuple[Path, Path], capsys) -> None:  # noqa: ANN001
+    code, out, err = run(capsys, "stop-check", "--history", str(files[0]), "--running",
+                         str(files[1]))
+    assert code == 0, err
+    text = " ".join(out.split())  # the table wraps at the terminal's width
+    assert "40 finished runs of 10 epochs" in text and "1 of 2 running jobs to stop" in text
+    assert "STOP" in text and "P(beats best)" in text
+    code, out, err = run(capsys, "stop-check", "--history", str(files[0]), "--running",
+                         str(files[1]), "--curve", "val_loss", "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["curve"] == "val_loss" and data["minimize"] is True and data["finished"] == 40
+    actions = {d["run"]: d["action"] for d in data["decisions"]}
+    assert actions == {"r0": "STOP", "r1": "CONTINUE"}
+
+
+@pytest.mark.parametrize(
+    "edit, extra, fragment",
+    [
+        (lambda f: f.drop(columns=["epoch"]), (), "no epoch column (epoch or epochs)"),
+        (lambda f: pd.concat([f, f.head(1)]), (), "has epoch 1 twice"),
+        (lambda f: f.assign(val_acc="x"), (), "curve column 'val_acc' in"),
+        (lambda f: f, ("--curve", "val_f1"), "has no curve 'val_f1'"),
+        (lambda f: f, ("--run-column", "trial"), "no run id column 'trial'"),
+        (lambda f: f, ("--delta", "2"), "delta is a probability"),
+        (lambda f: f, ("--format", "xml"), "--format must be"),
+    ],
+)
+def test_stop_check_bad_input_is_one_line(files, tmp_path, capsys, edit, extra,  # noqa: ANN001
+                                          fragment: str) -> None:
+    edit(pd.read_csv(files[0])).to_csv(tmp_path / "bad.csv", index=False)
+    code, _, err = run(capsys, "stop-check", "--history", str(tmp_path / "bad.csv"),
+                       "--running", str(files[1]), *extra)
+    assert_one_line_error(code, err, fragment)
+
+
+def test_evaluate_curves_with_options(files: tuple[Path, Path], capsys) -> None:  # noqa: ANN001
+    options = ["-p", "early-stop-acc,early-stop-loss,sotl-e,lce,lcsvr", "--fidelities", "2,5",
+               "--train-sizes", "10", "--test-size", "20", "--trials", "1", "--format", "json"]
+    code, out, err = run(capsys, "evaluate", "-b", f"curves:{files[0]}", "--curve", "val_loss",
+                         *options)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["pool_size"] == 40 and len(data["summary"]) == 10
+    assert all(np.isfinite(row["kendall_tau_mean"]) for row in data["summary"])
+
+
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        (("-b", "nb201-digits", "--curve", "val_loss"), "--curve only applies to curves:"),
+        (("-b", "nb201-digits", "--minimize"), "--minimize only applies to curves:"),
+        (("--run-column", "x"), "no run id column 'x'"),
+        (("--curve", "nope"), "has no curve 'nope'"),
+    ],
+)
+def test_evaluate_curves_bad_options(files, capsys, extra, fragment: str) -> None:  # noqa: ANN001
+    args = ["evaluate", "-b", f"curves:{files[0]}", "-p", "early-stop-acc", "--train-sizes",
+            "10", "--test-size", "20", "--trials", "1", *extra]
+    code, _, err = run(capsys, *args)
+    assert_one_line_error(code, err, fragment)

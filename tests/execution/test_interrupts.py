@@ -1,0 +1,103 @@
+"""The process pool and interruptions: workers leave Ctrl-C to the driver, an exception in
+the driver ends them at once, and they exit by themselves when the driver is killed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from nasperf.execution import LocalExecutor
+
+pytestmark = pytest.mark.skipif(
+    sys.platform != "linux", reason="reads /proc and sends POSIX signals"
+)
+
+
+# -- tasks (top level, so the spawned workers can import them) ----------------------------------
+def interrupt_myself(x: int) -> int:
+    """Send this worker SIGINT (as Ctrl-C does to the whole process group), then work on."""
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.2)
+    return x * x
+
+
+def pid_then_sleep(item: tuple[str, float]) -> int:
+    """Write this worker's pid into the directory ``item[0]``, then sleep ``item[1]`` s."""
+    Path(item[0], str(os.getpid())).touch()
+    time.sleep(item[1])
+    return os.getpid()
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def wait_for(condition, timeout: float) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def test_workers_ignore_ctrl_c() -> None:
+    with LocalExecutor(workers=2) as ex:
+        outcomes = list(ex.map_unordered(interrupt_myself, [2, 3], retries=0))
+    assert sorted(o.result for o in outcomes) == [4, 9]
+    assert all(o.ok for o in outcomes)
+
+
+def test_leaving_by_an_exception_ends_the_running_workers_at_once(tmp_path: Path) -> None:
+    items = [(str(tmp_path), 0.0), (str(tmp_path), 60.0), (str(tmp_path), 60.0)]
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), LocalExecutor(workers=2) as ex:  # noqa: PT012
+        outcomes = ex.map_unordered(pid_then_sleep, items)
+        assert next(outcomes).ok  # the quick task: the other two now run on both workers
+        assert wait_for(lambda: len(list(tmp_path.iterdir())) == 2, 60)
+        raise KeyboardInterrupt  # as Ctrl-C in the driver, while both tasks run
+    assert time.monotonic() - started < 45  # not the 60 s the tasks would take
+    pids = [int(p.name) for p in tmp_path.iterdir()]
+    assert wait_for(lambda: not any(alive(pid) for pid in pids), 10)
+
+
+DRIVER = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_interrupts import pid_then_sleep
+from nasperf.execution import LocalExecutor
+
+with LocalExecutor(workers=2) as ex:
+    list(ex.map_unordered(pid_then_sleep, [({out!r}, 120.0)] * 2))
+"""
+
+
+def test_workers_exit_when_the_driver_is_killed(tmp_path: Path) -> None:
+    out = tmp_path / "pids"
+    out.mkdir()
+    script = DRIVER.format(tests=str(Path(__file__).parent), out=str(out))
+    driver = subprocess.Popen([sys.executable, "-c", script], cwd=tmp_path)
+    try:
+        assert wait_for(lambda: len(list(out.iterdir())) == 2, 120), "the workers never started"
+        pids = [int(p.name) for p in out.iterdir()]
+        assert all(alive(pid) for pid in pids)
+        driver.kill()  # SIGKILL: the driver runs no cleanup at all
+        driver.wait(10)
+        assert wait_for(lambda: not any(alive(pid) for pid in pids), 15), "orphaned workers"
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+        for p in out.iterdir():
+            if alive(int(p.name)):
+                os.kill(int(p.name), signal.SIGKILL)
