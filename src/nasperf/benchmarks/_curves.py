@@ -141,7 +141,8 @@ class CurveCounts:
         """One line: how many runs, complete, shorter, diverged, filled, left out."""
         parts = [f"{where}: {self.runs} runs, {self.complete} complete ({full} epochs)"]
         if self.short:
-            spread = f"{min(self.lengths)}-{max(self.lengths)}" if self.lengths else "?"
+            low, high = min(self.lengths, default=0), max(self.lengths, default=0)
+            spread = str(low) if low == high else f"{low}-{high}"
             parts.append(
                 f"{self.short} shorter (stopped early or diverged, epochs {spread}: no target)"
             )
@@ -173,7 +174,6 @@ class CurveRuns:
     runs: list[Record]
     counts: CurveCounts
     feature_names: tuple[str, ...] = ()
-    levels: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def complete(self) -> list[Record]:
         """The runs that reached the full length with a finite target (the candidates)."""

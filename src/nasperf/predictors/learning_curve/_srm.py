@@ -9,11 +9,13 @@ by random search with k-fold cross-validation (C and γ log-uniform in [1e-5, 10
 model give the standard deviation of a Gaussian predictive distribution, which Baker's early
 stopping rule needs.
 
-By default (``transform="rank"``) the curve and the target enter the regression as normal scores
-of their ranks among the training runs (:class:`~._rank.RankMap`), oriented so that the curve
-rises with the target: the model is then the same for accuracy in percent or as a fraction, for
-a loss, a log-loss or minus a loss, and a heavy-tailed loss no longer lets a few runs dominate
-(docs/RESULTS.md, "Your own learning curves"). Predictions are mapped back to the target's units.
+With ``transform="rank"`` (the default for ranking, ``residual=False``) the curve, the target
+and the encoding columns enter the regression as normal scores of their ranks among the training
+runs (:class:`~._rank.RankMap`), the curve oriented to rise with the target: the model is then
+the same for accuracy in percent or as a fraction, for a loss, a log-loss or minus a loss, and a
+heavy-tailed loss no longer lets a few runs dominate (docs/RESULTS.md, "Your own learning
+curves"). Predictions are mapped back to the target's units. ``transform="standard"`` is the raw
+values, standardised (the model Baker's rule uses, ``residual=True``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from ...exceptions import ConfigurationError, InvalidDataError, MissingRequireme
 from ...records import Record
 from ...validation import InstanceOf, Interval, Options
 from ..base import Requirements, resolve_encoding
-from ._common import CURVE_CONSTRAINTS, CurvePredictor
+from ._common import CURVE_CONSTRAINTS, CurvePredictor, lower_is_better
 from ._rank import RankMap, orientation
 
 __all__ = ["SequentialRegressionPredictor", "curve_features", "ARCH_COLUMNS"]
@@ -97,7 +99,10 @@ class SequentialRegressionPredictor(CurvePredictor):
     deviation combines their spread with the ensemble's out-of-fold error. On the NB201 curves
     and nb201-digits, one member and the absolute target ranked best (docs/RESULTS.md).
     ``transform="rank"`` learns on rank scores of the curve and the target (invariant to the
-    metric's units and direction, see the module doc); ``"standard"`` on their raw values.
+    metric's units and direction, see the module doc); ``"standard"`` on their raw values;
+    ``"auto"`` (the default) is ``"standard"`` for ``residual=True``, the gain Baker's rule
+    learns (with ranks the rule saved more epochs but stopped the eventual best in 1 of 50
+    seeds on nb201-digits, docs/RESULTS.md), and ``"rank"`` otherwise.
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
@@ -110,7 +115,7 @@ class SequentialRegressionPredictor(CurvePredictor):
         "residual": [Options((True, False, "auto"))],
         "selection": [Options(("spearman", "mse"))],
         "ensemble": [Interval(int, 1, None)],
-        "transform": [Options(("rank", "standard"))],
+        "transform": [Options(("auto", "rank", "standard"))],
         "random_state": [None, Interval(int, 0, None)],
     }
 
@@ -126,7 +131,7 @@ class SequentialRegressionPredictor(CurvePredictor):
         residual: bool | str = False,
         selection: str = "spearman",
         ensemble: int = 1,
-        transform: str = "rank",
+        transform: str = "auto",
         random_state: int | None = 0,
     ) -> None:
         self.fidelity = fidelity
@@ -159,23 +164,34 @@ class SequentialRegressionPredictor(CurvePredictor):
                 return None
         return kind
 
+    @property
+    def _ranked(self) -> bool:
+        """Whether curves and targets enter as rank scores (``transform``, ``"auto"`` resolved)."""
+        if self.transform == "auto":
+            return self.residual is not True
+        return self.transform == "rank"
+
     def _fit_maps(self, obs: np.ndarray, y: np.ndarray) -> None:
-        """The rank maps of the curve, of the target and of both (for the gain still to come)."""
+        """The curve's direction against the (higher-is-better) target: from the data with
+        ranks, from the curve's name (a loss falls) on raw values; and the rank maps of the
+        curve, of the target and of both (for the gain still to come)."""
+        if not self._ranked:
+            self.sign_ = -1.0 if lower_is_better(self.curve) else 1.0
+            return
         self.sign_ = orientation(obs[:, -1], y)
-        if self.transform == "rank":
-            self.curve_map_ = RankMap(self.sign_ * obs, bounded=True)
-            self.target_map_ = RankMap(y)
-            self.gain_map_ = RankMap(np.concatenate([(self.sign_ * obs).ravel(), y]))
+        self.curve_map_ = RankMap(self.sign_ * obs, bounded=True)
+        self.target_map_ = RankMap(y)
+        self.gain_map_ = RankMap(np.concatenate([(self.sign_ * obs).ravel(), y]))
 
     def _curve_values(self, obs: np.ndarray) -> np.ndarray:
-        if self.transform == "rank":
+        if self._ranked:
             return self.curve_map_.transform(self.sign_ * obs)
         return obs
 
     def _encode(self, y: np.ndarray, obs: np.ndarray, residual: bool) -> np.ndarray:
         """The regression target of final values ``y`` (before standardisation)."""
-        if self.transform == "standard":
-            return y - obs[:, -1] if residual else y
+        if not self._ranked:
+            return y - self.sign_ * obs[:, -1] if residual else y
         if not residual:
             return self.target_map_.transform(y)
         gain = self.gain_map_
@@ -183,8 +199,8 @@ class SequentialRegressionPredictor(CurvePredictor):
 
     def _decode(self, t: np.ndarray, obs: np.ndarray, residual: bool) -> np.ndarray:
         """Final values from regression outputs ``t`` (the inverse of :meth:`_encode`)."""
-        if self.transform == "standard":
-            return t + obs[:, -1] if residual else t
+        if not self._ranked:
+            return t + self.sign_ * obs[:, -1] if residual else t
         if not residual:
             return self.target_map_.inverse(t)
         gain = self.gain_map_
@@ -221,7 +237,7 @@ class SequentialRegressionPredictor(CurvePredictor):
         """In rank mode, the encoding and architecture columns (from ``start``) as rank scores
         too: a one-hot column is unchanged after standardisation, a heavy-tailed one (a
         configuration's learning rate, a proxy) no longer crowds the others together."""
-        if self.transform != "rank" or x.shape[1] == start:
+        if not self._ranked or x.shape[1] == start:
             return x
         if fitting:
             self.column_maps_ = [RankMap(col, bounded=True) for col in x[:, start:].T]
