@@ -79,6 +79,39 @@ def test_a_diverged_running_job_is_stopped(files: tuple[Path, Path], tmp_path: P
     assert "diverged" in decisions["leader"].reason
 
 
+def test_a_job_diverged_from_the_start_is_listed_and_stopped(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    now = pd.read_csv(files[1])
+    now.loc[now.run == "bad", ["val_acc", "val_loss"]] = np.nan  # never a finite value
+    now.to_csv(tmp_path / "nan.csv", index=False)
+    decisions = {d.run: d for d in stop_check(files[0], tmp_path / "nan.csv")}
+    assert set(decisions) == {"bad", "leader", "middling", "finished"}
+    assert decisions["bad"].action == STOP and decisions["bad"].epochs == 0
+    assert "no finite value" in decisions["bad"].reason
+    only = now[now.run == "bad"]
+    only.to_csv(tmp_path / "only.csv", index=False)  # every running job diverged at once
+    assert [d.action for d in stop_check(files[0], tmp_path / "only.csv")] == [STOP]
+
+
+def test_a_metric_reported_every_few_epochs_is_not_a_divergence(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    now = pd.read_csv(files[1])
+    now = now[now.run == "leader"].copy()
+    now.loc[now.epoch % 2 == 1, ["val_acc", "val_loss"]] = np.nan  # validated every 2nd epoch
+    now["train_loss"] = 1.0 / now.epoch  # reported every epoch
+    now.to_csv(tmp_path / "sparse.csv", index=False)
+    history = pd.read_csv(files[0]).assign(train_loss=lambda f: 1.0 / f.epoch)
+    history.to_csv(tmp_path / "done.csv", index=False)
+    (leader,) = stop_check(tmp_path / "done.csv", tmp_path / "sparse.csv")
+    assert leader.action == CONTINUE and leader.epochs == 4  # epoch 5's value is not due yet
+    now.loc[now.epoch == 4, ["val_acc", "val_loss"]] = np.nan  # a report overdue: diverged
+    now.to_csv(tmp_path / "late.csv", index=False)
+    (late,) = stop_check(tmp_path / "done.csv", tmp_path / "late.csv")
+    assert late.action == STOP and "diverged" in late.reason
+
+
 def test_curve_runs_are_accepted_and_inputs_checked(files: tuple[Path, Path],
                                                     tmp_path: Path) -> None:
     history = read_curves(files[0])

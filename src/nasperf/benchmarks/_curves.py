@@ -76,6 +76,7 @@ __all__ = [
     "EPOCH_COLUMNS",
     "CURVE_ALIASES",
     "MAX_LEVELS",
+    "DEFAULT_CURVES",
 ]
 
 log = logging.getLogger(__name__)
@@ -174,6 +175,8 @@ class CurveRuns:
     runs: list[Record]
     counts: CurveCounts
     feature_names: tuple[str, ...] = ()
+    #: the ids of the runs left out because their metric has no finite value at all
+    empty_ids: tuple[Any, ...] = ()
 
     def complete(self) -> list[Record]:
         """The runs that reached the full length with a finite target (the candidates)."""
@@ -450,6 +453,28 @@ def _series(epochs: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, bool, b
     return curve, not contiguous, last < len(values) - 1
 
 
+def _diverged(part: pd.DataFrame, values: np.ndarray, metric: str, curves: Sequence[str]) -> bool:
+    """Whether a run whose metric ends without a finite value diverged.
+
+    It did if the metric became infinite, if no curve has a finite value after the metric's
+    last one, or if the metric's next report is overdue (a metric reported every epoch that
+    stops while training goes on). A metric reported every k epochs whose next report is not
+    due yet (validation every few epochs) is not a divergence.
+    """
+    finite = np.isfinite(values)
+    last = int(np.flatnonzero(finite)[-1])
+    after = part.iloc[last + 1 :]
+    if np.isinf(values[last + 1 :]).any():
+        return True
+    others = [c for c in curves if c != metric]
+    if not any(np.isfinite(after[c].to_numpy(dtype=np.float64)).any() for c in others):
+        return True
+    epochs = part[_EPOCH].to_numpy()
+    reported = epochs[finite]
+    step = int(np.min(np.diff(reported))) if len(reported) > 1 else 1
+    return int(epochs[-1]) - int(reported[-1]) >= step
+
+
 @dataclass
 class _Run:
     """One run's curves before its target is known."""
@@ -466,10 +491,12 @@ def _read_run(
 ) -> _Run | None:
     """The curves of one run (its rows sorted by epoch), each cut to the metric's length."""
     epochs = part[_EPOCH].to_numpy()
-    m, filled, diverged = _series(epochs, part[metric].to_numpy(dtype=np.float64))
+    values = part[metric].to_numpy(dtype=np.float64)
+    m, filled, cut = _series(epochs, values)
     if not len(m):
         counts.empty += 1
         return None
+    diverged = cut and _diverged(part, values, metric, curves)
     out = {metric: m}
     for name in curves:
         if name == metric:
@@ -659,16 +686,17 @@ def read_curves(
     names = _auto_features(frame, cols, target) if features is None else list(features)
     _check_features(names, cols, path)
     counts = CurveCounts(runs=empty, empty=empty)
-    runs = []
+    runs, empty_ids = [], []
     for ident, part in frame.groupby(run, sort=False):
         counts.runs += 1
         got = _read_run(ident, part.sort_values(_EPOCH), metric, cols.curves, counts)
-        if got is not None:
+        if got is None:
+            empty_ids.append(ident)
+        else:
             runs.append(got)
-    if not runs:
+    if not runs and full is None:  # with a known full length, runs without a value are news
         raise InvalidDataError(f"{path}: no run has a finite value of {metric!r}")
-    longest = max(len(r.curves[metric]) for r in runs)
-    full = longest if full is None else int(full)
+    full = max(len(r.curves[metric]) for r in runs) if full is None else int(full)
     minimize = lower_is_better(target or metric) if minimize is None else bool(minimize)
     # the curve's direction: the target's, unless the target is another column (then its name)
     down = minimize if target is None else lower_is_better(metric)
@@ -688,6 +716,7 @@ def read_curves(
         runs=records,
         counts=counts,
         feature_names=tuple(names),
+        empty_ids=tuple(empty_ids),
     )
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "INTERRUPTED",
     "log_level",
     "root",
+    "one_blas_thread",
 ]
 
 #: the logger whose level -v and -q set

@@ -19,6 +19,9 @@ __all__ = [
     "LiveTrainingOptions",
     "with_live_training",
     "PARAMETER",
+    "FEATURE_HISTORY",
+    "with_feature_history",
+    "with_settings",
 ]
 
 

@@ -54,6 +54,7 @@ __all__ = [
     "RUN_COLUMN",
     "EPOCH_COLUMN",
     "CURVES_PANEL",
+    "FH_PANEL",
 ]
 
 #: the help panel of the live-training options

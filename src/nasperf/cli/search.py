@@ -49,6 +49,7 @@ __all__ = [
     "STRATEGIES",
     "TRACE_COLUMNS",
     "search_table",
+    "records_time",
 ]
 
 STRATEGIES = ("random", "sh", "hyperband", "asha", "sample-and-estimate")

@@ -36,8 +36,11 @@ def stop_check(
     min_history: int = typer.Option(5, "--min-history", help="finished runs needed, at least 3"),
     fmt: str = typer.Option("table", "--format", help="table or json"),
 ) -> None:
-    """Print, for each running job, P(final >= best so far), the predicted final and STOP or
-    CONTINUE, from Baker's rule fitted on the finished runs (nasperf does not run the jobs)."""
+    """Say STOP or CONTINUE for each running job, with P(final >= best so far).
+
+    Baker's rule, fitted on the finished runs, predicts each running job's final value with an
+    interval; nasperf does not run the jobs.
+    """
     from ..benchmarks import read_curves
     from ..search import stop_check as check
 

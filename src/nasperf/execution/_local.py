@@ -21,7 +21,10 @@ from ._base import Executor, TaskOutcome, _charge, _check_retries, _describe, _t
 if TYPE_CHECKING:  # pragma: no cover
     from ._base import _R, _T, _Task
 
-__all__ = ["LocalExecutor"]
+__all__ = [
+    "LocalExecutor",
+    "PARENT_POLL_S",
+]
 
 log = logging.getLogger(__name__)
 

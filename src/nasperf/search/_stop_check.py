@@ -140,6 +140,12 @@ def stop_check(
         rule.observe(_as_run(rec, done.target_curve))
     z = float(ndtri(0.5 + level / 2))
     decisions = [_decide(rec, done, rule, best, z) for rec in now.runs]
+    sign = -1.0 if done.minimize else 1.0
+    decisions += [  # a job whose metric never had a finite value: it diverged at once
+        Decision(ident, 0, float("nan"), sign * best, None, None, None, None, STOP,
+                 f"no finite value of {done.curve} (diverged at once)")
+        for ident in now.empty_ids
+    ]
     stopped = sum(d.action == STOP for d in decisions)
     log.info("%d of %d running jobs to stop (delta %g)", stopped, len(decisions), delta)
     return decisions

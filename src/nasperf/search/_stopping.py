@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..exceptions import ConfigurationError
+from ..exceptions import ConfigurationError, UnknownNameError
 from ..records import Record
 
 __all__ = [
@@ -29,7 +29,11 @@ __all__ = [
     "dense_checkpoints",
     "check_delta",
     "probability_at_least",
+    "CURVE_MODELS",
 ]
+
+#: the registered predictors Baker's rule can use (a fidelity and a predictive distribution)
+CURVE_MODELS = ("lcsvr", "lc-rf", "lc-br", "lce")
 
 logger = logging.getLogger(__name__)
 
@@ -178,8 +182,10 @@ class BakerRule(StoppingRule):
         self.predictor = predictor
         self.refit_growth = refit_growth
         self.max_train = max_train
-        from ..predictors import make_predictor
+        from ..predictors import PREDICTORS, make_predictor
 
+        if predictor not in PREDICTORS:  # name the models the rule can use, not all
+            raise UnknownNameError("curve model", str(predictor), list(CURVE_MODELS))
         if predictor_params is None:
             # The gain still to come, not the final value: a regression on the final value
             # shrinks the best runs towards the mean, and the rule would stop exactly them.
@@ -191,7 +197,7 @@ class BakerRule(StoppingRule):
         if not probe.capabilities().has_dist or "fidelity" not in probe.get_params():
             raise ConfigurationError(
                 f"predictor {predictor!r} needs a fidelity and a predictive distribution; "
-                "use lcsvr, lc-rf, lc-br or lce"
+                f"use {', '.join(CURVE_MODELS)}"
             )
 
     def _model(self, tau: int):  # noqa: ANN202 - a fitted Predictor
