@@ -178,3 +178,13 @@ def test_read_settings_names_a_damaged_file(tmp_path) -> None:
     path.write_text("[1, 2]")
     with pytest.raises(InvalidDataError, match="does not hold a JSON object"):
         read_settings(path)
+
+
+def test_check_settings_names_each_setting_once_as_the_user_calls_it(tmp_path) -> None:
+    from nasperf.evaluation._trials import option_of
+
+    saved = {"config": {"seed": 0, "test_size": 100}, "predictors": {"rf": {"a": 1, "b": 2}}}
+    wanted = {"config": {"seed": 1, "test_size": 50}, "predictors": {"rf": {"a": 2, "b": 3}}}
+    with pytest.raises(ConfigurationError) as info:
+        check_settings(saved, wanted, where=tmp_path, names=option_of)
+    assert "(--predictors (rf), --seed, --test-size)" in str(info.value)

@@ -133,13 +133,15 @@ def check_settings(
     *,
     where: str | Path,
     may_differ: Iterable[str] = (),
+    names: Callable[[str], str] | None = None,
 ) -> None:
     """Raise :class:`ConfigurationError` unless ``saved`` and ``wanted`` settings agree.
 
     Both are compared as JSON would store them (tuples as lists), nested settings flattened;
     the message names every differing key (``train.lr``), those ``where`` (a file or directory)
     has but the wanted settings lack included. Keys in ``may_differ``, and the keys nested
-    under them, may differ.
+    under them, may differ. ``names`` maps a key to what the user calls it (an option), so the
+    message names each setting once.
     """
     allowed = tuple(may_differ)
     old = flatten_settings(json.loads(json.dumps(saved)))
@@ -150,6 +152,8 @@ def check_settings(
         if not any(key == a or key.startswith(a + ".") for a in allowed)
         and old.get(key, _MISSING) != new.get(key, _MISSING)
     )
+    if names is not None:
+        differ = sorted({names(key) for key in differ})
     if differ:
         raise ConfigurationError(
             f"{where} was made with other settings ({', '.join(differ)}); rerun with the same "

@@ -119,7 +119,7 @@ def test_other_settings_under_the_same_out_are_refused(results, tmp_path, capsys
     common = ["-p", "col:x1", "--trials", "1", "--out", str(out)]
     assert run(capsys, *evaluate_args(results, *common))[0] == 0
     code, _, err = run(capsys, *evaluate_args(results, *common, "--seed", "3"))
-    assert_one_line_error(code, err, "other settings (config.seed)")
+    assert_one_line_error(code, err, "other settings (--seed)")
 
 
 ESTIMATE = ["estimate", "--cells", "3", "--short-epochs", "1", "--epochs", "3", "--nb201-c", "4"]

@@ -19,7 +19,10 @@ FORMATS = ("table", "json")
 
 def stop_check(
     history: Path = typer.Option(
-        ..., "--history", help="curves of finished runs (a curves:PATH file: long CSV, JSON lines)"
+        ...,
+        "--history",
+        help="curves of finished runs: a long CSV, JSON lines or a make-benchmark directory "
+        "(as curves:PATH reads them; the curves: prefix is optional)",
     ),
     running: Path = typer.Option(
         ..., "--running", help="curves of the running jobs so far (same format and columns)"
@@ -46,6 +49,7 @@ def stop_check(
 
     if fmt not in FORMATS:
         raise ConfigurationError(f"--format must be 'table' or 'json', got {fmt!r}")
+    history, running = _without_prefix(history), _without_prefix(running)
     done = read_curves(
         history, curve=curve, minimize=minimize, run_column=run_column, epoch_column=epoch_column
     )
@@ -120,3 +124,10 @@ def decision_table(head: dict[str, Any], decisions: list[Any]) -> Any:
             d.action,
         )
     return table
+
+
+def _without_prefix(path: Path) -> Path:
+    """``curves:PATH`` as PATH (the benchmark form is accepted here too)."""
+    text = str(path)
+    return Path(text[len("curves:") :]) if text.startswith("curves:") else path
+

@@ -39,6 +39,7 @@ __all__ = [
     "sort_rows",
     "SETTINGS_FILE",
     "ROWS_FILE",
+    "option_of",
 ]
 
 logger = logging.getLogger(__name__)
@@ -182,7 +183,13 @@ class TrialJournal:
         saved = read_settings(path)
         if saved.get("format") != _FORMAT:
             raise InvalidDataError(f"{path} is not the settings of a nasperf evaluation")
-        check_settings(saved, self.settings, where=self.directory, may_differ=("config.trials",))
+        check_settings(
+            saved,
+            self.settings,
+            where=self.directory,
+            may_differ=("config.trials",),
+            names=option_of,
+        )
 
     def done(self, trials: int) -> dict[tuple[int, str], list[dict[str, Any]]]:
         """The rows already made, by (trial, predictor), of the first ``trials`` trials."""
@@ -209,6 +216,19 @@ class TrialJournal:
     def append(self, task: TrialTask, rows: list[dict[str, Any]]) -> None:
         """Make ``task``'s rows durable (one line: all its train sizes or none of them)."""
         self._appender.append({"trial": task.trial, "predictor": task.name, "rows": rows})
+
+
+def option_of(key: str) -> str:
+    """The command-line option behind a flattened settings key (``config.test_size`` is
+    ``--test-size``; a predictor's settings and pool are ``--predictors (NAME)``)."""
+    head, _, rest = key.partition(".")
+    if head == "format":
+        return "the journal's format (another nasperf version)"
+    if head in ("predictors", "pool_sizes"):
+        return f"--predictors ({rest.split('.')[0]})"  # which predictor's settings or pool
+    if head == "config":
+        return "--" + rest.split(".")[0].replace("_", "-")
+    return "--" + head.replace("_", "-")
 
 
 def journal_settings(
