@@ -143,3 +143,14 @@ def test_a_table_estimator_needs_what_the_table_records(capsys, monkeypatch) -> 
     args = ["--strategy", "sample-and-estimate", "--estimator", "sotl", "--cells", "8"]
     code, _, err = run(capsys, "search", "-b", "untimed", *args)
     assert_one_line_error(code, err, "untimed records no train_loss curve; sotl needs it")
+
+
+def test_every_started_run_is_counted_once(capsys) -> None:
+    code, out, err = run(capsys, "search", "--strategy", "sh", "-b", "nb201-digits")
+    assert code == 0, err
+    header = next(line for line in out.splitlines() if "started" in line)
+    row = next(line for line in out.splitlines() if line.startswith("│"))
+    names = [c.strip() for c in header.strip("┃").split("┃")]
+    values = dict(zip(names, (c.strip() for c in row.strip("│").split("│")), strict=True))
+    counts = [int(values[k]) for k in ("completed", "stopped", "failed", "left at a rung")]
+    assert sum(counts) == int(values["started"]) == 300 and int(values["left at a rung"]) > 0

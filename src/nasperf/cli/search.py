@@ -424,9 +424,11 @@ def _value(value: float | None) -> str:
 
 def search_table(where: str, res: SearchResult, *, timed: bool = True) -> Table:
     """One row: what a multi-fidelity search returned and what it cost (in epochs only when
-    ``timed`` is False: its benchmark records no training time)."""
+    ``timed`` is False: its benchmark records no training time). Every started run is counted
+    once: completed, stopped by the rule, failed, or left at a lower rung (not promoted by the
+    halving, or cut short by the budget)."""
     columns = ("best", "final val acc", "true final", "epochs", *(("seconds",) if timed else ()))
-    columns += ("started", "completed", "stopped", "failed")
+    columns += ("started", "completed", "stopped", "failed", "left at a rung")
     title = f"{res.strategy} on {where}" + ("" if timed else " (no recorded time: cost in epochs)")
     table = new_table(title, columns)
     true = res.trace[-1].true_value if res.trace else None
@@ -440,6 +442,7 @@ def search_table(where: str, res: SearchResult, *, timed: bool = True) -> Table:
         str(res.completed),
         str(res.stopped),
         str(res.failed),
+        str(res.configs - res.completed - res.stopped - res.failed),
     )
     return table
 
