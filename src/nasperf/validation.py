@@ -25,6 +25,7 @@ from .exceptions import ConfigurationError, UnknownNameError
 
 __all__ = [
     "dataclass_defaults",
+    "validate_dataclass",
     "signature_defaults",
     "Constraint",
     "Interval",
@@ -169,6 +170,18 @@ def dataclass_defaults(cls: type) -> dict[str, Any]:
         elif f.default_factory is not dataclasses.MISSING:
             out[f.name] = f.default_factory()
     return out
+
+
+def validate_dataclass(obj: Any) -> None:
+    """Check every field of the dataclass instance ``obj`` against its class's
+    ``_parameter_constraints`` (the messages end with the field's default as an example)."""
+    cls = type(obj)
+    validate_params(
+        {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)},
+        cls._parameter_constraints,
+        cls.__name__,
+        dataclass_defaults(cls),
+    )
 
 
 def signature_defaults(func: Callable[..., Any]) -> dict[str, Any]:

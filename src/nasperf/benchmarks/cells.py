@@ -31,8 +31,7 @@ from ..validation import (
     Interval,
     Options,
     Predicate,
-    dataclass_defaults,
-    validate_params,
+    validate_dataclass,
 )
 
 __all__ = [
@@ -126,12 +125,7 @@ class LiveBenchmarkConfig:
         for name in self.proxies if isinstance(self.proxies, tuple) else ():
             if name not in PROXY_NAMES:
                 raise UnknownNameError("zero-cost proxy", str(name), PROXY_NAMES)
-        validate_params(
-            {f.name: getattr(self, f.name) for f in fields(self)},
-            self._parameter_constraints,
-            "LiveBenchmarkConfig",
-            dataclass_defaults(LiveBenchmarkConfig),
-        )
+        validate_dataclass(self)
         if not _image_dataset(self.dataset):
             raise ConfigurationError(
                 f"nb201 networks need images, but {self.dataset} holds 1-D signals; "

@@ -56,6 +56,16 @@ def refuse(names: Iterable[str], applies: str) -> None:
             raise ConfigurationError(f"{flag(name)} {applies}")
 
 
+#: the output formats of the commands that print a table (``--format``)
+FORMATS = ("table", "json")
+
+
+def check_format(fmt: str) -> None:
+    """``--format`` is one of :data:`FORMATS`."""
+    if fmt not in FORMATS:
+        raise ConfigurationError(f"--format must be 'table' or 'json', got {fmt!r}")
+
+
 def check_seed(seed: int) -> None:
     """A seed is a whole number >= 0."""
     if seed < 0:

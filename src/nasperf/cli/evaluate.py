@@ -11,13 +11,14 @@ import typer
 from rich.table import Table
 
 from ..exceptions import ConfigurationError
-from .checks import check_address, check_out, check_seed, refuse
+from .checks import check_address, check_format, check_out, check_seed, refuse
 from .console import mark_resumable, out, progress
 from .options import (
     ADDRESS,
     CURVE,
     EPOCH_COLUMN,
     EXECUTOR,
+    FORMAT,
     MINIMIZE,
     RUN_COLUMN,
     SEED,
@@ -30,10 +31,8 @@ __all__ = [
     "evaluate",
     "curves_options",
     "metric_table",
-    "FORMATS",
 ]
 
-FORMATS = ("table", "json")
 
 
 def evaluate(
@@ -67,7 +66,7 @@ def evaluate(
         "directory for JSON, CSV and plot; rows are kept there as trials finish, and the same "
         "command resumes"
     ),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: str = FORMAT,
     metric: str = typer.Option("kendall_tau", "--metric", help="metric shown in the table"),
     target: str | None = typer.Option(
         None, "--target", help="csv: the column to predict (curves: instead of --curve's last)"
@@ -90,8 +89,7 @@ def evaluate(
     from ..evaluation import METRICS, ProtocolConfig
     from ..predictors import make_predictor
 
-    if fmt not in FORMATS:
-        raise ConfigurationError(f"--format must be 'table' or 'json', got {fmt!r}")
+    check_format(fmt)
     METRICS.check(metric)
     check_seed(seed)
     check_out(out_dir, directory=True)

@@ -29,6 +29,7 @@ __all__ = [
     "EPOCHS",
     "SHORT_EPOCHS",
     "DEVICE",
+    "FORMAT",
     "VARIANT",
     "K",
     "PROBE_SIZE",
@@ -139,6 +140,7 @@ DATA_ROOT: Any = typer.Option(
     rich_help_panel=LIVE_PANEL,
 )
 
+FORMAT: Any = typer.Option("table", "--format", help="table or json")
 DEVICE: Any = typer.Option(
     "auto",
     "--device",

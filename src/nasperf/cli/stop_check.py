@@ -8,13 +8,12 @@ from typing import Any
 
 import typer
 
-from ..exceptions import ConfigurationError
+from .checks import check_format
 from .console import new_table, out
-from .options import CURVE, EPOCH_COLUMN, MINIMIZE, RUN_COLUMN
+from .options import CURVE, EPOCH_COLUMN, FORMAT, MINIMIZE, RUN_COLUMN
 
-__all__ = ["stop_check", "decision_table", "FORMATS"]
+__all__ = ["stop_check", "decision_table"]
 
-FORMATS = ("table", "json")
 
 
 def stop_check(
@@ -37,7 +36,7 @@ def stop_check(
     ),
     level: float = typer.Option(0.9, "--level", help="coverage of the predicted final's interval"),
     min_history: int = typer.Option(5, "--min-history", help="finished runs needed, at least 3"),
-    fmt: str = typer.Option("table", "--format", help="table or json"),
+    fmt: str = FORMAT,
 ) -> None:
     """Say STOP or CONTINUE for each running job, with P(final >= best so far).
 
@@ -47,8 +46,7 @@ def stop_check(
     from ..benchmarks import read_curves
     from ..search import stop_check as check
 
-    if fmt not in FORMATS:
-        raise ConfigurationError(f"--format must be 'table' or 'json', got {fmt!r}")
+    check_format(fmt)
     history, running = _without_prefix(history), _without_prefix(running)
     done = read_curves(
         history, curve=curve, minimize=minimize, run_column=run_column, epoch_column=epoch_column

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from typing import Any, ClassVar
 
-from ..validation import Interval, Options, dataclass_defaults, validate_params
+from ..validation import Interval, Options, validate_dataclass
 
 __all__ = ["TrainConfig", "OPTIMIZERS", "SCHEDULES", "SCHEDULE_UNITS"]
 
@@ -65,12 +65,7 @@ class TrainConfig:
     }
 
     def __post_init__(self) -> None:
-        validate_params(
-            {f.name: getattr(self, f.name) for f in fields(self)},
-            self._parameter_constraints,
-            "TrainConfig",
-            dataclass_defaults(TrainConfig),
-        )
+        validate_dataclass(self)
 
     @property
     def eval_batch(self) -> int:

@@ -91,9 +91,14 @@ class FeatureHistoryPredictor(TorchThreads, Predictor):
 
     def estimate(self, records: Sequence[Record]) -> list[FeatureHistoryResult]:
         """Train each record's model for E epochs; return every candidate's result."""
+        records = self._check_predict(records)
+        with self._compute_context():
+            return self._estimate(records)
+
+    def _estimate(self, records: list[Record]) -> list[FeatureHistoryResult]:
+        """:meth:`estimate` on checked records, inside the compute context."""
         from ...data import ArrayDataset
 
-        records = self._check_predict(records)
         for r in records:  # every record is checked before any training
             data = r.info.get("data")
             if data is None:
@@ -107,15 +112,15 @@ class FeatureHistoryPredictor(TorchThreads, Predictor):
                     f"got {type(data).__name__}"
                 )
         estimator = self._estimator()
-        with self._compute_context():
-            return [
-                estimator.estimate(live_model_of(r, int(self.random_state)), r.info["data"])
-                for r in records
-            ]
+        return [
+            estimator.estimate(live_model_of(r, int(self.random_state)), r.info["data"])
+            for r in records
+        ]
 
     def _predict(self, records: list[Record]) -> np.ndarray:
         out = np.empty(len(records), dtype=np.float64)
-        for i, (r, res) in enumerate(zip(records, self.estimate(records), strict=True)):
+        # predict has checked the records and entered the compute context
+        for i, (r, res) in enumerate(zip(records, self._estimate(records), strict=True)):
             if res.estimate is None:
                 out[i] = 100.0 / r.info["data"].num_classes
                 logger.warning(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -27,7 +27,7 @@ from ...validation import (
     Interval,
     Options,
     Predicate,
-    dataclass_defaults,
+    validate_dataclass,
     validate_params,
 )
 
@@ -125,12 +125,7 @@ class FeatureHistorySettings:
     def __post_init__(self) -> None:
         if isinstance(self.layer, list):
             object.__setattr__(self, "layer", tuple(self.layer))
-        validate_params(
-            {f.name: getattr(self, f.name) for f in fields(self)},
-            self._parameter_constraints,
-            "FeatureHistorySettings",
-            dataclass_defaults(FeatureHistorySettings),
-        )
+        validate_dataclass(self)
 
 
 def _logistic(c: float, seed: int):  # noqa: ANN202 - an sklearn classifier
