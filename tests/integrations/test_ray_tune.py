@@ -162,6 +162,8 @@ def test_a_tune_run_stops_the_bad_trials_and_keeps_the_best(tmp_path) -> None:  
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
+        # one trial at a time: which trials have completed when a trial is judged, and so the
+        # decisions, do not depend on how the two CPUs interleave (CI saw a flaky run without it)
         scheduler = PredictiveScheduler(max_t=MAX_T, min_completed=5, delta=0.05)
         tuner = tune.Tuner(
             synthetic,
