@@ -18,13 +18,14 @@ failed with the reason; the other tasks go on.
 
 from __future__ import annotations
 
-from ._base import Executor, TaskOutcome
+from ._base import Executor, Feed, TaskOutcome
 from ._factory import EXECUTORS, make_executor, threads_per_worker
 from ._local import LocalExecutor
 from ._ray import RayExecutor
 
 __all__ = [
     "Executor",
+    "Feed",
     "LocalExecutor",
     "RayExecutor",
     "TaskOutcome",

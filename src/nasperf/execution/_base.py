@@ -13,7 +13,7 @@ from typing import Generic, TypeVar
 
 from ..exceptions import ConfigurationError
 
-__all__ = ["Executor", "TaskOutcome"]
+__all__ = ["Executor", "TaskOutcome", "Feed"]
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +108,33 @@ class Executor(abc.ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(workers={self.workers})"
+
+
+class Feed:
+    """Items to hand to :meth:`Executor.map_unordered` while it runs, for a caller that decides
+    the next task from the results of the last (a search loop).
+
+    :meth:`put` adds an item. When the feed is empty the map waits for its running tasks and
+    asks again after yielding each result; it ends once the feed is empty and nothing runs.
+    """
+
+    def __init__(self) -> None:
+        self._items: deque[object] = deque()
+
+    def put(self, item: object) -> None:
+        """Add ``item``; it is submitted when the map next looks for work."""
+        self._items.append(item)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Feed:
+        return self
+
+    def __next__(self) -> object:
+        if not self._items:
+            raise StopIteration
+        return self._items.popleft()
 
 
 class _Task:

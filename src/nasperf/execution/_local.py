@@ -16,7 +16,7 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ._base import Executor, TaskOutcome, _charge, _check_retries, _describe, _take
+from ._base import Executor, Feed, TaskOutcome, _charge, _check_retries, _describe, _take
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._base import _R, _T, _Task
@@ -296,6 +296,8 @@ class _PoolSchedule:
         while len(self.running) < self.limit and not self.exhausted:
             task = _take(self.source)
             if task is None:
+                if isinstance(self.source, Feed):  # empty for now: ask again after a result
+                    return
                 self.exhausted = True
             elif not self.submit(task):
                 return

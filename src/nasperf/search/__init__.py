@@ -1,18 +1,38 @@
-"""Search: strategies, early-stopping rules and curve evaluators.
+"""Search: schedulers on one loop, backends that train, and early-stopping rules.
 
-Strategies (:func:`random_search`, :func:`successive_halving`, :func:`hyperband`, :func:`asha`)
-ask a :class:`CurveEvaluator` to bring runs to an epoch and never see how: a
-:class:`TabularCurveEvaluator` reads a benchmark's curves in simulated time, a
-:class:`LiveCurveEvaluator` trains for real on a :mod:`nasperf.execution` executor. A
-:class:`StoppingRule` (:class:`BakerRule`, :class:`MedianRule`) stops runs that cannot win.
+A :class:`Scheduler` decides (:class:`RandomSearch`, :class:`SuccessiveHalving`,
+:class:`Hyperband`, :class:`ASHA`, ...): it suggests the next :class:`Job` and hears each
+result. A :class:`Backend` executes: :class:`TabularBackend` replays a benchmark in simulated
+time, :class:`LiveBackend` trains on a :mod:`nasperf.execution` executor. :func:`run_search`
+joins them with one clock and ``workers`` jobs in flight, and asks a :class:`StoppingRule`
+(:class:`BakerRule`, :class:`MedianRule`) at its checkpoints whether a run can still win.
 """
 
 from __future__ import annotations
 
-from ._evaluators import CurveEvaluator, LiveCurveEvaluator, TabularCurveEvaluator, TrainingFailed
-from ._multifidelity import (
+from ._backends import TEST_COLUMNS, Backend, Event, LiveBackend, TabularBackend, TrainingFailed
+from ._loop import (
+    Job,
+    Scheduler,
+    SchedulerError,
     SearchResult,
+    SearchState,
     TracePoint,
+    run_search,
+)
+from ._metaqnn import MetaQNN, metaqnn_schedule
+from ._nas import ACQUISITIONS, BANANAS, NPENAS, LocalSearch, RegularizedEvolution, mutant
+from ._sampling import (
+    SampleSearchResult,
+    estimate_cells,
+    sample_and_estimate,
+    sample_and_estimate_curves,
+)
+from ._schedulers import (
+    ASHA,
+    Hyperband,
+    RandomSearch,
+    SuccessiveHalving,
     asha,
     bracket_cost,
     check_budget,
@@ -22,12 +42,6 @@ from ._multifidelity import (
     permuted,
     random_search,
     successive_halving,
-)
-from ._sampling import (
-    SampleSearchResult,
-    estimate_cells,
-    sample_and_estimate,
-    sample_and_estimate_curves,
 )
 from ._stop_check import CONTINUE, DONE, STOP, Decision, stop_check
 from ._stopping import (
@@ -42,10 +56,31 @@ from ._stopping import (
 )
 
 __all__ = [
-    "CurveEvaluator",
-    "TabularCurveEvaluator",
-    "LiveCurveEvaluator",
+    "Backend",
+    "Event",
+    "TabularBackend",
+    "LiveBackend",
     "TrainingFailed",
+    "TEST_COLUMNS",
+    "Job",
+    "Scheduler",
+    "SchedulerError",
+    "SearchState",
+    "SearchResult",
+    "TracePoint",
+    "run_search",
+    "RandomSearch",
+    "SuccessiveHalving",
+    "Hyperband",
+    "ASHA",
+    "RegularizedEvolution",
+    "LocalSearch",
+    "BANANAS",
+    "NPENAS",
+    "MetaQNN",
+    "metaqnn_schedule",
+    "ACQUISITIONS",
+    "mutant",
     "Run",
     "StoppingRule",
     "BakerRule",
@@ -59,8 +94,6 @@ __all__ = [
     "STOP",
     "CONTINUE",
     "DONE",
-    "SearchResult",
-    "TracePoint",
     "random_search",
     "successive_halving",
     "hyperband",

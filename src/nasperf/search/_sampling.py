@@ -1,28 +1,37 @@
-"""Sampling-based search with a short-budget estimator (Cao et al. 2021, arXiv:2103.04450).
+"""Short-budget estimators as a search's fitness (Cao et al. 2021, arXiv:2103.04450).
 
-Sample many candidates, estimate each with a short training budget (feature history), in
-parallel on an executor; fully train only the top k, in parallel too; return the best of those.
+An estimate backend answers a query (``max_epochs`` 1) with a short-budget estimate instead of
+the final value: :class:`ShortBudgetBackend` with a learning-curve estimator after E epochs of
+another backend (a table's curves), :class:`LiveEstimateBackend` with a feature-history estimate
+trained live on an executor. Any scheduler runs on one; :func:`estimate_then_train` then trains
+its top k candidates by estimate to the end and returns the best. Sample-and-estimate is random
+search configured this way.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ..exceptions import ConfigurationError
 from ..predictors.training_based import FeatureHistoryEstimator, FeatureHistorySettings
 from ..training import RunStatus
+from ._backends import Backend, Event, ExecutorBackend
+from ._loop import Scheduler, run_search
 
 __all__ = [
     "EstimateTask",
     "estimate_cells",
+    "ShortBudgetBackend",
+    "LiveEstimateBackend",
+    "estimate_then_train",
     "SampleSearchResult",
     "sample_and_estimate",
     "sample_and_estimate_curves",
-    "finish_times",
 ]
 
 logger = logging.getLogger(__name__)
@@ -96,10 +105,7 @@ def estimate_cells(
     from ..execution import threads_per_worker
 
     threads = threads_per_worker(executor)  # as many as a full run gets on these workers
-    tasks = [
-        EstimateTask(config, a, cell_seed(seed, a), settings, threads, device)
-        for a in archs
-    ]
+    tasks = [EstimateTask(config, a, cell_seed(seed, a), settings, threads, device) for a in archs]
     rows: dict[str, dict[str, Any]] = {}
     for outcome in executor.map_unordered(_estimate, tasks, retries=1):
         if outcome.ok:
@@ -120,10 +126,10 @@ def estimate_cells(
 class SampleSearchResult:
     """The returned cell, what every candidate was estimated at, and the wall-clock split."""
 
-    best_arch: str | None
+    best_arch: Hashable | None
     best_value: float | None
     estimates: list[dict[str, Any]] = field(default_factory=list)
-    finals: dict[str, float] = field(default_factory=dict)
+    finals: dict[Hashable, float] = field(default_factory=dict)
     estimate_seconds: float = 0.0
     train_seconds: float = 0.0
 
@@ -132,62 +138,208 @@ class SampleSearchResult:
         return self.estimate_seconds + self.train_seconds
 
 
+class _EstimateRows:
+    """The estimate of each candidate queried, as a row (arch, status, estimate, reason...)."""
+
+    def __init__(self) -> None:
+        self.rows: dict[Hashable, dict[str, Any]] = {}
+        self.on_cell: Callable[[int], None] | None = None
+
+    def add(self, arch: Hashable, row: dict[str, Any]) -> None:
+        self.rows[arch] = row
+        if self.on_cell is not None:
+            self.on_cell(len(self.rows))
+
+
+class ShortBudgetBackend(_EstimateRows, Backend):
+    """Queries answered by a learning-curve ``estimator`` (one that needs no training data:
+    ``early-stop-acc``, ``early-stop-loss``, ``sotl``, ``sotl-e`` or ``lce``) after ``epochs``
+    epochs of ``inner`` (a backend with curves), at their cost on ``inner``'s clock."""
+
+    def __init__(self, inner: Backend, estimator: str = "sotl-e", epochs: int = 1) -> None:
+        from ..predictors import make_predictor
+
+        Backend.__init__(self)
+        _EstimateRows.__init__(self)
+        if inner.max_epochs < 2:
+            raise ConfigurationError("a short budget needs a backend with learning curves")
+        if isinstance(epochs, bool) or not isinstance(epochs, int):
+            raise ConfigurationError(f"the short budget must be a number of epochs, got {epochs!r}")
+        if not 1 <= epochs < inner.max_epochs:
+            raise ConfigurationError(
+                f"the short budget must be 1..{inner.max_epochs - 1} epochs, got {epochs}"
+            )
+        predictor = make_predictor(estimator, fidelity=epochs)
+        if predictor.capabilities().requires.targets:
+            raise ConfigurationError(
+                f"{estimator} learns from fully trained curves; a short-budget estimate needs "
+                "an estimator that needs none: early-stop-acc, early-stop-loss, sotl, sotl-e "
+                "or lce"
+            )
+        self.predictor = predictor.fit([])
+        self.inner = inner
+        self.epochs = epochs
+        self.max_epochs = 1
+        self.space = inner.space
+
+    def submit(self, arch: Hashable, upto: int) -> None:
+        self.inner.submit(arch, self.epochs)
+
+    def next_event(self) -> Event:
+        event = self.inner.next_event()
+        self.now = self.inner.now
+        if event.error is not None:
+            self.add(event.arch, {"arch": event.arch, "status": RunStatus.FAILED,
+                                  "estimate": None, "reason": event.error})  # fmt: skip
+            return Event(event.arch, 0, event.error)
+        score = float(self.predictor.predict([self.inner.run(event.arch).record()])[0])
+        self.run(event.arch).curves = {"val_acc": np.asarray([score])}
+        self.add(event.arch, {"arch": event.arch, "status": RunStatus.OK, "estimate": score})
+        return Event(event.arch, 1)
+
+    def archs(self) -> list[Hashable] | None:
+        return self.inner.archs()
+
+    def contains(self, arch: Hashable) -> bool:
+        return self.inner.contains(arch)
+
+    def scores(self, arch: Hashable) -> dict[str, float]:
+        return self.inner.scores(arch)
+
+    def true_final(self, arch: Hashable) -> float | None:
+        return self.inner.true_final(arch)
+
+    def test_value(self, arch: Hashable) -> float | None:
+        return self.inner.test_value(arch)
+
+
+class LiveEstimateBackend(_EstimateRows, ExecutorBackend):
+    """Queries answered by a feature-history estimate (``settings``: E epochs of training and
+    the proxy classifier) of each NB201 cell of ``config``, trained live on ``executor``."""
+
+    _fn = staticmethod(_estimate)
+
+    def __init__(
+        self,
+        config: Any,
+        executor: Any,
+        settings: FeatureHistorySettings | None = None,
+        seed: int = 0,
+        device: str = "cpu",
+    ) -> None:
+        from ..training import resolve_device
+
+        ExecutorBackend.__init__(self, executor, seed)
+        _EstimateRows.__init__(self)
+        self.settings = FeatureHistorySettings() if settings is None else settings
+        if self.settings.epochs > config.epochs:
+            raise ConfigurationError(
+                f"the short budget of {self.settings.epochs} epochs is longer than a full run "
+                f"({config.epochs})"
+            )
+        self.config = config
+        self.device = resolve_device(device)
+        self.max_epochs = 1
+        self.space = config.space
+
+    def _task(self, arch: str, upto: int) -> EstimateTask:
+        from ..benchmarks.cells import cell_seed
+        from ..execution import threads_per_worker
+
+        threads = threads_per_worker(self.executor)  # as many as a full run gets
+        return EstimateTask(self.config, arch, cell_seed(self.seed, arch), self.settings,
+                            threads, self.device)  # fmt: skip
+
+    def next_event(self) -> Event:
+        event = super().next_event()
+        if event.error is not None and event.arch not in self.rows:
+            self.add(event.arch, {"arch": event.arch, "status": RunStatus.FAILED,
+                                  "estimate": None, "reason": event.error})  # fmt: skip
+        return event
+
+    def _apply(self, arch: Hashable, upto: int, result: Any) -> Event:
+        self.add(arch, result)
+        if result.get("estimate") is None:
+            return Event(arch, 0, f"{arch}: {result.get('reason')}")
+        self.run(arch).curves = {"val_acc": np.asarray([float(result["estimate"])])}
+        return Event(arch, 1)
+
+
+def estimate_then_train(
+    scheduler: Scheduler,
+    estimates: Backend,
+    full: Backend,
+    top_k: int = 2,
+    *,
+    workers: int = 1,
+    budget: int | None = None,
+    seed: int = 0,
+) -> SampleSearchResult:
+    """Run ``scheduler`` on ``estimates`` (at most ``budget`` queries), then train its ``top_k``
+    candidates by estimate to the end on ``full`` and return the best of them.
+
+    ``estimates`` and ``full`` may share a clock (a :class:`ShortBudgetBackend` over ``full``
+    continues its runs from the short budget), else the seconds add up.
+    """
+    from ._schedulers import RandomSearch
+
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+        raise ConfigurationError(f"top_k must be an int >= 1, got {top_k!r}")
+    run_search(scheduler, estimates, workers=workers, budget_epochs=budget, seed=seed)
+    estimates.close()  # its workers' results are all in
+    est_s = estimates.now
+    rows: dict[Hashable, dict[str, Any]] = getattr(estimates, "rows", {})
+    scored = [a for a, r in rows.items() if r.get("estimate") is not None]
+    top = sorted(scored, key=lambda a: rows[a]["estimate"], reverse=True)[:top_k]
+    start = full.now if full is getattr(estimates, "inner", None) else 0.0
+    trained = run_search(RandomSearch(top), full, workers=workers, seed=seed)
+    finals = {a: full.run(a).last for a in top if full.run(a).epochs == full.max_epochs}
+    best = trained.best_arch
+    return SampleSearchResult(
+        best,
+        finals.get(best) if best is not None else None,
+        list(rows.values()),
+        finals,
+        est_s,
+        full.now - start,
+    )
+
+
 def sample_and_estimate(
     config: Any,
     archs: Sequence[str],
     executor: Any,
-    evaluator: Any,
+    backend: Backend,
     settings: FeatureHistorySettings | None = None,
     top_k: int = 2,
     seed: int = 0,
     on_cell: Callable[[int, int], None] | None = None,
 ) -> SampleSearchResult:
     """Estimate every cell of ``archs`` with ``settings`` (E epochs of training each), fully
-    train the ``top_k`` best estimates with ``evaluator`` (a :class:`LiveCurveEvaluator`) and
-    return the best of them. ``on_cell(done, total)`` is called as estimates finish."""
-    if top_k < 1:
-        raise ConfigurationError(f"top_k must be >= 1, got {top_k}")
-    tick = time.perf_counter()
-    device = getattr(evaluator, "device", "cpu")  # the estimates train where the full runs do
-    rows = estimate_cells(config, archs, executor, settings, seed, device, on_cell)
-    est_s = time.perf_counter() - tick
-    ranked = sorted(
-        (r for r in rows if r.get("estimate") is not None),
-        key=lambda r: r["estimate"],
-        reverse=True,
-    )
-    top = [r["arch"] for r in ranked[:top_k]]
-    before = evaluator.seconds_used
-    runs = evaluator.advance([(a, evaluator.max_epochs) for a in top])
-    finals = {
-        a: float(r.last) for a, r in zip(top, runs, strict=True) if not isinstance(r, Exception)
-    }
-    best = max(finals, key=finals.get) if finals else None
-    return SampleSearchResult(
-        best,
-        finals.get(best) if best else None,
-        rows,
-        finals,
-        est_s,
-        evaluator.seconds_used - before,
-    )
+    train the ``top_k`` best estimates on ``backend`` (a :class:`LiveBackend`) and return the
+    best of them: :func:`estimate_then_train` with random search over ``archs``.
+    ``on_cell(done, total)`` is called as estimates finish."""
+    from ._schedulers import RandomSearch
 
-
-def finish_times(costs: Sequence[float], workers: int) -> list[float]:
-    """When each job ends, run in order on ``workers`` (each job to the first free worker)."""
-    import heapq
-
-    free = [0.0] * workers
-    ends = []
-    for c in costs:
-        t = heapq.heappop(free) + c
-        ends.append(t)
-        heapq.heappush(free, t)
-    return ends
+    if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 1:
+        raise ConfigurationError(f"top_k must be an int >= 1, got {top_k!r}")
+    device = getattr(backend, "device", "cpu")  # the estimates train where the full runs do
+    estimates = LiveEstimateBackend(config, executor, settings, seed, device)
+    if on_cell is not None:
+        estimates.on_cell = lambda done: on_cell(done, len(archs))
+    try:
+        found = estimate_then_train(
+            RandomSearch(list(archs)), estimates, backend, top_k,
+            workers=executor.workers, seed=seed,
+        )  # fmt: skip
+    finally:
+        estimates.close()
+    found.estimates = [estimates.rows[a] for a in archs if a in estimates.rows]
+    return found
 
 
 def sample_and_estimate_curves(
-    evaluator: Any,
+    backend: Backend,
     archs: Sequence[Hashable],
     epochs: int,
     top_k: int = 2,
@@ -196,56 +348,19 @@ def sample_and_estimate_curves(
 ) -> SampleSearchResult:
     """Sample-and-estimate in simulated time on a benchmark's learning curves.
 
-    Every candidate of ``archs`` is trained for ``epochs`` through ``evaluator`` (a
-    :class:`TabularCurveEvaluator`: the cost is the table's recorded time), ranked by the
-    learning-curve predictor ``estimator`` at that fidelity (one that needs no training data:
-    ``early-stop-acc``, ``early-stop-loss``, ``sotl``, ``sotl-e`` or ``lce``), and the ``top_k``
-    best are trained to the end. The seconds are the makespan on ``workers`` parallel workers.
-    Feature histories need live training (:func:`sample_and_estimate`); the tables hold none.
+    Every candidate of ``archs`` is trained for ``epochs`` on ``backend`` (a
+    :class:`TabularBackend`: the cost is the table's recorded time), ranked by the learning-curve
+    ``estimator`` at that fidelity, and the ``top_k`` best are trained to the end, on
+    ``workers`` parallel workers. Feature histories need live training
+    (:func:`sample_and_estimate`); the tables hold none.
     """
-    from ..predictors import make_predictor
+    from ._schedulers import RandomSearch
 
-    if top_k < 1 or workers < 1:
-        raise ConfigurationError(f"top_k and workers must be >= 1, got {top_k} and {workers}")
-    if not 1 <= epochs < evaluator.max_epochs:
-        raise ConfigurationError(
-            f"the short budget must be 1..{evaluator.max_epochs - 1} epochs, got {epochs}"
-        )
-    predictor = make_predictor(estimator, fidelity=epochs)
-    if predictor.capabilities().requires.targets:
-        raise ConfigurationError(
-            f"{estimator} learns from fully trained curves; sample-and-estimate needs an "
-            "estimator that needs none: early-stop-acc, early-stop-loss, sotl, sotl-e or lce"
-        )
-    predictor.fit([])
-
-    def timed(jobs: list[tuple[Hashable, int]]) -> tuple[list[Any], list[float]]:
-        runs, costs = [], []
-        for job in jobs:  # one at a time, to know each job's cost
-            before = evaluator.seconds_used
-            runs += evaluator.advance([job])
-            costs.append(evaluator.seconds_used - before)
-        return runs, costs
-
-    runs, costs = timed([(a, epochs) for a in archs])
-    ok = [r for r in runs if not isinstance(r, Exception)]
-    scores = predictor.predict([r.record() for r in ok]) if ok else []
-    rows: dict[Hashable, dict[str, Any]] = {
-        a: {"arch": a, "status": RunStatus.FAILED, "estimate": None, "reason": str(r)}
-        for a, r in zip(archs, runs, strict=True)
-        if isinstance(r, Exception)
-    }
-    for r, s in zip(ok, scores, strict=True):
-        rows[r.arch] = {"arch": r.arch, "status": RunStatus.OK, "estimate": float(s)}
-    top = sorted(ok, key=lambda r: rows[r.arch]["estimate"], reverse=True)[:top_k]
-    full, full_costs = timed([(r.arch, evaluator.max_epochs) for r in top])
-    finals = {r.arch: r.last for r in full if not isinstance(r, Exception)}
-    best = max(finals, key=finals.get) if finals else None
-    return SampleSearchResult(
-        best,
-        finals.get(best) if best is not None else None,
-        [rows[a] for a in archs],
-        finals,
-        max(finish_times(costs, workers), default=0.0),
-        max(finish_times(full_costs, workers), default=0.0),
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigurationError(f"workers must be an int >= 1, got {workers!r}")
+    estimates = ShortBudgetBackend(backend, estimator, epochs)
+    found = estimate_then_train(
+        RandomSearch(list(archs)), estimates, backend, top_k, workers=workers
     )
+    found.estimates = [estimates.rows[a] for a in archs if a in estimates.rows]
+    return found
