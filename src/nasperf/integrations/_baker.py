@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..exceptions import ConfigurationError, NasperfError
-from ..records import Record
-from ..search import probability_at_least
+from ..search import BakerRule, Run
 
 __all__ = ["TrialCurve", "CurveModels", "numeric_names", "param_vector"]
 
@@ -28,13 +27,12 @@ class TrialCurve:
     curve: np.ndarray
     features: np.ndarray | None = None
 
-    def record(self, length: int | None = None, target: float | None = None) -> Record:
-        """The trial as a predictor record, its curve cut to ``length`` epochs."""
-        return Record(
+    def run(self, length: int | None = None) -> Run:
+        """The trial as a search run, its curve cut to ``length`` epochs."""
+        return Run(
             arch=self.ident,
             space="trial",
-            target=target,
-            curves={"val_acc": self.curve[:length]},
+            curves={"val_acc": np.asarray(self.curve[:length], dtype=np.float64)},
             features=self.features,
         )
 
@@ -59,12 +57,12 @@ def param_vector(
 
 
 class CurveModels:
-    """Sequential-regression models (``predictor``, LcSVR by default) fitted on completed trials.
+    """Baker's rule for trials: one :class:`nasperf.search.BakerRule` per (``group``, full
+    length), taught each completed trial once, asked for P(final >= best) of a running one.
 
-    A model is fitted per (``group``, observed epochs τ, full length) and reused while the
-    trials it was fitted on are all still there and have not grown by ``refit_growth``.
-    Predictors with a ``residual`` option learn the gain still to come (as
-    :class:`nasperf.search.BakerRule` does), on the raw values (``transform="standard"``).
+    The rule's model (``predictor``, LcSVR by default) is refitted as the completed trials
+    grow by ``refit_growth``. Predictors with a ``residual`` option learn the gain still to
+    come, on the raw values; the trials' numeric parameters, when given, are its features.
     """
 
     def __init__(self, predictor: str = "lcsvr", refit_growth: float = 1.2) -> None:
@@ -75,19 +73,31 @@ class CurveModels:
         if refit_growth < 1:
             raise ConfigurationError(f"refit_growth must be a number >= 1, got {refit_growth!r}")
         try:
-            probe = make_predictor(predictor)
-            ok = probe.capabilities().has_dist and "fidelity" in probe.get_params()
+            options = set(make_predictor(predictor).get_params())
+            self._rule(predictor, float(refit_growth), options, None)  # checks the predictor
         except NasperfError as exc:
             raise ConfigurationError(f"predictor {predictor!r}: {exc}") from exc
-        if not ok:
-            raise ConfigurationError(
-                f"predictor {predictor!r} needs a fidelity and a predictive distribution; "
-                "use lcsvr, lc-rf, lc-br or lce"
-            )
         self.predictor = predictor
         self.refit_growth = float(refit_growth)
-        self._options = set(probe.get_params())
-        self._cache: dict[tuple, tuple[frozenset, object]] = {}
+        self._options = options
+        self._rules: dict[tuple, tuple[BakerRule, set[Hashable]]] = {}
+
+    @staticmethod
+    def _rule(
+        predictor: str, refit_growth: float, options: set[str], encoding: str | None
+    ) -> BakerRule:
+        params: dict[str, object] = {}
+        if "encoding" in options:
+            params["encoding"] = encoding
+        if "residual" in options:
+            params.update(residual=True, arch_columns=False)
+        if "transform" in options:
+            # raw values: a rank transform is bounded by the values seen, so a trial heading
+            # above the best completed one would be predicted at most at it and stopped
+            params["transform"] = "standard"
+        return BakerRule(
+            predictor=predictor, refit_growth=refit_growth, max_train=10**9, predictor_params=params
+        )
 
     def probability(
         self,
@@ -101,30 +111,15 @@ class CurveModels:
         ``completed`` are trials with at least ``full`` epochs; ``group`` separates the models of
         different studies or feature sets.
         """
+        key = (group, full, completed[0].features is not None)
+        if key not in self._rules:
+            encoding = "features" if key[2] else None
+            rule = self._rule(self.predictor, self.refit_growth, self._options, encoding)
+            self._rules[key] = (rule, set())
+        rule, taught = self._rules[key]
+        for c in completed:
+            if c.ident not in taught:
+                taught.add(c.ident)
+                rule.observe(c.run(full))
         best = max(float(c.curve[full - 1]) for c in completed)
-        model = self._model(group, len(running.curve), completed, full)
-        mean, std = model.predict_dist([running.record()])  # type: ignore[attr-defined]
-        return probability_at_least(float(mean[0]), float(std[0]), best)
-
-    def _model(self, group: Hashable, tau: int, completed: Sequence[TrialCurve], full: int):  # noqa: ANN202 - a fitted Predictor
-        from ..predictors import make_predictor
-
-        key = (group, tau, full)
-        cached = self._cache.get(key)
-        idents = frozenset(c.ident for c in completed)
-        n = len(completed)
-        if cached is not None and cached[0] <= idents and n < len(cached[0]) * self.refit_growth:
-            return cached[1]
-        records = [c.record(full, float(c.curve[full - 1])) for c in completed]
-        params: dict[str, object] = {"fidelity": tau}
-        if "encoding" in self._options:
-            params["encoding"] = "features" if completed[0].features is not None else None
-        if "residual" in self._options:
-            params.update(residual=True, arch_columns=False)
-        if "transform" in self._options:
-            # raw values: a rank transform is bounded by the values seen, so a trial heading
-            # above the best completed one would be predicted at most at it and stopped
-            params["transform"] = "standard"
-        model = make_predictor(self.predictor, **params).fit(records)
-        self._cache[key] = (idents, model)
-        return model
+        return rule.probability(running.run(), best)

@@ -43,6 +43,19 @@ from ._schedulers import (
     random_search,
     successive_halving,
 )
+from ._seeds import (
+    RULES,
+    STRATEGIES,
+    SearchSpec,
+    anytime,
+    make_rule,
+    make_scheduler,
+    plot_anytime,
+    result_from_row,
+    result_row,
+    run_seeds,
+    run_spec,
+)
 from ._stop_check import CONTINUE, DONE, STOP, Decision, stop_check
 from ._stopping import (
     BakerRule,
@@ -81,6 +94,17 @@ __all__ = [
     "metaqnn_schedule",
     "ACQUISITIONS",
     "mutant",
+    "STRATEGIES",
+    "RULES",
+    "SearchSpec",
+    "make_scheduler",
+    "make_rule",
+    "run_spec",
+    "run_seeds",
+    "result_row",
+    "result_from_row",
+    "anytime",
+    "plot_anytime",
     "Run",
     "StoppingRule",
     "BakerRule",

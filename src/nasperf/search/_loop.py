@@ -294,10 +294,12 @@ class _Loop:
             self.result.jobs += 1
             self.backend.submit(job.arch, self.segment_end(job.arch, job))
 
-    def release(self, job: Job) -> None:
-        """Give back what ``job`` had committed and has not spent."""
+    def release(self, job: Job, unrecorded: int = 0) -> None:
+        """Give back what ``job`` had committed and has not spent (``unrecorded``: epochs
+        spent by a failed segment that its run does not hold)."""
         del self.state.running[job.arch]
-        self.state.committed -= max(job.epochs - self.backend.run(job.arch).epochs, 0)
+        have = self.backend.run(job.arch).epochs + unrecorded
+        self.state.committed -= max(job.epochs - have, 0)
 
     def step(self) -> None:
         event = self.backend.next_event()
@@ -308,7 +310,7 @@ class _Loop:
         if event.error is not None:
             logger.warning("%s", event.error)
             self.result.failed += 1
-            self.release(job)
+            self.release(job, event.epochs)
             self.scheduler.on_stop(job, run, "failed")
         elif run.epochs < job.epochs:  # at a checkpoint
             if self.rule is not None and self.rule.should_stop(run, self.state.best_value):

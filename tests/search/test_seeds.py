@@ -1,0 +1,84 @@
+"""Many seeds of a search: the strategy table, the journal that lets a rerun continue, the
+anytime curves and their plot."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from nasperf.exceptions import ConfigurationError, UnknownNameError
+from nasperf.execution import LocalExecutor
+from nasperf.search import (
+    STRATEGIES,
+    SearchSpec,
+    anytime,
+    make_rule,
+    make_scheduler,
+    plot_anytime,
+    result_from_row,
+    result_row,
+    run_seeds,
+    run_spec,
+)
+
+SPEC = SearchSpec("re", "nb201-digits", {"population": 10, "sample": 3}, budget_epochs=600)
+
+
+def test_every_strategy_is_registered_and_made_by_name() -> None:
+    assert set(STRATEGIES) == {"random", "sh", "hyperband", "asha", "re", "ls", "bananas",
+                               "npenas", "metaqnn"}  # fmt: skip
+    assert type(make_scheduler("bananas", {"predictor": "xgb"})).__name__ == "BANANAS"
+    with pytest.raises(UnknownNameError, match="no-such"):
+        make_scheduler("no-such")
+    with pytest.raises(ConfigurationError, match="re: .*unexpected keyword"):
+        make_scheduler("re", {"eta": 3})
+    assert make_rule("none") is None
+    assert make_rule("baker", {"checkpoints": "dense"}, 30).checkpoints == [1, 2, 3, 5, 6, 10,
+                                                                            15, 22]  # fmt: skip
+
+
+def test_a_result_survives_its_json_row() -> None:
+    res = run_spec(SPEC, 0)
+    row = json.loads(json.dumps(result_row(res)))
+    back = result_from_row(row)
+    assert back.best_value == res.best_value and back.trace == res.trace
+    assert back.epochs_used == res.epochs_used <= 600 and back.seed == 0
+
+
+def test_the_journal_continues_and_refuses_other_settings(tmp_path) -> None:  # noqa: ANN001
+    calls = []
+    with LocalExecutor(1) as ex:
+        first = run_seeds(SPEC, [0, 1], ex, tmp_path, on_seed=lambda d, t: calls.append((d, t)))
+        assert calls[-1] == (2, 2)
+        lines = (tmp_path / "seeds.jsonl").read_text().splitlines()
+        assert len(lines) == 2
+        more = run_seeds(SPEC, [0, 1, 2], ex, tmp_path)
+    assert [r.seed for r in more] == [0, 1, 2]
+    assert [r.trace for r in more[:2]] == [r.trace for r in first]
+    assert len((tmp_path / "seeds.jsonl").read_text().splitlines()) == 3  # seed 2 only was run
+    other = SearchSpec("re", "nb201-digits", {"population": 12, "sample": 3}, budget_epochs=600)
+    with LocalExecutor(1) as ex, pytest.raises(ConfigurationError, match="params.population"):
+        run_seeds(other, [0], ex, tmp_path)
+
+
+def test_seeds_in_parallel_equal_seeds_in_turn() -> None:
+    with LocalExecutor(2) as ex:
+        pooled = run_seeds(SPEC, [3, 4, 5], ex)
+    with LocalExecutor(1) as ex:
+        serial = run_seeds(SPEC, [3, 4, 5], ex)
+    assert [r.trace for r in pooled] == [r.trace for r in serial]
+
+
+def test_anytime_regret_and_its_plot(tmp_path) -> None:  # noqa: ANN001
+    with LocalExecutor(1) as ex:
+        results = run_seeds(SPEC, [0, 1, 2], ex)
+    best = 100.0
+    grid, regret = anytime(results, best, "jobs", grid=[0, 5, 20])
+    assert regret.shape == (3, 3) and np.isnan(regret[:, 0]).all()  # nothing completed at 0
+    assert (np.diff(regret[:, 1:], axis=1) <= 0).all()  # the incumbent only improves
+    with pytest.raises(ConfigurationError, match="axis"):
+        anytime(results, best, "minutes")
+    path = plot_anytime({"re": results}, best, tmp_path / "anytime.png", "digits")
+    assert path.stat().st_size > 10_000
