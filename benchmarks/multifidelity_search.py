@@ -20,7 +20,7 @@ from nasperf.benchmarks import load_benchmark
 from nasperf.search import (
     BakerRule,
     MedianRule,
-    TabularCurveEvaluator,
+    TabularBackend,
     asha,
     dense_checkpoints,
     hyperband,
@@ -100,8 +100,7 @@ def main() -> None:
         to_best_e, to_best_s, regrets, end_regret, stopped, configs = [], [], [], [], [], []
         totals = []
         for seed in range(args.seeds):
-            ev = TabularCurveEvaluator(bench)
-            res = run(ev, permuted(archs, seed), budget)
+            res = run(TabularBackend(bench), permuted(archs, seed), budget)
             hit = next(
                 (p for p in res.trace if p.true_value is not None and p.true_value >= best - 1e-9),
                 None,
@@ -117,7 +116,7 @@ def main() -> None:
                 else np.nan  # nothing trained to the end
             )
             stopped.append(res.stopped)
-            totals.append(ev.epochs_used)
+            totals.append(res.epochs_used)
             configs.append(res.configs)
         curves[name] = np.median(np.asarray(regrets), axis=0)
         found = np.isfinite(to_best_e)

@@ -2,13 +2,11 @@
 
 Per seed: sample-and-estimate draws ``--n`` NB201 cells, estimates each with ``--short-epochs``
 of training (feature history, default concat K=2), fully trains the ``--top-k`` best and returns
-the best of them. Random search then fully trains cells of the same draw order, ``--workers``
-at a time, until one is at least as good. Both train the same networks (same seeds) on the same
-executor; the wall-clock of each is measured.
-
-Random search trains two cells at a time and waits for both, so its time is a little longer
-than with each run started on the first free worker: the comparison favours sample-and-estimate.
-The returned cell is among the first ``--n``, so random search gets there within ``--n`` runs.
+the best of them. Random search then fully trains cells of the same draw order, each on the
+first free one of the ``--workers`` workers, until one at least as good ends. Both train the
+same networks (same seeds) on the same executor; the wall-clock of each is measured (random
+search's up to the end of that run). The returned cell is among the first ``--n``, so random
+search gets there within ``--n`` runs.
 
     python benchmarks/sample_search_live.py --seeds 5 --n 100 --short-epochs 1 --top-k 2
 """
@@ -23,8 +21,23 @@ import time
 from nasperf.benchmarks import LiveBenchmarkConfig, select_cells
 from nasperf.execution import LocalExecutor
 from nasperf.predictors.training_based import FeatureHistorySettings
-from nasperf.search import LiveCurveEvaluator, sample_and_estimate
+from nasperf.search import Job, LiveBackend, RandomSearch, Run, run_search, sample_and_estimate
 from nasperf.training import TrainConfig
+
+
+class UntilAsGood(RandomSearch):
+    """Random search over ``archs`` that starts no run once one reached ``target``."""
+
+    def __init__(self, archs: list[str], target: float) -> None:
+        super().__init__(archs)
+        self.target = target
+        self.reached = False
+
+    def suggest(self) -> Job | None:
+        return None if self.reached else super().suggest()
+
+    def on_result(self, job: Job, run: Run) -> None:
+        self.reached = self.reached or run.last >= self.target - 1e-9
 
 
 def main() -> None:
@@ -53,7 +66,7 @@ def main() -> None:
         for seed in range(args.seeds):
             archs = select_cells("nb201", 15625, 1000 + seed)[: args.n]
             with tempfile.TemporaryDirectory() as tmp:
-                ev = LiveCurveEvaluator(config, ex, tmp, seed=seed)
+                ev = LiveBackend(config, ex, tmp, seed=seed)
                 tick = time.perf_counter()
                 found = sample_and_estimate(
                     config,
@@ -70,18 +83,17 @@ def main() -> None:
                 if found.best_value is None:
                     raise SystemExit(f"seed {seed}: every sample-and-estimate candidate failed")
             with tempfile.TemporaryDirectory() as tmp:
-                ev = LiveCurveEvaluator(config, ex, tmp, seed=seed)
-                tick = time.perf_counter()
-                best, trained = None, 0
-                for i in range(0, len(archs), args.workers):
-                    batch = archs[i : i + args.workers]
-                    runs = ev.advance([(a, args.epochs) for a in batch])
-                    trained += len(batch)
-                    vals = [r.last for r in runs if not isinstance(r, Exception)]
-                    best = max([best or 0.0, *vals])
-                    if best >= found.best_value - 1e-9:
-                        break
-                t_rs = time.perf_counter() - tick
+                ev = LiveBackend(config, ex, tmp, seed=seed)
+                try:
+                    res = run_search(
+                        UntilAsGood(archs, found.best_value), ev, workers=args.workers, seed=seed
+                    )
+                finally:
+                    ev.close()
+            hit = next((p for p in res.trace if p.value >= found.best_value - 1e-9), None)
+            if hit is None:
+                raise SystemExit(f"seed {seed}: random search found no cell as good")
+            best, trained, t_rs = hit.value, hit.jobs, hit.seconds
             rows.append((t_se, t_rs, found.best_value, best, trained))
             est_s, full_s = found.estimate_seconds, t_se - found.estimate_seconds
             print(

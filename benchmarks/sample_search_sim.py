@@ -27,12 +27,24 @@ Both run on ``--workers`` parallel workers (each job to the first free worker).
 from __future__ import annotations
 
 import argparse
+import heapq
 import json
+from collections.abc import Sequence
 
 import numpy as np
 
 from nasperf.benchmarks import load_benchmark
-from nasperf.search._sampling import finish_times
+
+
+def finish_times(costs: Sequence[float], workers: int) -> list[float]:
+    """When each job ends, run in order on ``workers`` (each job to the first free worker)."""
+    free = [0.0] * workers
+    ends = []
+    for c in costs:
+        t = heapq.heappop(free) + c
+        ends.append(t)
+        heapq.heappush(free, t)
+    return ends
 
 
 def makespan(costs: list[float], workers: int) -> float:

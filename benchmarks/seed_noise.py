@@ -17,7 +17,7 @@ import numpy as np
 
 from nasperf.benchmarks import live_benchmark_dir, load_live_benchmark, read_live_config
 from nasperf.execution import LocalExecutor
-from nasperf.search import LiveCurveEvaluator
+from nasperf.search import LiveBackend, random_search
 
 
 def main() -> None:
@@ -35,10 +35,15 @@ def main() -> None:
     with LocalExecutor(workers=args.workers) as ex:
         for seed in range(1, args.seeds + 1):
             with tempfile.TemporaryDirectory() as tmp:
-                ev = LiveCurveEvaluator(config, ex, tmp, seed=10_000 + seed)
-                runs = ev.advance([(r.arch, config.epochs) for r in top])
-            for r, run in zip(top, runs, strict=True):
-                finals[r.arch].append(np.nan if isinstance(run, Exception) else run.last)
+                backend = LiveBackend(config, ex, tmp, seed=10_000 + seed)
+                try:  # every cell to the end, each on the first free worker
+                    random_search(backend, [r.arch for r in top], workers=ex.workers)
+                finally:
+                    backend.close()
+            for r in top:
+                run = backend.run(r.arch)
+                done = r.arch not in backend.failed and run.epochs == config.epochs
+                finals[r.arch].append(run.last if done else np.nan)
     print(
         f"{bench.name}: the {args.top} best cells, final validation accuracy with the "
         f"benchmark's seed and {args.seeds} new ones ({config.epochs} epochs)\n"

@@ -21,7 +21,7 @@ from nasperf.benchmarks import (
 )
 from nasperf.evaluation import ProtocolConfig, evaluate_predictors
 from nasperf.exceptions import ConfigurationError, DataNotFoundError, InvalidDataError
-from nasperf.search import BakerRule, MedianRule, TabularCurveEvaluator, permuted, random_search
+from nasperf.search import BakerRule, MedianRule, TabularBackend, permuted, random_search
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_searches_and_rules_run_on_a_loss_only_file(digits_csv: Path, tmp_path: 
     best = max(bench.query(a).target for a in archs)
     for rule in (BakerRule(min_completed=5, predictor_params={"n_iter": 3, "residual": True}),
                  MedianRule(min_completed=5)):
-        res = random_search(TabularCurveEvaluator(bench), archs, rule=rule)
+        res = random_search(TabularBackend(bench), archs, rule=rule)
         assert res.best_value == bench.query(res.best_arch).target <= 0  # minus a loss
         assert res.best_value >= best - 0.05 and rule.decisions > 0
 

@@ -16,7 +16,8 @@ import nasperf.search
 from nasperf.cli import checks
 from nasperf.execution import LocalExecutor
 from nasperf.predictors import Predictor
-from nasperf.search import CurveEvaluator
+from nasperf.search import TabularBackend
+from nasperf.search._backends import ExecutorBackend
 
 
 class WorkStarted(Exception):
@@ -31,10 +32,11 @@ def _work(*args: object, **kwargs: object) -> None:
 def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """The first unit of work of every command fails the test if a case gets that far."""
     monkeypatch.setattr(Predictor, "fit", _work)
-    monkeypatch.setattr(CurveEvaluator, "advance", _work)
+    monkeypatch.setattr(TabularBackend, "submit", _work)  # a search's first job
+    monkeypatch.setattr(ExecutorBackend, "submit", _work)
     monkeypatch.setattr(LocalExecutor, "map_unordered", _work)  # the proxies' cells
     monkeypatch.setattr(nasperf.benchmarks, "make_benchmark", _work)
-    for name in ("estimate_cells", "sample_and_estimate", "LiveCurveEvaluator"):
+    for name in ("estimate_cells", "sample_and_estimate", "LiveBackend"):
         monkeypatch.setattr(nasperf.search, name, _work)
 
 

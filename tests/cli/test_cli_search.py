@@ -17,7 +17,7 @@ def live_config(monkeypatch: pytest.MonkeyPatch) -> list:
         seen.append((config, seed))
         raise Stop
 
-    monkeypatch.setattr(nasperf.search, "LiveCurveEvaluator", evaluator)
+    monkeypatch.setattr(nasperf.search, "LiveBackend", evaluator)
     return seen
 
 

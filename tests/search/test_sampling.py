@@ -1,4 +1,4 @@
-"""sample_and_estimate's choices, with stand-in executor and evaluator (no training)."""
+"""sample_and_estimate's choices, with stand-in executor and backend (no training)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from nasperf.benchmarks import LiveBenchmarkConfig
 from nasperf.exceptions import ConfigurationError
 from nasperf.execution import TaskOutcome
 from nasperf.predictors.training_based import FeatureHistorySettings
-from nasperf.search import Run, sample_and_estimate
+from nasperf.search import Backend, Event, sample_and_estimate
 from nasperf.training import TrainConfig
 
 FH = FeatureHistorySettings(epochs=2, probe_size=64)
@@ -30,36 +30,45 @@ class StandInExecutor:
                 yield TaskOutcome(task, {"arch": task.arch, "estimate": est}, None, 1)
 
 
-class StandInEvaluator:
+class StandInBackend(Backend):
+    """Full runs of 30 epochs whose curve is the candidate's final value throughout."""
+
     max_epochs = 30
-    seconds_used = 0.0
+    space = "nb201"
 
     def __init__(self) -> None:
+        super().__init__()
         self.trained: list[str] = []
+        self._jobs: list[tuple[str, int]] = []
 
-    def advance(self, jobs):
-        self.trained += [a for a, _ in jobs]
-        return [Run(a, "nb201", {"val_acc": np.array([FINALS[a]])}) for a, _ in jobs]
+    def submit(self, arch, upto) -> None:  # noqa: ANN001
+        self.trained.append(arch)
+        self._jobs.append((arch, upto))
+
+    def next_event(self) -> Event:
+        arch, upto = self._jobs.pop(0)
+        run = self.run(arch)
+        have = run.epochs
+        run.curves = {"val_acc": np.full(upto, FINALS[arch])}
+        return Event(arch, upto - have)
 
 
 def test_top_k_by_estimate_and_the_best_of_them() -> None:
     config = LiveBenchmarkConfig(dataset="digits", train=TrainConfig(epochs=30))
-    evaluator = StandInEvaluator()
+    backend = StandInBackend()
     found = sample_and_estimate(
-        config, list(ESTIMATES), StandInExecutor(), evaluator, FeatureHistorySettings(epochs=2)
+        config, list(ESTIMATES), StandInExecutor(), backend, FeatureHistorySettings(epochs=2)
     )
-    assert evaluator.trained == ["b", "d"]  # the two best estimates; the failed cell skipped
+    assert backend.trained == ["b", "d"]  # the two best estimates; the failed cell skipped
     assert (found.best_arch, found.best_value) == ("d", 97.5)
     assert [r["arch"] for r in found.estimates] == list(ESTIMATES)  # in the sampled order
     failed = found.estimates[2]
     assert failed["status"] == "failed" and "worker died" in failed["reason"]
     with pytest.raises(ConfigurationError, match="top_k"):
-        sample_and_estimate(
-            config, list(ESTIMATES), StandInExecutor(), evaluator, top_k=0
-        )
+        sample_and_estimate(config, list(ESTIMATES), StandInExecutor(), backend, top_k=0)
     with pytest.raises(ConfigurationError, match="longer than a full run"):
         sample_and_estimate(
-            config, list(ESTIMATES), StandInExecutor(), evaluator, FeatureHistorySettings(epochs=31)
+            config, list(ESTIMATES), StandInExecutor(), backend, FeatureHistorySettings(epochs=31)
         )
 
 
@@ -97,22 +106,20 @@ def makespan(costs: list[float], workers: int) -> float:
 def test_sample_and_estimate_on_a_table_in_simulated_time() -> None:
     from nasperf.benchmarks import load_benchmark
     from nasperf.predictors import make_predictor
-    from nasperf.search import TabularCurveEvaluator, permuted, sample_and_estimate_curves
+    from nasperf.search import TabularBackend, permuted, sample_and_estimate_curves
 
     bench = load_benchmark("nb201-digits")
     archs = list(permuted([r.arch for r in bench.records()], 0))[:20]
-    found = sample_and_estimate_curves(TabularCurveEvaluator(bench), archs, 2, 2, "sotl-e", 2)
+    found = sample_and_estimate_curves(TabularBackend(bench), archs, 2, 2, "sotl-e", 2)
     scores = make_predictor("sotl-e", fidelity=2).fit([]).predict([bench.query(a) for a in archs])
     top = [archs[i] for i in np.argsort(-scores, kind="stable")[:2]]
     assert set(found.finals) == set(top)
     assert found.best_value == max(bench.query(a).target for a in top)
-    assert found.estimate_seconds == pytest.approx(
-        makespan([bench.cost(a, 2) for a in archs], 2)
-    )
+    assert found.estimate_seconds == pytest.approx(makespan([bench.cost(a, 2) for a in archs], 2))
     # the top two continue from epoch 2 on the two workers: the longer of their remainders
     rest = [bench.cost(a) - bench.cost(a, 2) for a in top]
     assert found.train_seconds == pytest.approx(max(rest))
     with pytest.raises(ConfigurationError, match="learns from fully trained curves"):
-        sample_and_estimate_curves(TabularCurveEvaluator(bench), archs, 2, 2, "lcsvr")
+        sample_and_estimate_curves(TabularBackend(bench), archs, 2, 2, "lcsvr")
     with pytest.raises(ConfigurationError, match="short budget"):
-        sample_and_estimate_curves(TabularCurveEvaluator(bench), archs, 30)
+        sample_and_estimate_curves(TabularBackend(bench), archs, 30)

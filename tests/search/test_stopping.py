@@ -14,7 +14,7 @@ from nasperf.search import (
     BakerRule,
     MedianRule,
     Run,
-    TabularCurveEvaluator,
+    TabularBackend,
     check_delta,
     default_checkpoints,
     dense_checkpoints,
@@ -78,7 +78,7 @@ def test_a_rules_checkpoints_lie_before_the_last_epoch(bench) -> None:  # noqa: 
         with pytest.raises(ConfigurationError, match="checkpoints must lie in 1..29"):
             MedianRule(checkpoints=bad).checkpoints_for(30)
     with pytest.raises(ConfigurationError, match="checkpoints must lie"):
-        random_search(TabularCurveEvaluator(bench), [], rule=MedianRule(checkpoints=[30]))
+        random_search(TabularBackend(bench), [], rule=MedianRule(checkpoints=[30]))
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, "5"])
@@ -193,9 +193,7 @@ def test_baker_rule_saves_epochs_and_keeps_the_best_on_the_shipped_curves(bench)
     fewer epochs, and the best run (nearly) still found (docs/RESULTS.md)."""
     archs = [r.arch for r in bench.records()]
     rule = BakerRule(delta=0.05, min_completed=10)
-    ev = TabularCurveEvaluator(bench)
-    res = random_search(ev, permuted(archs, 3), rule=rule)
-    full = TabularCurveEvaluator(bench)
-    plain = random_search(full, permuted(archs, 3))
-    assert res.stopped > 100 and ev.epochs_used < 0.7 * full.epochs_used
+    res = random_search(TabularBackend(bench), permuted(archs, 3), rule=rule)
+    plain = random_search(TabularBackend(bench), permuted(archs, 3))
+    assert res.stopped > 100 and res.epochs_used < 0.7 * plain.epochs_used
     assert res.best_value >= plain.best_value - 0.5

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -240,7 +240,7 @@ def _search_live(
 ) -> None:
     """A search that trains the cells of ``training`` on an executor, checkpoints in out_dir."""
     from ..execution import make_executor
-    from ..search import LiveCurveEvaluator
+    from ..search import LiveBackend
 
     if out_dir is None:
         raise ConfigurationError("--live needs --out DIR for the runs' checkpoints")
@@ -254,13 +254,16 @@ def _search_live(
     check_data(config)
     where = f"{training.space}/{training.dataset} (live)"
     with make_executor(executor_name, plan.workers, address) as executor:
-        evaluator = LiveCurveEvaluator(
+        backend = LiveBackend(
             config, executor, out_dir / "runs", seed=training.seed, device=training.device
         )
-        if sample:
-            result = _sample_and_estimate_live(config, archs, executor, evaluator, plan, training)
-        else:
-            result = run_strategy(plan, evaluator, archs, training.seed)
+        try:
+            if sample:
+                result = _sample_and_estimate_live(config, archs, executor, backend, plan, training)
+            else:  # as many jobs in flight as the executor has workers
+                result = run_strategy(plan, backend, archs, training.seed, workers=executor.workers)
+        finally:
+            backend.close()
     if sample:
         _report_sample_search(where, result, out_dir)
     else:
@@ -279,7 +282,7 @@ def _sample_and_estimate_live(
     config: Any,
     archs: Sequence[str],
     executor: Any,
-    evaluator: Any,
+    backend: Any,
     plan: Plan,
     training: LiveTrainingOptions,
 ) -> SampleSearchResult:
@@ -291,7 +294,7 @@ def _sample_and_estimate_live(
             config,
             archs,
             executor,
-            evaluator,
+            backend,
             plan.feature_history,
             plan.top_k,
             training.seed,
@@ -309,14 +312,20 @@ def _search_table(
     """A search in simulated time on the curves of the table ``benchmark`` (``curves``: the
     options of a curves: file)."""
     from ..benchmarks import load_benchmark
-    from ..search import TabularCurveEvaluator, permuted, sample_and_estimate_curves
+    from ..search import TabularBackend, permuted, sample_and_estimate_curves
 
-    evaluator = TabularCurveEvaluator(load_benchmark(benchmark, **(curves or {})))
-    archs = [r.arch for r in evaluator.benchmark.records()]
-    timed = records_time(evaluator.benchmark)
+    bench = load_benchmark(benchmark, **(curves or {}))
+    if bench.max_fidelity is None:
+        raise ConfigurationError(
+            f"benchmark {bench.name!r} has no learning curves; multi-fidelity search "
+            "needs one (e.g. nb201-digits or nb201-cifar10-curves)"
+        )
+    backend = TabularBackend(bench)
+    archs = [r.arch for r in bench.records()]
+    timed = records_time(bench)
     if plan.strategy != "sample-and-estimate":
-        _check_budget(plan, evaluator.max_epochs, len(archs))
-        result = run_strategy(plan, evaluator, archs, training.seed)
+        _check_budget(plan, backend.max_epochs, len(archs))
+        result = run_strategy(plan, backend, archs, training.seed)
         _report_search(benchmark, result, out_dir, timed=timed)
         return
     if plan.estimator == LIVE_ESTIMATOR:
@@ -324,10 +333,10 @@ def _search_table(
             "the tables hold no feature histories: use --live, or a curve estimator on a "
             "table (--estimator early-stop-acc, sotl-e, sotl, early-stop-loss or lce)"
         )
-    _check_estimator(evaluator.benchmark, plan)
+    _check_estimator(bench, plan)
     sampled = list(permuted(archs, training.seed))[: min(training.cells, len(archs))]
     found = sample_and_estimate_curves(
-        evaluator,
+        backend,
         sampled,
         plan.feature_history.epochs,
         plan.top_k,
@@ -378,27 +387,59 @@ def _check_estimator(bench: Any, plan: Plan) -> None:
     )
 
 
-def run_strategy(plan: Plan, evaluator: Any, archs: Sequence[Any], seed: int) -> SearchResult:
-    """Run the multi-fidelity ``plan.strategy`` on ``archs`` in the order drawn by ``seed``."""
+def run_strategy(
+    plan: Plan, backend: Any, archs: Sequence[Any], seed: int, *, workers: int | None = None
+) -> SearchResult:
+    """Run the multi-fidelity ``plan.strategy`` on ``archs`` in the order drawn by ``seed``,
+    with ``workers`` jobs in flight (None: one, and ``plan.asha_workers`` for ASHA)."""
+    with progress() as bar:
+        task = bar.add_task(
+            f"{plan.strategy} search (epochs)",
+            total=plan.budget or backend.max_epochs * len(archs),
+        )
+        result = _run_strategy(
+            plan,
+            backend,
+            archs,
+            seed,
+            workers,
+            lambda res: bar.update(task, completed=res.epochs_used),
+        )
+        bar.update(task, completed=result.epochs_used)
+    return result
+
+
+def _run_strategy(
+    plan: Plan,
+    backend: Any,
+    archs: Sequence[Any],
+    seed: int,
+    workers: int | None,
+    on_progress: Callable[[SearchResult], None],
+) -> SearchResult:
     from ..search import asha, hyperband, permuted, random_search, successive_halving
 
     order = permuted(archs, seed)
-    top = plan.budget or evaluator.max_epochs * len(archs)
-    with progress() as bar:
-        task = bar.add_task(f"{plan.strategy} search (epochs)", total=top)
-        evaluator.on_advance = lambda used: bar.update(task, completed=used)
-        if plan.strategy == "random":
-            return random_search(evaluator, order, plan.budget, rule=plan.stop)
-        if plan.strategy == "sh":
-            n = plan.n or len(archs)
-            return successive_halving(
-                evaluator, order, n, plan.min_epochs, plan.eta, plan.budget, rule=plan.stop
-            )
-        if plan.strategy == "hyperband":
-            return hyperband(evaluator, order, top, plan.min_epochs, plan.eta, rule=plan.stop)
-        return asha(
-            evaluator, order, top, plan.min_epochs, plan.eta, plan.asha_workers, rule=plan.stop
+    top = plan.budget or backend.max_epochs * len(archs)
+    rule, jobs = plan.stop, workers or 1
+    if plan.strategy == "random":
+        return random_search(
+            backend, order, plan.budget, rule, workers=jobs, on_progress=on_progress
         )
+    if plan.strategy == "sh":
+        return successive_halving(
+            backend, order, plan.n or len(archs), plan.min_epochs, plan.eta, plan.budget, rule,
+            workers=jobs, on_progress=on_progress,
+        )  # fmt: skip
+    if plan.strategy == "hyperband":
+        return hyperband(
+            backend, order, top, plan.min_epochs, plan.eta, rule,
+            workers=jobs, on_progress=on_progress,
+        )  # fmt: skip
+    return asha(
+        backend, order, top, plan.min_epochs, plan.eta, workers or plan.asha_workers, rule,
+        on_progress=on_progress,
+    )  # fmt: skip
 
 
 def _report_search(

@@ -142,8 +142,18 @@ def stop_check(
     decisions = [_decide(rec, done, rule, best, z) for rec in now.runs]
     sign = -1.0 if done.minimize else 1.0
     decisions += [  # a job whose metric never had a finite value: it diverged at once
-        Decision(ident, 0, float("nan"), sign * best, None, None, None, None, STOP,
-                 f"no finite value of {done.curve} (diverged at once)")
+        Decision(
+            ident,
+            0,
+            float("nan"),
+            sign * best,
+            None,
+            None,
+            None,
+            None,
+            STOP,
+            f"no finite value of {done.curve} (diverged at once)",
+        )
         for ident in now.empty_ids
     ]
     stopped = sum(d.action == STOP for d in decisions)
