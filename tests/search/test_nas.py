@@ -177,3 +177,26 @@ def test_metaqnn_with_bakers_rule_spends_fewer_epochs() -> None:
     fast = run_search(MetaQNN(metaqnn_schedule(100)), TabularBackend(bench), rule=rule, seed=1)
     assert fast.stopped > 0 and fast.epochs_used < plain.epochs_used
     assert plain.configs == fast.configs == 100
+
+
+def test_zero_cost_columns_become_free_features_of_the_surrogate() -> None:
+    archs = SPACE.all_archs()[::7]
+    recs = [Record(arch=a, space="nb201", target=smooth_value(a),
+                   scores={"proxy": smooth_value(a) ** 3, "noise": float(i % 5)})
+            for i, a in enumerate(archs)]  # fmt: skip
+    recs[0] = Record(arch=archs[0], space="nb201", target=smooth_value(archs[0]), scores={})
+    bench = TabularBenchmark("zc", "nb201", "val", recs)
+    sched = BANANAS("xgb", features=("proxy", "noise"))
+    with_zc = run_search(sched, TabularBackend(bench), budget_epochs=60, seed=0)
+    assert sched.surrogate.params == {"encoding": "features"}
+    rec = sched._record(archs[0])
+    assert rec.features[-2:].tolist() == [0.5, 0.5]  # no value: the middle quantile
+    assert len(rec.features) == 30 + 2  # the one-hot encoding and the two columns
+    plain = BANANAS("xgb")
+    run_search(plain, TabularBackend(bench), budget_epochs=60, seed=0)
+    guided = [v for _, v in sched.history[10:]]  # after the 10 random ones
+    assert np.mean(guided) > np.mean([v for _, v in plain.history[10:]])
+    with pytest.raises(ConfigurationError, match="'test_acc' is a result of training"):
+        run_search(BANANAS("xgb", features=("test_acc",)), TabularBackend(bench), budget_epochs=20)
+    with pytest.raises(ConfigurationError, match="no values of the column 'absent'"):
+        run_search(BANANAS("xgb", features=("absent",)), TabularBackend(bench), budget_epochs=20)

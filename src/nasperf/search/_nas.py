@@ -11,9 +11,10 @@ surrogate: one with a predictive distribution is used as it is, any other as an 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections import deque
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 
 import numpy as np
 
@@ -32,6 +33,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: column names that hold a result of training (never a free feature)
+_RESULT = re.compile(r"acc|loss|err|test|valid|(^|_)val(_|$)", re.IGNORECASE)
 
 #: BANANAS's acquisition functions: independent Thompson sampling, UCB, the predicted mean
 ACQUISITIONS = ("its", "ucb", "exploit")
@@ -233,7 +237,10 @@ class BANANAS(_Queries):
     new ones (``mutations`` edits each), and evaluate the ``k`` best by the acquisition
     (``"its"``: independent Thompson sampling, ``"ucb"``: mean + ``explore`` · spread,
     ``"exploit"``: the mean). NASLib's settings: init 10, k 10, 100 candidates from the 2 best,
-    one mutation, ITS, the ``bananas`` ensemble of 3 MLPs on the path encoding.
+    one mutation, ITS, the ``bananas`` ensemble of 3 MLPs on the path encoding. ``features``
+    names zero-cost columns of the table, each as its quantile over the table (robust to their
+    heavy tails), appended to the surrogate's encoding: free features, known for every
+    candidate without training it.
     """
 
     name = "bananas"
@@ -252,6 +259,7 @@ class BANANAS(_Queries):
         mutations: int = 1,
         explore: float = 0.5,
         n_models: int = 3,
+        features: Sequence[str] = (),
         predictor_params: dict | None = None,
     ) -> None:
         self.predictor = predictor or self.default_predictor
@@ -270,15 +278,21 @@ class BANANAS(_Queries):
             raise ConfigurationError(f"explore must be a number >= 0, got {explore!r}")
         self.explore = float(explore)
         self.predictor_params = dict(predictor_params or {})
+        if isinstance(features, str):
+            raise ConfigurationError(f"features must be a list of score columns, got {features!r}")
+        self.features = tuple(features)
         from ..predictors import PREDICTORS
 
         PREDICTORS.check(self.predictor)
 
     def bind(self, state: SearchState) -> None:
         super().bind(state)
-        self.surrogate = _Surrogate(
-            self.predictor, self.n_models, self.predictor_params, state.seed
-        )
+        params = self.predictor_params
+        self._scale: dict[str, np.ndarray] = {}
+        if self.features:
+            self._encoding, self._scale = self._free_features(state)
+            params = {**params, "encoding": "features"}
+        self.surrogate = _Surrogate(self.predictor, self.n_models, params, state.seed)
         self.queue: list[Hashable] = []
 
     @property
@@ -291,10 +305,48 @@ class BANANAS(_Queries):
         """Seconds spent fitting the surrogate and predicting."""
         return self.surrogate.fit_seconds
 
+    def _free_features(self, state: SearchState) -> tuple[str, dict[str, np.ndarray]]:
+        """The surrogate's encoding, and each zero-cost column's sorted values over the table
+        (known without training anything: the free features)."""
+        from ..predictors import make_predictor
+
+        archs = state.backend.archs()
+        if archs is None:
+            raise ConfigurationError(
+                "zero-cost features come from a table's columns; a live search has none"
+            )
+        scale = {}
+        for name in self.features:
+            if _RESULT.search(name):
+                raise ConfigurationError(
+                    f"column {name!r} is a result of training, not a free feature; give "
+                    "zero-cost or architecture columns (e.g. sz_jacov, naswot, params_m)"
+                )
+            values = np.array([state.backend.scores(a).get(name, np.nan) for a in archs])
+            known = np.sort(values[~np.isnan(values)])  # -inf is a value: the lowest
+            if not len(known):
+                raise ConfigurationError(
+                    f"the table has no values of the column {name!r}; its columns are "
+                    + ", ".join(sorted(state.backend.scores(archs[0])))
+                )
+            scale[name] = known
+        encoding = make_predictor(self.predictor).get_params().get("encoding", "default")
+        if encoding in ("default", None):
+            encoding = state.space.default_encoding
+        return encoding, scale
+
     def _record(self, arch: Hashable, target: float | None = None) -> Record:
         state = self.state
-        return Record(arch=arch, space=state.backend.space, target=target,
-                      scores=state.backend.scores(arch))  # fmt: skip
+        scores = state.backend.scores(arch)
+        features = None
+        if self._scale:  # each column as its quantile in the table, a missing value at 0.5
+            q = []
+            for name, known in self._scale.items():
+                v = scores.get(name, np.nan)
+                q.append(0.5 if np.isnan(v) else np.searchsorted(known, v) / len(known))
+            features = np.concatenate([state.space.encode(arch, self._encoding), q])
+        return Record(arch=arch, space=state.backend.space, target=target, scores=scores,
+                      features=features)  # fmt: skip
 
     def _pool(self) -> list[Hashable]:
         ranked = sorted(self.history, key=lambda h: h[1], reverse=True)[: self.parents]
