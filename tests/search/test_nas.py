@@ -187,7 +187,7 @@ def test_zero_cost_columns_become_free_features_of_the_surrogate() -> None:
     recs[0] = Record(arch=archs[0], space="nb201", target=smooth_value(archs[0]), scores={})
     bench = TabularBenchmark("zc", "nb201", "val", recs)
     sched = BANANAS("xgb", features=("proxy", "noise"))
-    with_zc = run_search(sched, TabularBackend(bench), budget_epochs=60, seed=0)
+    run_search(sched, TabularBackend(bench), budget_epochs=60, seed=0)
     assert sched.surrogate.params == {"encoding": "features"}
     rec = sched._record(archs[0])
     assert rec.features[-2:].tolist() == [0.5, 0.5]  # no value: the middle quantile

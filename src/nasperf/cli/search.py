@@ -1,14 +1,23 @@
-"""``nasperf search``: multi-fidelity search on learning curves (a table's, or trained live)."""
+"""``nasperf search STRATEGY``: one subcommand per strategy, on a table in simulated time or
+live on executors, one seed or many.
+
+Every subcommand takes where it runs (``-b TABLE`` or ``--live``), ``--out``, ``--seeds``,
+``--workers`` and the live-training options; the strategies that train runs part of the way,
+and MetaQNN, take a stopping rule; each takes its own settings and nothing else, so its
+``--help`` lists what means something for it. An option that does not apply where the search
+runs (a live-training option on a table) is an error.
+"""
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import typer
 from rich.table import Table
 
@@ -19,11 +28,12 @@ from .checks import (
     check_feature_history,
     check_out,
     check_seed,
+    given,
     refuse,
 )
 from .console import new_table, out, progress
 from .evaluate import curves_options
-from .live import LiveTrainingOptions, with_feature_history, with_live_training
+from .live import LiveTrainingOptions, with_feature_history, with_live_training, with_settings
 from .options import (
     ADDRESS,
     CURVE,
@@ -31,7 +41,6 @@ from .options import (
     EXECUTOR,
     MINIMIZE,
     RUN_COLUMN,
-    WORKERS,
     out_option,
 )
 
@@ -39,312 +48,618 @@ if TYPE_CHECKING:
     from ..search import SampleSearchResult, SearchResult
 
 __all__ = [
-    "search",
-    "Plan",
-    "stopping_rule",
-    "run_strategy",
-    "sample_search_table",
+    "search_app",
+    "Place",
+    "RuleOptions",
     "LIVE_ESTIMATOR",
-    "RULES",
-    "STRATEGIES",
     "TRACE_COLUMNS",
     "search_table",
+    "seeds_table",
+    "sample_search_table",
     "records_time",
 ]
 
-STRATEGIES = ("random", "sh", "hyperband", "asha", "sample-and-estimate")
-RULES = ("none", "baker", "median")
 #: the estimator of a live sample-and-estimate search
 LIVE_ESTIMATOR = "feature-history"
-TRACE_COLUMNS = ("epochs", "seconds", "arch", "value", "true_value")
+TRACE_COLUMNS = ("epochs", "seconds", "arch", "value", "true_value", "test_value", "jobs")
 
 #: options that only a live search uses: a table's cells are drawn and trained already
 _LIVE_ONLY = (
-    "space",
-    "dataset",
-    "epochs",
-    "batch_size",
-    "lr",
-    "optimizer",
-    "val_fraction",
-    "limit",
-    "nb201_c",
-    "nb201_n",
-    "size",
-    "channels",
-    "data_root",
-    "device",
-    "executor_name",
-    "address",
+    "space", "dataset", "epochs", "batch_size", "lr", "optimizer", "val_fraction", "limit",
+    "nb201_c", "nb201_n", "size", "channels", "data_root", "device", "executor_name", "address",
+)  # fmt: skip
+#: the strategies that bring runs part of the way (rungs), and need curves on a table
+_FIDELITY = ("sh", "hyperband", "asha")
+
+search_app = typer.Typer(
+    help="Search on a table (simulated time, -b NAME) or live (--live): one subcommand per "
+    "strategy.",
+    no_args_is_help=True,
 )
-#: the proxy classifier of a feature-history estimate (a live sample-and-estimate)
-_FEATURE_HISTORY = ("variant", "k", "probe_size", "layer", "ema_decay", "c")
-#: what the multi-fidelity strategies use and sample-and-estimate does not
-_MULTI_FIDELITY = ("rule", "delta", "min_completed", "budget", "eta", "min_epochs", "n")
 
 
 @dataclass(frozen=True)
-class Plan:
-    """What a search does, whatever it runs on.
+class Place:
+    """Where a search runs, how many seeds, and what it writes."""
 
-    ``strategy`` with the stopping rule ``stop`` (None: none); the multi-fidelity strategies
-    spend ``budget`` epochs in all (None: every candidate's full run) on rungs from
-    ``min_epochs`` growing by ``eta``, ``n`` candidates in a successive-halving bracket (None:
-    all), ``asha_workers`` simulated ASHA workers; sample-and-estimate estimates candidates
-    with ``estimator`` after ``feature_history.epochs`` (the short budget) and fully trains
-    the ``top_k`` best on ``workers`` workers.
-    """
-
-    strategy: str
-    stop: Any = None
-    budget: int | None = None
-    eta: int = 3
-    min_epochs: int = 1
-    n: int | None = None
-    asha_workers: int = 4
-    estimator: str = LIVE_ESTIMATOR
-    feature_history: Any = None  # FeatureHistorySettings (its epochs: the short budget)
-    top_k: int = 2
-    workers: int = WORKERS.default
+    benchmark: str | None = None
+    live: bool = False
+    out_dir: Path | None = None
+    seeds: int = 1
+    workers: int = 1
+    executor_name: str = "local"
+    address: str | None = None
+    in_flight: int = 1
+    curve: str | None = None
+    minimize: bool | None = None
+    run_column: str | None = None
+    epoch_column: str | None = None
 
 
+_PLACE_OPTIONS: dict[str, Any] = {
+    "benchmark": typer.Option(
+        None, "--benchmark", "-b", help="a benchmark table: its runs replayed in simulated time"
+    ),
+    "live": typer.Option(False, "--live", help="train the cells for real (live-training options)"),
+    "out_dir": out_option("trace, seeds journal and plot (and live checkpoints)"),
+    "seeds": typer.Option(
+        1,
+        "--seeds",
+        help="independent searches, seeds --seed.. (a table's run in parallel on "
+        "--workers; rerun with the same --out to continue)",
+    ),
+    "workers": typer.Option(
+        1, "--workers", help="live: jobs trained at once; table: seeds run at once (processes)"
+    ),
+    "executor_name": EXECUTOR,
+    "address": ADDRESS,
+    "in_flight": typer.Option(
+        1, "--in-flight", help="on a table: jobs in flight in simulated time (asha: default 4)"
+    ),
+    "curve": CURVE,
+    "minimize": MINIMIZE,
+    "run_column": RUN_COLUMN,
+    "epoch_column": EPOCH_COLUMN,
+}
+
+
+@dataclass(frozen=True)
+class RuleOptions:
+    """An early-stopping rule asked at checkpoints: Baker et al.'s or the median rule."""
+
+    rule: str = "none"
+    delta: float = 0.05
+    min_completed: int = 10
+    dense: bool = False
+
+
+_RULE_PANEL = "Early stopping"
+_RULE_OPTIONS: dict[str, Any] = {
+    "rule": typer.Option(
+        "none", "--rule", help="none, baker or median", rich_help_panel=_RULE_PANEL
+    ),
+    "delta": typer.Option(
+        0.05, "--delta", help="baker: stop when P(final >= best) <= Δ", rich_help_panel=_RULE_PANEL
+    ),
+    "min_completed": typer.Option(
+        10, "--min-completed", help="runs completed before the rule acts",
+        rich_help_panel=_RULE_PANEL,
+    ),
+    "dense": typer.Option(
+        False, "--dense", help="ask the rule after epochs 1, 2, 3 and 5 too",
+        rich_help_panel=_RULE_PANEL,
+    ),
+}  # fmt: skip
+
+with_place = with_settings(Place, "place", _PLACE_OPTIONS)
+with_rule = with_settings(RuleOptions, "stopping", _RULE_OPTIONS)
+
+BUDGET: Any = typer.Option(None, "--budget", help="epochs to spend in all (default: no limit)")
+QUERIES: Any = typer.Option(
+    None, "--queries", help="candidates to evaluate fully (a budget of QUERIES full runs)"
+)
+ETA: Any = typer.Option(3, "--eta", help="halving rate")
+MIN_EPOCHS: Any = typer.Option(1, "--min-epochs", help="epochs of the lowest rung")
+PREDICTOR: Any = typer.Option(None, "--predictor", help="the surrogate: any model-based predictor")
+INIT: Any = typer.Option(10, "--init", help="random candidates first")
+K_BATCH: Any = typer.Option(10, "--k", help="candidates evaluated per surrogate fit")
+CANDIDATES: Any = typer.Option(100, "--candidates", help="mutants scored per round")
+PARENTS: Any = typer.Option(2, "--parents", help="best candidates mutated each round")
+MUTATIONS: Any = typer.Option(1, "--mutations", help="edits per mutant")
+FEATURES: Any = typer.Option(
+    None, "--features", help="a table's zero-cost columns as free surrogate features (a,b,...)"
+)
+
+
+# -- the subcommands ------------------------------------------------------------------------------
+@search_app.command("random")
+@with_live_training
+@with_place
+@with_rule
+def random_cmd(
+    training: LiveTrainingOptions, place: Place, stopping: RuleOptions, budget: int | None = BUDGET
+) -> None:
+    """Random search: full runs, one per free worker, with or without early stopping."""
+    _search("random", {}, training, place, stopping, budget)
+
+
+@search_app.command("sh")
+@with_live_training
+@with_place
+@with_rule
+def sh_cmd(
+    training: LiveTrainingOptions,
+    place: Place,
+    stopping: RuleOptions,
+    budget: int | None = BUDGET,
+    n: int | None = typer.Option(None, "--n", help="candidates in the bracket (default: all)"),
+    eta: int = ETA,
+    min_epochs: int = MIN_EPOCHS,
+) -> None:
+    """Successive halving: one bracket, the top 1/eta promoted at each rung."""
+    _search("sh", {"n": n, "eta": eta, "min_epochs": min_epochs}, training, place, stopping, budget)
+
+
+@search_app.command("hyperband")
+@with_live_training
+@with_place
+@with_rule
+def hyperband_cmd(
+    training: LiveTrainingOptions,
+    place: Place,
+    stopping: RuleOptions,
+    budget: int | None = BUDGET,
+    eta: int = ETA,
+    min_epochs: int = MIN_EPOCHS,
+) -> None:
+    """Hyperband (Li et al. 2017): brackets of successive halving until the budget is spent."""
+    _search("hyperband", {"eta": eta, "min_epochs": min_epochs}, training, place, stopping, budget)
+
+
+@search_app.command("asha")
+@with_live_training
+@with_place
+@with_rule
+def asha_cmd(
+    training: LiveTrainingOptions,
+    place: Place,
+    stopping: RuleOptions,
+    budget: int | None = BUDGET,
+    eta: int = ETA,
+    min_epochs: int = MIN_EPOCHS,
+) -> None:
+    """ASHA (Li et al. 2020): asynchronous successive halving, a free worker never waits."""
+    if not given("in_flight"):
+        place = replace(place, in_flight=4)
+    _search("asha", {"eta": eta, "min_epochs": min_epochs}, training, place, stopping, budget)
+
+
+@search_app.command("re")
+@with_live_training
+@with_place
+def re_cmd(
+    training: LiveTrainingOptions,
+    place: Place,
+    queries: int | None = QUERIES,
+    budget: int | None = BUDGET,
+    population: int = typer.Option(30, "--population", help="candidates in the population"),
+    sample: int = typer.Option(10, "--sample", help="members drawn for each tournament"),
+) -> None:
+    """Regularised evolution (Real et al. 2019): mutate a tournament's best, the oldest dies."""
+    params = {"population": population, "sample": sample}
+    _search("re", params, training, place, None, budget, queries)
+
+
+@search_app.command("ls")
+@with_live_training
+@with_place
+def ls_cmd(
+    training: LiveTrainingOptions,
+    place: Place,
+    queries: int | None = QUERIES,
+    budget: int | None = BUDGET,
+    init: int = INIT,
+) -> None:
+    """Local search (White et al. 2021): the best's neighbours until none is better, restart."""
+    _search("ls", {"init": init}, training, place, None, budget, queries)
+
+
+@search_app.command("bananas")
+@with_live_training
+@with_place
+def bananas_cmd(
+    training: LiveTrainingOptions,
+    place: Place,
+    queries: int | None = QUERIES,
+    budget: int | None = BUDGET,
+    predictor: str | None = PREDICTOR,
+    acquisition: str = typer.Option("its", "--acquisition", help="its, ucb or exploit"),
+    init: int = INIT,
+    k: int = K_BATCH,
+    candidates: int = CANDIDATES,
+    parents: int = PARENTS,
+    mutations: int = MUTATIONS,
+    features: str | None = FEATURES,
+) -> None:
+    """BANANAS (White et al. 2021): a predictor's acquisition over mutants of the best."""
+    params = {"predictor": predictor, "acquisition": acquisition, "init": init, "k": k,
+              "candidates": candidates, "parents": parents, "mutations": mutations,
+              "features": _names(features)}  # fmt: skip
+    _search("bananas", params, training, place, None, budget, queries)
+
+
+@search_app.command("npenas")
+@with_live_training
+@with_place
+def npenas_cmd(
+    training: LiveTrainingOptions,
+    place: Place,
+    queries: int | None = QUERIES,
+    budget: int | None = BUDGET,
+    predictor: str | None = PREDICTOR,
+    init: int = INIT,
+    k: int = K_BATCH,
+    candidates: int = CANDIDATES,
+    parents: int = PARENTS,
+    mutations: int = MUTATIONS,
+    features: str | None = FEATURES,
+) -> None:
+    """NPENAS (Wei et al. 2022): offspring of the best filtered by a predictor's mean."""
+    params = {"predictor": predictor, "init": init, "k": k, "candidates": candidates,
+              "parents": parents, "mutations": mutations, "features": _names(features)}  # fmt: skip
+    _search("npenas", params, training, place, None, budget, queries)
+
+
+@search_app.command("metaqnn")
+@with_live_training
+@with_place
+@with_rule
+def metaqnn_cmd(
+    training: LiveTrainingOptions,
+    place: Place,
+    stopping: RuleOptions,
+    models: int = typer.Option(150, "--models", help="models in Baker et al.'s ε schedule"),
+    alpha: float = typer.Option(0.01, "--alpha", help="Q-learning rate"),
+    gamma: float = typer.Option(1.0, "--gamma", help="discount"),
+    replay: int = typer.Option(100, "--replay", help="replayed models after each new one"),
+) -> None:
+    """MetaQNN (Baker et al. 2017): Q-learning over the cell's choices, ε-greedy, replay."""
+    from ..search import metaqnn_schedule
+
+    if models < 1:
+        raise ConfigurationError(f"--models must be >= 1, got {models}")
+    params = {"schedule": metaqnn_schedule(models), "alpha": alpha, "gamma": gamma,
+              "replay": replay}  # fmt: skip
+    _search("metaqnn", params, training, place, stopping, None)
+
+
+@search_app.command("sample-and-estimate")
 @with_live_training
 @with_feature_history
-def search(
+@with_place
+def sample_cmd(
     training: LiveTrainingOptions,
-    feature_history: Any,  # FeatureHistorySettings of a live sample-and-estimate
-    strategy: str = typer.Option(
-        "hyperband",
-        "--strategy",
-        help="random, sh (successive halving), hyperband, asha or sample-and-estimate",
-    ),
+    feature_history: Any,
+    place: Place,
     estimator: str = typer.Option(
         LIVE_ESTIMATOR,
         "--estimator",
-        help="sample-and-estimate: feature-history (--live) or a curve predictor (-b TABLE)",
+        help="feature-history (--live) or a curve estimator on a table (sotl-e, ...)",
     ),
-    top_k: int = typer.Option(
-        2, "--top-k", help="sample-and-estimate: candidates fully trained (a multiple of workers)"
-    ),
-    benchmark: str | None = typer.Option(
-        None, "--benchmark", "-b", help="a benchmark with curves (simulated time)"
-    ),
-    live: bool = typer.Option(
-        False, "--live", help="train the cells for real (with the live-training options)"
-    ),
-    rule: str = typer.Option("none", "--rule", help="early stopping: none, baker or median"),
-    delta: float = typer.Option(0.05, "--delta", help="baker: stop when P(final >= best) <= Δ"),
-    min_completed: int = typer.Option(10, "--min-completed", help="runs before the rule acts"),
-    budget: int | None = typer.Option(None, "--budget", help="epochs to spend (default: all)"),
-    eta: int = typer.Option(3, "--eta", help="halving rate"),
-    min_epochs: int = typer.Option(1, "--min-epochs", help="epochs of the lowest rung"),
-    n: int | None = typer.Option(None, "--n", help="sh: candidates in the bracket"),
-    asha_workers: int = typer.Option(4, "--asha-workers", help="asha: simulated workers"),
-    workers: int = WORKERS,
-    executor_name: str = EXECUTOR,
-    address: str | None = ADDRESS,
-    out_dir: Path | None = out_option("trace CSV (and live checkpoints)"),
-    curve: str | None = CURVE,
-    minimize: bool | None = MINIMIZE,
-    run_column: str | None = RUN_COLUMN,
-    epoch_column: str | None = EPOCH_COLUMN,
+    top_k: int = typer.Option(2, "--top-k", help="candidates fully trained"),
 ) -> None:
-    """Multi-fidelity search on learning curves, with or without early stopping.
-
-    On a table (-b) time is simulated from its curves; --live trains the cells drawn by --cells
-    and --seed. Sample-and-estimate on a table also draws --cells candidates.
-    """
-    if strategy not in STRATEGIES:
-        raise UnknownNameError("strategy", strategy, list(STRATEGIES))
-    stop = stopping_rule(rule, delta, min_completed)
-    _check_place(strategy, live, benchmark)
-    _check_strategy_options(strategy, rule)
+    """Estimate --cells candidates with a short budget, train the top k fully (Cao et al.)."""
+    _check_place(place)
+    refuse(("in_flight",), "does not apply to sample-and-estimate (it uses --workers)")
+    if place.seeds != 1:
+        raise ConfigurationError("sample-and-estimate runs one seed; --seeds does not apply")
     check_seed(training.seed)
-    check_address(executor_name, address)
-    check_out(out_dir, directory=True)
-    curves = curves_options(benchmark, curve, minimize, run_column, epoch_column)
-    plan = Plan(
-        strategy,
-        stop,
-        budget,
-        eta,
-        min_epochs,
-        n,
-        asha_workers,
-        estimator,
-        feature_history,
-        top_k,
-        workers,
-    )
-    if live:
-        _search_live(training, plan, executor_name, address, out_dir)
-    elif benchmark is None:
-        raise ConfigurationError("give --benchmark NAME (with curves) or --live")
+    check_address(place.executor_name, place.address)
+    check_out(place.out_dir, directory=True)
+    if place.live:
+        _sample_live(training, feature_history, place, estimator, top_k)
     else:
-        _search_table(benchmark, training, plan, out_dir, curves)
+        _sample_table(training, feature_history, place, estimator, top_k)
 
 
-def _check_place(strategy: str, live: bool, benchmark: str | None) -> None:
+def _names(text: str | None) -> list[str] | None:
+    """A comma-separated list of names (None when not given)."""
+    if text is None:
+        return None
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    if not names:
+        raise ConfigurationError("--features needs at least one column name")
+    return names
+
+
+# -- the engine -----------------------------------------------------------------------------------
+def _check_place(place: Place) -> None:
     """A search runs on a table or live, and options of the other place are errors."""
-    if live and benchmark is not None:
+    if place.live and place.benchmark is not None:
         raise ConfigurationError("give --benchmark TABLE or --live, not both")
-    if live:
-        return
-    refuse(_LIVE_ONLY, "only applies to --live (a table's runs are trained already)")
-    if strategy == "sample-and-estimate":
-        refuse(_FEATURE_HISTORY, "only applies to a live feature-history estimate (--live)")
+    if not place.live and place.benchmark is None:
+        raise ConfigurationError("give --benchmark NAME or --live")
+    if place.live:
+        refuse(("in_flight",), "only applies to a table (live: --workers jobs run at once)")
+        refuse(("curve", "minimize", "run_column", "epoch_column"), "only applies to -b curves:")
     else:
-        refuse(("cells", "workers"), "only applies to --live or to sample-and-estimate")
+        refuse(_LIVE_ONLY, "only applies to --live (a table's runs are trained already)")
+    if place.seeds < 1:
+        raise ConfigurationError(f"--seeds must be >= 1, got {place.seeds}")
+    if place.in_flight < 1:
+        raise ConfigurationError(f"--in-flight must be >= 1, got {place.in_flight}")
 
 
-def _check_strategy_options(strategy: str, rule: str) -> None:
-    """Options that mean nothing for ``strategy`` or ``rule`` are errors."""
-    if strategy == "sample-and-estimate":
-        refuse(_MULTI_FIDELITY, "does not apply to --strategy sample-and-estimate")
-    else:
-        refuse(
-            ("estimator", "top_k", "short_epochs", *_FEATURE_HISTORY),
-            "only applies to --strategy sample-and-estimate",
-        )
-    if strategy != "sh":
-        refuse(("n",), "only applies to --strategy sh")
-    if strategy != "asha":
-        refuse(("asha_workers",), "only applies to --strategy asha")
-    if strategy not in ("sh", "hyperband", "asha"):
-        refuse(("eta", "min_epochs"), "only applies to --strategy sh, hyperband or asha")
-    if rule != "baker":
+def _check_rule(rule: RuleOptions | None) -> dict[str, Any]:
+    """The rule's parameters; options that mean nothing for the chosen rule are errors."""
+    from ..search import RULES
+
+    if rule is None:
+        return {}
+    if rule.rule not in RULES:
+        raise UnknownNameError("rule", rule.rule, list(RULES))
+    if rule.rule != "baker":
         refuse(("delta",), "only applies to --rule baker")
-    if rule == "none":
-        refuse(("min_completed",), "only applies with a --rule (baker or median)")
+    if rule.rule == "none":
+        refuse(("min_completed", "dense"), "only applies with a --rule (baker or median)")
+        return {}
+    params: dict[str, Any] = {"min_completed": rule.min_completed}
+    if rule.rule == "baker":
+        params["delta"] = rule.delta
+    if rule.dense:
+        params["checkpoints"] = "dense"
+    return params
 
 
-def stopping_rule(rule: str, delta: float, min_completed: int) -> Any:
-    """The early-stopping rule called ``rule`` (None for ``none``)."""
-    from ..search import BakerRule, MedianRule
+def _budget(budget: int | None, queries: int | None, max_epochs: int) -> int | None:
+    if budget is not None and queries is not None:
+        raise ConfigurationError("give --budget (epochs) or --queries (full runs), not both")
+    if queries is not None:
+        if queries < 1:
+            raise ConfigurationError(f"--queries must be >= 1, got {queries}")
+        return queries * max_epochs
+    if budget is not None and budget < 1:
+        raise ConfigurationError(f"--budget must be at least one epoch, got {budget}")
+    return budget
 
-    if rule not in RULES:
-        raise UnknownNameError("rule", rule, list(RULES))
-    if rule == "baker":
-        return BakerRule(delta=delta, min_completed=min_completed)
-    if rule == "median":
-        return MedianRule(min_completed=min_completed)
-    return None
+
+def _search(
+    strategy: str,
+    params: dict[str, Any],
+    training: LiveTrainingOptions,
+    place: Place,
+    rule: RuleOptions | None,
+    budget: int | None,
+    queries: int | None = None,
+) -> None:
+    _check_place(place)
+    rule_params = _check_rule(rule)
+    rule_name = rule.rule if rule is not None else "none"
+    check_seed(training.seed)
+    check_address(place.executor_name, place.address)
+    check_out(place.out_dir, directory=True)
+    params = {k: v for k, v in params.items() if v is not None}
+    if place.live:
+        _search_live(strategy, params, training, place, rule_name, rule_params, budget, queries)
+    else:
+        _search_table(strategy, params, training, place, rule_name, rule_params, budget, queries)
+
+
+def _table_spec(
+    strategy: str,
+    params: dict[str, Any],
+    training: LiveTrainingOptions,
+    place: Place,
+    rule_name: str,
+    rule_params: dict[str, Any],
+    budget: int | None,
+    queries: int | None,
+) -> tuple[Any, Any]:
+    """The :class:`SearchSpec` of a table search and its backend, checked before any work."""
+    from ..benchmarks import load_benchmark
+    from ..search import SearchSpec, SearchState, TabularBackend, check_budget, make_scheduler
+
+    curves = curves_options(place.benchmark, place.curve, place.minimize, place.run_column,
+                            place.epoch_column) or {}  # fmt: skip
+    bench = load_benchmark(place.benchmark, **curves)
+    backend = TabularBackend(bench)
+    needs_curves = strategy in _FIDELITY or rule_name != "none"
+    if needs_curves and bench.max_fidelity is None:
+        what = f"--rule {rule_name}" if strategy not in _FIDELITY else strategy
+        raise ConfigurationError(
+            f"benchmark {bench.name!r} has no learning curves; {what} needs them "
+            "(e.g. nb201-digits or nb201-cifar10-curves)"
+        )
+    epochs = _budget(budget, queries, backend.max_epochs)
+    if strategy == "sh" and "n" not in params:
+        params = {**params, "n": len(bench)}
+    if strategy in _FIDELITY or strategy == "random":
+        check_budget(strategy, epochs, backend.max_epochs, len(bench), n=params.get("n"),
+                     min_epochs=params.get("min_epochs", 1), eta=params.get("eta", 3))  # fmt: skip
+    spec = SearchSpec(strategy, place.benchmark, params, epochs, place.in_flight, rule_name,
+                      rule_params, curves)  # fmt: skip
+    from ..search import make_rule
+
+    make_rule(rule_name, rule_params, backend.max_epochs)  # its settings, checked
+    make_scheduler(strategy, params).bind(SearchState(backend, epochs, training.seed))
+    return spec, bench
+
+
+def _search_table(
+    strategy: str,
+    params: dict[str, Any],
+    training: LiveTrainingOptions,
+    place: Place,
+    rule_name: str,
+    rule_params: dict[str, Any],
+    budget: int | None,
+    queries: int | None,
+) -> None:
+    """Seeds of a search in simulated time on the table ``place.benchmark``."""
+    from ..execution import make_executor
+    from ..search import run_seeds
+
+    refuse(("cells",), "only applies to --live or to sample-and-estimate")
+    spec, bench = _table_spec(strategy, params, training, place, rule_name, rule_params, budget,
+                              queries)  # fmt: skip
+    timed = records_time(bench)
+    seeds = list(range(training.seed, training.seed + place.seeds))
+    journal = None if place.out_dir is None else place.out_dir / "seeds"
+    with progress() as bar, make_executor("local", place.workers) as executor:
+        task = bar.add_task(f"{strategy} on {bench.name} (seeds)", total=len(seeds))
+        results = run_seeds(
+            spec, seeds, executor, journal, on_seed=lambda done, _: bar.update(task, completed=done)
+        )
+    if not results:
+        raise ConfigurationError(f"every seed of the {strategy} search failed (see the log)")
+    if len(results) == 1:
+        _report_search(place.benchmark or bench.name, results[0], place.out_dir, timed=timed)
+        return
+    out.print(seeds_table(f"{place.benchmark} ({len(results)} seeds)", results, timed=timed))
+    if place.out_dir is not None:
+        _write_seeds(results, bench, place.out_dir, strategy)
+
+
+def _write_seeds(results: Sequence[SearchResult], bench: Any, out_dir: Path, name: str) -> None:
+    """Each seed's outcome as ``seeds.csv`` and the anytime plot as ``anytime.png``."""
+    from ..search import plot_anytime
+
+    path = out_dir / "seeds.csv"
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(("seed", "best", "value", "true_value", "test_value", "epochs", "seconds",
+                         "completed", "stopped", "failed"))  # fmt: skip
+        for r in results:
+            last = r.trace[-1] if r.trace else None
+            writer.writerow((r.seed, r.best_arch, r.best_value, last and last.true_value,
+                             last and last.test_value, r.epochs_used, r.seconds_used,
+                             r.completed, r.stopped, r.failed))  # fmt: skip
+    optimum = max(float(rec.target) for rec in bench.records())
+    plot = plot_anytime({name: results}, optimum, out_dir / "anytime.png", bench.name)
+    out.print(f"seeds: {path}\nanytime plot: {plot}")
 
 
 def _search_live(
+    strategy: str,
+    params: dict[str, Any],
     training: LiveTrainingOptions,
-    plan: Plan,
-    executor_name: str,
-    address: str | None,
-    out_dir: Path | None,
+    place: Place,
+    rule_name: str,
+    rule_params: dict[str, Any],
+    budget: int | None,
+    queries: int | None,
 ) -> None:
-    """A search that trains the cells of ``training`` on an executor, checkpoints in out_dir."""
+    """A search that trains cells on an executor, checkpoints in ``place.out_dir``."""
     from ..execution import make_executor
-    from ..search import LiveBackend
+    from ..search import (
+        LiveBackend,
+        SearchState,
+        check_budget,
+        make_rule,
+        make_scheduler,
+        run_search,
+    )
 
-    if out_dir is None:
+    if place.out_dir is None:
         raise ConfigurationError("--live needs --out DIR for the runs' checkpoints")
-    sample = plan.strategy == "sample-and-estimate"
-    if sample and plan.estimator != LIVE_ESTIMATOR:
-        raise UnknownNameError("estimator", plan.estimator, [LIVE_ESTIMATOR])
-    config, archs = training.config(), training.archs()
-    _check_budget(plan, config.epochs, len(archs))
-    if sample:
-        check_feature_history(plan.feature_history)
+    if place.seeds != 1:
+        raise ConfigurationError("a live search runs one seed; give --seeds only with -b TABLE")
+    config = training.config()
+    epochs = _budget(budget, queries, config.epochs)
+    if strategy in ("random", *_FIDELITY):  # the cells drawn by --cells and --seed
+        archs = training.archs()
+        if strategy == "sh":
+            params = {"n": len(archs), **params}
+        check_budget(strategy, epochs, config.epochs, len(archs), n=params.get("n"),
+                     min_epochs=params.get("min_epochs", 1), eta=params.get("eta", 3))  # fmt: skip
+        params = {**params, "candidates": archs}
+    else:
+        refuse(("cells",), f"does not apply to {strategy} (it draws cells from the space)")
+    rule = make_rule(rule_name, rule_params, config.epochs)
     check_data(config)
     where = f"{training.space}/{training.dataset} (live)"
-    with make_executor(executor_name, plan.workers, address) as executor:
-        backend = LiveBackend(
-            config, executor, out_dir / "runs", seed=training.seed, device=training.device
-        )
+    with make_executor(place.executor_name, place.workers, place.address) as executor:
+        backend = LiveBackend(config, executor, place.out_dir / "runs", seed=training.seed,
+                              device=training.device)  # fmt: skip
+        scheduler = make_scheduler(strategy, params)
+        scheduler.bind(SearchState(backend, epochs, training.seed))  # its settings, checked
+        scheduler = make_scheduler(strategy, params)
         try:
-            if sample:
-                result = _sample_and_estimate_live(config, archs, executor, backend, plan, training)
-            else:  # as many jobs in flight as the executor has workers
-                result = run_strategy(plan, backend, archs, training.seed, workers=executor.workers)
+            with progress() as bar:
+                total = epochs or config.epochs * max(len(params.get("candidates", ())), 1)
+                task = bar.add_task(f"{strategy} search (epochs)", total=total)
+                result = run_search(
+                    scheduler, backend, workers=executor.workers, budget_epochs=epochs,
+                    rule=rule, seed=training.seed,
+                    on_progress=lambda res: bar.update(task, completed=res.epochs_used),
+                )  # fmt: skip
         finally:
             backend.close()
-    if sample:
-        _report_sample_search(where, result, out_dir)
-    else:
-        _report_search(where, result, out_dir)
+    result.strategy = strategy
+    _report_search(where, result, place.out_dir)
 
 
-def _report_sample_search(where: str, found: SampleSearchResult, out_dir: Path) -> None:
-    """Print the result's table and write every estimate to ``out_dir/estimates.json``."""
-    out.print(sample_search_table(where, found))
-    path = out_dir / "estimates.json"
+def _sample_live(
+    training: LiveTrainingOptions, settings: Any, place: Place, estimator: str, top_k: int
+) -> None:
+    from ..execution import make_executor
+    from ..search import LiveBackend, sample_and_estimate
+
+    if place.out_dir is None:
+        raise ConfigurationError("--live needs --out DIR for the runs' checkpoints")
+    if estimator != LIVE_ESTIMATOR:
+        raise UnknownNameError("estimator", estimator, [LIVE_ESTIMATOR])
+    config, archs = training.config(), training.archs()
+    check_feature_history(settings)
+    check_data(config)
+    with make_executor(place.executor_name, place.workers, place.address) as executor:
+        backend = LiveBackend(config, executor, place.out_dir / "runs", seed=training.seed,
+                              device=training.device)  # fmt: skip
+        try:
+            with progress() as bar:
+                task = bar.add_task(f"estimating {len(archs)} cells", total=len(archs))
+                found = sample_and_estimate(
+                    config, archs, executor, backend, settings, top_k, training.seed,
+                    on_cell=lambda done, total: bar.update(task, completed=done),
+                )  # fmt: skip
+        finally:
+            backend.close()
+    out.print(sample_search_table(f"{training.space}/{training.dataset} (live)", found))
+    path = place.out_dir / "estimates.json"
     path.write_text(json.dumps({"estimates": found.estimates, "finals": found.finals}))
     out.print(f"estimates: {path}")
 
 
-def _sample_and_estimate_live(
-    config: Any,
-    archs: Sequence[str],
-    executor: Any,
-    backend: Any,
-    plan: Plan,
-    training: LiveTrainingOptions,
-) -> SampleSearchResult:
-    from ..search import sample_and_estimate
-
-    with progress() as bar:
-        task = bar.add_task(f"estimating {len(archs)} cells", total=len(archs))
-        return sample_and_estimate(
-            config,
-            archs,
-            executor,
-            backend,
-            plan.feature_history,
-            plan.top_k,
-            training.seed,
-            on_cell=lambda done, total: bar.update(task, completed=done),
-        )
-
-
-def _search_table(
-    benchmark: str,
-    training: LiveTrainingOptions,
-    plan: Plan,
-    out_dir: Path | None,
-    curves: dict[str, Any] | None = None,
+def _sample_table(
+    training: LiveTrainingOptions, settings: Any, place: Place, estimator: str, top_k: int
 ) -> None:
-    """A search in simulated time on the curves of the table ``benchmark`` (``curves``: the
-    options of a curves: file)."""
     from ..benchmarks import load_benchmark
     from ..search import TabularBackend, permuted, sample_and_estimate_curves
 
-    bench = load_benchmark(benchmark, **(curves or {}))
-    if bench.max_fidelity is None:
-        raise ConfigurationError(
-            f"benchmark {bench.name!r} has no learning curves; multi-fidelity search "
-            "needs one (e.g. nb201-digits or nb201-cifar10-curves)"
-        )
-    backend = TabularBackend(bench)
-    archs = [r.arch for r in bench.records()]
-    timed = records_time(bench)
-    if plan.strategy != "sample-and-estimate":
-        _check_budget(plan, backend.max_epochs, len(archs))
-        result = run_strategy(plan, backend, archs, training.seed)
-        _report_search(benchmark, result, out_dir, timed=timed)
-        return
-    if plan.estimator == LIVE_ESTIMATOR:
+    refuse(_LIVE_ONLY, "only applies to --live (a table's runs are trained already)")
+    refuse(("variant", "k", "probe_size", "layer", "ema_decay", "c"),
+           "only applies to a live feature-history estimate (--live)")  # fmt: skip
+    if estimator == LIVE_ESTIMATOR:
         raise ConfigurationError(
             "the tables hold no feature histories: use --live, or a curve estimator on a "
             "table (--estimator early-stop-acc, sotl-e, sotl, early-stop-loss or lce)"
         )
-    _check_estimator(bench, plan)
+    curves = curves_options(place.benchmark, place.curve, place.minimize, place.run_column,
+                            place.epoch_column) or {}  # fmt: skip
+    bench = load_benchmark(place.benchmark, **curves)
+    if bench.max_fidelity is None:
+        raise ConfigurationError(
+            f"benchmark {bench.name!r} has no learning curves; sample-and-estimate on a table "
+            "needs them (e.g. nb201-digits or nb201-cifar10-curves)"
+        )
+    _check_estimator(bench, estimator, settings.epochs)
+    archs = [r.arch for r in bench.records()]
     sampled = list(permuted(archs, training.seed))[: min(training.cells, len(archs))]
     found = sample_and_estimate_curves(
-        backend,
-        sampled,
-        plan.feature_history.epochs,
-        plan.top_k,
-        plan.estimator,
-        plan.workers,
+        TabularBackend(bench), sampled, settings.epochs, top_k, estimator, place.workers
     )
-    where = f"{benchmark} (simulated, {plan.workers} workers)"
-    out.print(sample_search_table(where, found, timed=timed))
+    where = f"{place.benchmark} (simulated, {place.workers} workers)"
+    out.print(sample_search_table(where, found, timed=records_time(bench)))
 
 
 def records_time(bench: Any) -> bool:
@@ -353,93 +668,18 @@ def records_time(bench: Any) -> bool:
     return any("epoch_time" in r.curves or r.cost is not None for r in bench.records())
 
 
-def _check_budget(plan: Plan, max_epochs: int, candidates: int) -> None:
-    """A budget too small for the strategy's first run, rung or bracket is an error now."""
-    from ..search import check_budget
-
-    if plan.strategy != "sample-and-estimate":
-        check_budget(
-            plan.strategy,
-            plan.budget,
-            max_epochs,
-            candidates,
-            n=plan.n,
-            min_epochs=plan.min_epochs,
-            eta=plan.eta,
-        )
-
-
-def _check_estimator(bench: Any, plan: Plan) -> None:
+def _check_estimator(bench: Any, estimator: str, short: int) -> None:
     """The curve estimator of a table's sample-and-estimate reads what the table records."""
     from ..evaluation import usable_pool
     from ..predictors import make_predictor
 
-    short = plan.feature_history.epochs
     if not 1 <= short < bench.max_fidelity:
         raise ConfigurationError(
             f"--short-epochs must be 1..{bench.max_fidelity - 1} on {bench.name} (its runs "
             f"have {bench.max_fidelity} epochs), got {short}"
         )
-    usable_pool(
-        bench.records(),
-        {plan.estimator: make_predictor(plan.estimator, fidelity=short)},
-        bench.name,
-    )
-
-
-def run_strategy(
-    plan: Plan, backend: Any, archs: Sequence[Any], seed: int, *, workers: int | None = None
-) -> SearchResult:
-    """Run the multi-fidelity ``plan.strategy`` on ``archs`` in the order drawn by ``seed``,
-    with ``workers`` jobs in flight (None: one, and ``plan.asha_workers`` for ASHA)."""
-    with progress() as bar:
-        task = bar.add_task(
-            f"{plan.strategy} search (epochs)",
-            total=plan.budget or backend.max_epochs * len(archs),
-        )
-        result = _run_strategy(
-            plan,
-            backend,
-            archs,
-            seed,
-            workers,
-            lambda res: bar.update(task, completed=res.epochs_used),
-        )
-        bar.update(task, completed=result.epochs_used)
-    return result
-
-
-def _run_strategy(
-    plan: Plan,
-    backend: Any,
-    archs: Sequence[Any],
-    seed: int,
-    workers: int | None,
-    on_progress: Callable[[SearchResult], None],
-) -> SearchResult:
-    from ..search import asha, hyperband, permuted, random_search, successive_halving
-
-    order = permuted(archs, seed)
-    top = plan.budget or backend.max_epochs * len(archs)
-    rule, jobs = plan.stop, workers or 1
-    if plan.strategy == "random":
-        return random_search(
-            backend, order, plan.budget, rule, workers=jobs, on_progress=on_progress
-        )
-    if plan.strategy == "sh":
-        return successive_halving(
-            backend, order, plan.n or len(archs), plan.min_epochs, plan.eta, plan.budget, rule,
-            workers=jobs, on_progress=on_progress,
-        )  # fmt: skip
-    if plan.strategy == "hyperband":
-        return hyperband(
-            backend, order, top, plan.min_epochs, plan.eta, rule,
-            workers=jobs, on_progress=on_progress,
-        )  # fmt: skip
-    return asha(
-        backend, order, top, plan.min_epochs, plan.eta, workers or plan.asha_workers, rule,
-        on_progress=on_progress,
-    )  # fmt: skip
+    usable_pool(bench.records(), {estimator: make_predictor(estimator, fidelity=short)},
+                bench.name)  # fmt: skip
 
 
 def _report_search(
@@ -455,7 +695,8 @@ def _report_search(
         writer = csv.writer(fh)
         writer.writerow(TRACE_COLUMNS)
         for p in res.trace:
-            writer.writerow([p.epochs, p.seconds, p.arch, p.value, p.true_value])
+            writer.writerow([p.epochs, p.seconds, p.arch, p.value, p.true_value, p.test_value,
+                             p.jobs])  # fmt: skip
     out.print(f"trace: {path}")
 
 
@@ -464,19 +705,21 @@ def _value(value: float | None) -> str:
 
 
 def search_table(where: str, res: SearchResult, *, timed: bool = True) -> Table:
-    """One row: what a multi-fidelity search returned and what it cost (in epochs only when
-    ``timed`` is False: its benchmark records no training time). Every started run is counted
-    once: completed, stopped by the rule, failed, or left at a lower rung (not promoted by the
+    """One row: what a search returned and what it cost (in epochs only when ``timed`` is
+    False: its benchmark records no training time). Every started run is counted once:
+    completed, stopped by the rule, failed, or left at a lower rung (not promoted by the
     halving, or cut short by the budget)."""
-    columns = ("best", "final val acc", "true final", "epochs", *(("seconds",) if timed else ()))
+    last = res.trace[-1] if res.trace else None
+    columns = ("best", "final val acc", "true final", "test", "epochs",
+               *(("seconds",) if timed else ()))  # fmt: skip
     columns += ("started", "completed", "stopped", "failed", "left at a rung")
     title = f"{res.strategy} on {where}" + ("" if timed else " (no recorded time: cost in epochs)")
     table = new_table(title, columns)
-    true = res.trace[-1].true_value if res.trace else None
     table.add_row(
         str(res.best_arch),
         _value(res.best_value),
-        _value(true),
+        _value(last.true_value if last else None),
+        _value(last.test_value if last else None),
         str(res.epochs_used),
         *((f"{res.seconds_used:.1f}",) if timed else ()),
         str(res.configs),
@@ -484,6 +727,35 @@ def search_table(where: str, res: SearchResult, *, timed: bool = True) -> Table:
         str(res.stopped),
         str(res.failed),
         str(res.configs - res.completed - res.stopped - res.failed),
+    )
+    return table
+
+
+def _mean_std(values: Sequence[float | None]) -> str:
+    got = [v for v in values if v is not None]
+    if not got:
+        return "-"
+    return f"{np.mean(got):.2f} ± {np.std(got):.2f}"
+
+
+def seeds_table(where: str, results: Sequence[SearchResult], *, timed: bool = True) -> Table:
+    """One row for many seeds: the returned candidate's values (mean ± std over seeds) and
+    the cost (mean)."""
+    strategy = results[0].strategy
+    columns = ("seeds", "final val acc", "true final", "test", "epochs",
+               *(("seconds",) if timed else ()), "completed", "stopped", "failed")  # fmt: skip
+    table = new_table(f"{strategy} on {where}", columns, left=False)
+    lasts = [r.trace[-1] if r.trace else None for r in results]
+    table.add_row(
+        str(len(results)),
+        _mean_std([r.best_value for r in results]),
+        _mean_std([p.true_value if p else None for p in lasts]),
+        _mean_std([p.test_value if p else None for p in lasts]),
+        f"{np.mean([r.epochs_used for r in results]):,.0f}",
+        *((f"{np.mean([r.seconds_used for r in results]):,.1f}",) if timed else ()),
+        f"{np.mean([r.completed for r in results]):.1f}",
+        f"{np.mean([r.stopped for r in results]):.1f}",
+        f"{np.mean([r.failed for r in results]):.1f}",
     )
     return table
 
