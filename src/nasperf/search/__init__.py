@@ -10,7 +10,15 @@ joins them with one clock and ``workers`` jobs in flight, and asks a :class:`Sto
 
 from __future__ import annotations
 
-from ._backends import TEST_COLUMNS, Backend, Event, LiveBackend, TabularBackend, TrainingFailed
+from ._backends import (
+    TEST_COLUMNS,
+    Backend,
+    Event,
+    ExecutorBackend,
+    LiveBackend,
+    TabularBackend,
+    TrainingFailed,
+)
 from ._loop import (
     Job,
     Scheduler,
@@ -71,6 +79,7 @@ from ._stopping import (
 __all__ = [
     "Backend",
     "Event",
+    "ExecutorBackend",
     "TabularBackend",
     "LiveBackend",
     "TrainingFailed",
