@@ -21,7 +21,7 @@ from .evaluate import evaluate
 from .make_benchmark import make_benchmark
 from .predictors import predictors
 from .proxies import proxies
-from .search import search
+from .search import search_app
 from .stop_check import stop_check
 from .usage import OneLineGroup
 
@@ -50,7 +50,7 @@ app = typer.Typer(
 app.command("evaluate")(evaluate)
 app.command("proxies")(proxies)
 app.command("make-benchmark")(make_benchmark)
-app.command("search")(search)
+app.add_typer(search_app, name="search")
 app.command("estimate")(estimate)
 app.command("benchmarks")(benchmarks)
 app.command("predictors")(predictors)

@@ -151,7 +151,34 @@ _RULE_OPTIONS: dict[str, Any] = {
     ),
 }  # fmt: skip
 
+@dataclass(frozen=True)
+class FitnessOptions:
+    """A short-budget estimate as the search's fitness, then the top k trained fully."""
+
+    fitness: str | None = None
+    short_epochs: int = 2
+    top_k: int = 2
+
+
+_FITNESS_PANEL = "Short-budget fitness"
+_FITNESS_OPTIONS: dict[str, Any] = {
+    "fitness": typer.Option(
+        None, "--fitness", help="score candidates by feature-history (--live) or a curve "
+        "estimator after --short-epochs (a table: early-stop-acc, sotl-e, ...), then train the "
+        "top k", rich_help_panel=_FITNESS_PANEL,
+    ),
+    "short_epochs": typer.Option(
+        2, "--short-epochs", help="epochs of training behind an estimate",
+        rich_help_panel=_FITNESS_PANEL,
+    ),
+    "top_k": typer.Option(
+        2, "--top-k", help="candidates trained to the end, by estimate",
+        rich_help_panel=_FITNESS_PANEL,
+    ),
+}  # fmt: skip
+
 with_place = with_settings(Place, "place", _PLACE_OPTIONS)
+with_fitness = with_settings(FitnessOptions, "fitness_options", _FITNESS_OPTIONS)
 with_rule = with_settings(RuleOptions, "stopping", _RULE_OPTIONS)
 
 BUDGET: Any = typer.Option(None, "--budget", help="epochs to spend in all (default: no limit)")
@@ -175,12 +202,17 @@ FEATURES: Any = typer.Option(
 @search_app.command("random")
 @with_live_training
 @with_place
+@with_fitness
 @with_rule
 def random_cmd(
-    training: LiveTrainingOptions, place: Place, stopping: RuleOptions, budget: int | None = BUDGET
+    training: LiveTrainingOptions,
+    place: Place,
+    fitness_options: FitnessOptions,
+    stopping: RuleOptions,
+    budget: int | None = BUDGET,
 ) -> None:
     """Random search: full runs, one per free worker, with or without early stopping."""
-    _search("random", {}, training, place, stopping, budget)
+    _search("random", {}, training, place, stopping, budget, fitness=fitness_options)
 
 
 @search_app.command("sh")
@@ -237,9 +269,11 @@ def asha_cmd(
 @search_app.command("re")
 @with_live_training
 @with_place
+@with_fitness
 def re_cmd(
     training: LiveTrainingOptions,
     place: Place,
+    fitness_options: FitnessOptions,
     queries: int | None = QUERIES,
     budget: int | None = BUDGET,
     population: int = typer.Option(30, "--population", help="candidates in the population"),
@@ -247,29 +281,33 @@ def re_cmd(
 ) -> None:
     """Regularised evolution (Real et al. 2019): mutate a tournament's best, the oldest dies."""
     params = {"population": population, "sample": sample}
-    _search("re", params, training, place, None, budget, queries)
+    _search("re", params, training, place, None, budget, queries, fitness=fitness_options)
 
 
 @search_app.command("ls")
 @with_live_training
 @with_place
+@with_fitness
 def ls_cmd(
     training: LiveTrainingOptions,
     place: Place,
+    fitness_options: FitnessOptions,
     queries: int | None = QUERIES,
     budget: int | None = BUDGET,
     init: int = INIT,
 ) -> None:
     """Local search (White et al. 2021): the best's neighbours until none is better, restart."""
-    _search("ls", {"init": init}, training, place, None, budget, queries)
+    _search("ls", {"init": init}, training, place, None, budget, queries, fitness=fitness_options)
 
 
 @search_app.command("bananas")
 @with_live_training
 @with_place
+@with_fitness
 def bananas_cmd(
     training: LiveTrainingOptions,
     place: Place,
+    fitness_options: FitnessOptions,
     queries: int | None = QUERIES,
     budget: int | None = BUDGET,
     predictor: str | None = PREDICTOR,
@@ -285,15 +323,17 @@ def bananas_cmd(
     params = {"predictor": predictor, "acquisition": acquisition, "init": init, "k": k,
               "candidates": candidates, "parents": parents, "mutations": mutations,
               "features": _names(features)}  # fmt: skip
-    _search("bananas", params, training, place, None, budget, queries)
+    _search("bananas", params, training, place, None, budget, queries, fitness=fitness_options)
 
 
 @search_app.command("npenas")
 @with_live_training
 @with_place
+@with_fitness
 def npenas_cmd(
     training: LiveTrainingOptions,
     place: Place,
+    fitness_options: FitnessOptions,
     queries: int | None = QUERIES,
     budget: int | None = BUDGET,
     predictor: str | None = PREDICTOR,
@@ -307,16 +347,18 @@ def npenas_cmd(
     """NPENAS (Wei et al. 2022): offspring of the best filtered by a predictor's mean."""
     params = {"predictor": predictor, "init": init, "k": k, "candidates": candidates,
               "parents": parents, "mutations": mutations, "features": _names(features)}  # fmt: skip
-    _search("npenas", params, training, place, None, budget, queries)
+    _search("npenas", params, training, place, None, budget, queries, fitness=fitness_options)
 
 
 @search_app.command("metaqnn")
 @with_live_training
 @with_place
+@with_fitness
 @with_rule
 def metaqnn_cmd(
     training: LiveTrainingOptions,
     place: Place,
+    fitness_options: FitnessOptions,
     stopping: RuleOptions,
     models: int = typer.Option(150, "--models", help="models in Baker et al.'s ε schedule"),
     alpha: float = typer.Option(0.01, "--alpha", help="Q-learning rate"),
@@ -330,7 +372,7 @@ def metaqnn_cmd(
         raise ConfigurationError(f"--models must be >= 1, got {models}")
     params = {"schedule": metaqnn_schedule(models), "alpha": alpha, "gamma": gamma,
               "replay": replay}  # fmt: skip
-    _search("metaqnn", params, training, place, stopping, None)
+    _search("metaqnn", params, training, place, stopping, None, fitness=fitness_options)
 
 
 @search_app.command("sample-and-estimate")
@@ -431,6 +473,7 @@ def _search(
     rule: RuleOptions | None,
     budget: int | None,
     queries: int | None = None,
+    fitness: FitnessOptions | None = None,
 ) -> None:
     _check_place(place)
     rule_params = _check_rule(rule)
@@ -439,10 +482,16 @@ def _search(
     check_address(place.executor_name, place.address)
     check_out(place.out_dir, directory=True)
     params = {k: v for k, v in params.items() if v is not None}
+    if fitness is not None and fitness.fitness is None:
+        refuse(("short_epochs", "top_k"), "only applies with --fitness")
+        fitness = None
+    if fitness is not None and rule_name != "none":
+        raise ConfigurationError("--fitness scores candidates by an estimate: no --rule with it")
+    args = (strategy, params, training, place, rule_name, rule_params, budget, queries)
     if place.live:
-        _search_live(strategy, params, training, place, rule_name, rule_params, budget, queries)
+        _search_live(*args, fitness=fitness)
     else:
-        _search_table(strategy, params, training, place, rule_name, rule_params, budget, queries)
+        _search_table(*args, fitness=fitness)
 
 
 def _table_spec(
@@ -454,22 +503,37 @@ def _table_spec(
     rule_params: dict[str, Any],
     budget: int | None,
     queries: int | None,
+    fitness: FitnessOptions | None = None,
 ) -> tuple[Any, Any]:
     """The :class:`SearchSpec` of a table search and its backend, checked before any work."""
     from ..benchmarks import load_benchmark
-    from ..search import SearchSpec, SearchState, TabularBackend, check_budget, make_scheduler
+    from ..search import (
+        SearchSpec,
+        SearchState,
+        ShortBudgetBackend,
+        TabularBackend,
+        check_budget,
+        make_scheduler,
+    )
 
     curves = curves_options(place.benchmark, place.curve, place.minimize, place.run_column,
                             place.epoch_column) or {}  # fmt: skip
     bench = load_benchmark(place.benchmark, **curves)
     backend = TabularBackend(bench)
-    needs_curves = strategy in _FIDELITY or rule_name != "none"
+    needs_curves = strategy in _FIDELITY or rule_name != "none" or fitness is not None
     if needs_curves and bench.max_fidelity is None:
-        what = f"--rule {rule_name}" if strategy not in _FIDELITY else strategy
+        what = strategy if strategy in _FIDELITY else f"--rule {rule_name}"
+        what = f"--fitness {fitness.fitness}" if fitness is not None else what
         raise ConfigurationError(
             f"benchmark {bench.name!r} has no learning curves; {what} needs them "
             "(e.g. nb201-digits or nb201-cifar10-curves)"
         )
+    extra: dict[str, Any] = {}
+    if fitness is not None:
+        _check_fitness(bench, fitness)
+        extra = {"fitness": fitness.fitness, "short_epochs": fitness.short_epochs,
+                 "top_k": fitness.top_k}  # fmt: skip
+        backend = ShortBudgetBackend(backend, fitness.fitness, fitness.short_epochs)
     epochs = _budget(budget, queries, backend.max_epochs)
     if strategy == "sh" and "n" not in params:
         params = {**params, "n": len(bench)}
@@ -477,7 +541,7 @@ def _table_spec(
         check_budget(strategy, epochs, backend.max_epochs, len(bench), n=params.get("n"),
                      min_epochs=params.get("min_epochs", 1), eta=params.get("eta", 3))  # fmt: skip
     spec = SearchSpec(strategy, place.benchmark, params, epochs, place.in_flight, rule_name,
-                      rule_params, curves)  # fmt: skip
+                      rule_params, curves, **extra)  # fmt: skip
     from ..search import make_rule
 
     make_rule(rule_name, rule_params, backend.max_epochs)  # its settings, checked
@@ -494,6 +558,7 @@ def _search_table(
     rule_params: dict[str, Any],
     budget: int | None,
     queries: int | None,
+    fitness: FitnessOptions | None = None,
 ) -> None:
     """Seeds of a search in simulated time on the table ``place.benchmark``."""
     from ..execution import make_executor
@@ -501,7 +566,7 @@ def _search_table(
 
     refuse(("cells",), "only applies to --live or to sample-and-estimate")
     spec, bench = _table_spec(strategy, params, training, place, rule_name, rule_params, budget,
-                              queries)  # fmt: skip
+                              queries, fitness)  # fmt: skip
     timed = records_time(bench)
     seeds = list(range(training.seed, training.seed + place.seeds))
     journal = None if place.out_dir is None else place.out_dir / "seeds"
@@ -548,6 +613,7 @@ def _search_live(
     rule_params: dict[str, Any],
     budget: int | None,
     queries: int | None,
+    fitness: FitnessOptions | None = None,
 ) -> None:
     """A search that trains cells on an executor, checkpoints in ``place.out_dir``."""
     from ..execution import make_executor
@@ -578,6 +644,9 @@ def _search_live(
     rule = make_rule(rule_name, rule_params, config.epochs)
     check_data(config)
     where = f"{training.space}/{training.dataset} (live)"
+    if fitness is not None:
+        _live_fitness(strategy, params, training, place, fitness, queries, budget)
+        return
     with make_executor(place.executor_name, place.workers, place.address) as executor:
         backend = LiveBackend(config, executor, place.out_dir / "runs", seed=training.seed,
                               device=training.device)  # fmt: skip
@@ -597,6 +666,44 @@ def _search_live(
             backend.close()
     result.strategy = strategy
     _report_search(where, result, place.out_dir)
+
+
+def _live_fitness(
+    strategy: str,
+    params: dict[str, Any],
+    training: LiveTrainingOptions,
+    place: Place,
+    fitness: FitnessOptions,
+    queries: int | None,
+    budget: int | None,
+) -> None:
+    """Any strategy on live feature-history estimates, then its top k trained fully."""
+    from ..execution import make_executor
+    from ..predictors.training_based import FeatureHistorySettings
+    from ..search import LiveBackend, LiveEstimateBackend, estimate_then_train, make_scheduler
+
+    if fitness.fitness != LIVE_ESTIMATOR:
+        raise UnknownNameError("live fitness", str(fitness.fitness), [LIVE_ESTIMATOR])
+    if fitness.top_k < 1:
+        raise ConfigurationError(f"--top-k must be >= 1, got {fitness.top_k}")
+    config = training.config()
+    settings = FeatureHistorySettings(epochs=fitness.short_epochs)
+    check_feature_history(settings)
+    estimates_budget = _budget(budget, queries, 1)
+    where = f"{training.space}/{training.dataset} (live, {strategy} on feature-history estimates)"
+    with make_executor(place.executor_name, place.workers, place.address) as executor:
+        estimates = LiveEstimateBackend(config, executor, settings, training.seed, training.device)
+        backend = LiveBackend(config, executor, place.out_dir / "runs", seed=training.seed,
+                              device=training.device)  # fmt: skip
+        try:
+            found = estimate_then_train(
+                make_scheduler(strategy, params), estimates, backend, fitness.top_k,
+                workers=executor.workers, budget=estimates_budget, seed=training.seed,
+            )  # fmt: skip
+        finally:
+            estimates.close()
+            backend.close()
+    out.print(sample_search_table(where, found))
 
 
 def _sample_live(
@@ -660,6 +767,18 @@ def _sample_table(
     )
     where = f"{place.benchmark} (simulated, {place.workers} workers)"
     out.print(sample_search_table(where, found, timed=records_time(bench)))
+
+
+def _check_fitness(bench: Any, fitness: FitnessOptions) -> None:
+    """A table's fitness is a curve estimator that reads what the table records."""
+    if fitness.fitness == LIVE_ESTIMATOR:
+        raise ConfigurationError(
+            "the tables hold no feature histories: use --live, or a curve estimator on a "
+            "table (--fitness early-stop-acc, sotl-e, sotl, early-stop-loss or lce)"
+        )
+    if fitness.top_k < 1:
+        raise ConfigurationError(f"--top-k must be >= 1, got {fitness.top_k}")
+    _check_estimator(bench, fitness.fitness, fitness.short_epochs)
 
 
 def records_time(bench: Any) -> bool:

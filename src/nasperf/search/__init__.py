@@ -31,8 +31,11 @@ from ._loop import (
 from ._metaqnn import MetaQNN, metaqnn_schedule
 from ._nas import ACQUISITIONS, BANANAS, NPENAS, LocalSearch, RegularizedEvolution, mutant
 from ._sampling import (
+    LiveEstimateBackend,
     SampleSearchResult,
+    ShortBudgetBackend,
     estimate_cells,
+    estimate_then_train,
     sample_and_estimate,
     sample_and_estimate_curves,
 )
@@ -56,6 +59,7 @@ from ._seeds import (
     STRATEGIES,
     SearchSpec,
     anytime,
+    fitness_result,
     make_rule,
     make_scheduler,
     plot_anytime,
@@ -110,6 +114,7 @@ __all__ = [
     "make_rule",
     "run_spec",
     "run_seeds",
+    "fitness_result",
     "result_row",
     "result_from_row",
     "anytime",
@@ -137,6 +142,9 @@ __all__ = [
     "asha",
     "permuted",
     "estimate_cells",
+    "ShortBudgetBackend",
+    "LiveEstimateBackend",
+    "estimate_then_train",
     "sample_and_estimate",
     "sample_and_estimate_curves",
     "SampleSearchResult",

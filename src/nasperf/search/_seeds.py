@@ -30,6 +30,7 @@ __all__ = [
     "make_rule",
     "run_spec",
     "run_seeds",
+    "fitness_result",
     "result_row",
     "result_from_row",
     "anytime",
@@ -108,6 +109,9 @@ class SearchSpec:
     rule: str = "none"
     rule_params: Mapping[str, Any] = field(default_factory=dict)
     benchmark_options: Mapping[str, Any] = field(default_factory=dict)
+    fitness: str | None = None  # a learning-curve estimator after short_epochs, then top_k
+    short_epochs: int = 2
+    top_k: int = 2
 
     def settings(self) -> dict[str, Any]:
         """What a journal must have been made with to be continued."""
@@ -170,11 +174,53 @@ def run_spec(spec: SearchSpec, seed: int) -> SearchResult:
     scheduler = make_scheduler(spec.strategy, spec.params)
     rule = make_rule(spec.rule, spec.rule_params, backend.max_epochs)
     with torch_threads(1):  # a surrogate's small networks fit fastest on one thread
+        if spec.fitness is not None:
+            return _run_with_fitness(spec, scheduler, backend, seed)
         result = run_search(
             scheduler, backend, workers=spec.workers, budget_epochs=spec.budget_epochs,
             rule=rule, seed=seed,
         )  # fmt: skip
     result.strategy = spec.strategy
+    return result
+
+
+def _run_with_fitness(spec: SearchSpec, scheduler: Any, backend: Any, seed: int) -> SearchResult:
+    """``scheduler`` on short-budget estimates of ``backend``'s runs (``spec.budget_epochs``
+    estimates at most), then its top k trained to the end: one :class:`SearchResult`."""
+    from ._sampling import ShortBudgetBackend, estimate_then_train
+
+    estimates = ShortBudgetBackend(backend, spec.fitness, spec.short_epochs)
+    found = estimate_then_train(
+        scheduler, estimates, backend, spec.top_k, workers=spec.workers,
+        budget=spec.budget_epochs, seed=seed,
+    )  # fmt: skip
+    epochs = sum(backend.run(r["arch"]).epochs for r in found.estimates)  # top k's included
+    return fitness_result(f"{spec.strategy}+{spec.fitness}", found, backend, seed, epochs)
+
+
+def fitness_result(name: str, found: Any, backend: Any, seed: int, epochs: int) -> SearchResult:
+    """A :class:`SearchResult` of an :func:`estimate_then_train` search whose full runs were on
+    ``backend``: ``epochs`` in all, the time of both phases, one trace point (the returned
+    candidate)."""
+    result = SearchResult(name, found.best_arch, found.best_value, seed=seed)
+    result.epochs_used = int(epochs)
+    result.seconds_used = float(found.seconds)
+    result.configs = len(found.estimates)
+    result.completed = len(found.finals)
+    result.failed = sum(r.get("estimate") is None for r in found.estimates)
+    result.jobs = result.configs + result.completed
+    if found.best_arch is not None:
+        result.trace.append(
+            TracePoint(
+                result.epochs_used,
+                result.seconds_used,
+                found.best_arch,
+                found.best_value,
+                backend.true_final(found.best_arch),
+                result.jobs,
+                backend.test_value(found.best_arch),
+            )  # fmt: skip
+        )
     return result
 
 
