@@ -75,7 +75,15 @@ def test_a_nasperf_error_is_one_line_and_exit_2(capsys) -> None:
 
 
 @pytest.mark.parametrize(
-    "args", [["evaluate", "--no-such-option"], ["no-such-command"], ["-v"], ["search", "--n", "x"]]
+    "args",
+    [
+        ["evaluate", "--no-such-option"],
+        ["no-such-command"],
+        ["-v"],
+        ["search", "sh", "--n", "x"],
+        ["search", "hyperband", "--n", "3"],
+        ["search", "no-such-strategy"],
+    ],
 )
 def test_usage_errors_exit_2(capsys, args: list[str]) -> None:
     code, _, err = run(capsys, *args)

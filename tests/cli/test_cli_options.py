@@ -13,7 +13,11 @@ import typer
 from nasperf.cli import app
 from nasperf.cli.live import LiveTrainingOptions, with_live_training
 
-LIVE_COMMANDS = ("make-benchmark", "search", "estimate")
+#: the strategies of ``nasperf search STRATEGY``, each a subcommand with its own options
+SEARCH_STRATEGIES = ("random", "sh", "hyperband", "asha", "re", "ls", "bananas", "npenas",
+                     "metaqnn", "sample-and-estimate")  # fmt: skip
+SEARCH_COMMANDS = tuple(f"search {s}" for s in SEARCH_STRATEGIES)
+LIVE_COMMANDS = ("make-benchmark", *SEARCH_COMMANDS, "estimate")
 LIVE_FLAGS = (
     "--space",
     "--dataset",
@@ -33,11 +37,23 @@ LIVE_FLAGS = (
 )
 
 
-def visible_options() -> dict[str, dict[str, Any]]:
-    """``{flag: {command: option}}`` of every visible option of every command."""
-    group: Any = typer.main.get_command(app)
-    found: dict[str, dict[str, Any]] = {}
+def _commands(group: Any, prefix: str = "") -> dict[str, Any]:
+    """``{name: command}`` of every command under ``group``, a subcommand of a group named
+    with its group (``search bananas``); a group itself is no command."""
+    found: dict[str, Any] = {}
     for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            found.update(_commands(command, f"{prefix}{name} "))
+        else:
+            found[prefix + name] = command
+    return found
+
+
+def visible_options() -> dict[str, dict[str, Any]]:
+    """``{flag: {command: option}}`` of every visible option of every command (each search
+    strategy counted as a command: ``search bananas``)."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, command in _commands(typer.main.get_command(app)).items():
         for param in command.params:
             if param.param_type_name == "option" and not param.hidden:
                 for flag in param.opts:
@@ -45,29 +61,73 @@ def visible_options() -> dict[str, dict[str, Any]]:
     return found
 
 
+def test_the_search_subcommands_are_counted() -> None:
+    commands = _commands(typer.main.get_command(app))
+    assert set(SEARCH_COMMANDS) <= set(commands) and "search" not in commands
+    assert {"evaluate", "estimate", "make-benchmark", "proxies"} <= set(commands)
+
+
+#: flags whose help says what they mean in search, and another thing in the other commands:
+#: search's --workers also runs a table's seeds at once; its --predictor is a search's
+#: surrogate (stop-check's: a curve model), its --features a table's zero-cost columns
+#: (evaluate's: a csv:'s feature columns). Each is one option within search, and one without.
+SEARCH_MEANING = ("--workers", "--predictor", "--features")
+#: --k: candidates per surrogate fit (default 10) in search bananas/npenas, epochs of feature
+#: history (default 2) in search sample-and-estimate and estimate: two meanings in search too
+
+
+def _one_default_and_one_help(flag: str, by_command: dict[str, Any]) -> None:
+    defaults = {str(o.default) for o in by_command.values()}
+    assert len(defaults) == 1, (flag, {k: o.default for k, o in by_command.items()})
+    helps = {o.help for o in by_command.values()}
+    if flag != "--cells":  # proxies also takes 'all'
+        assert len(helps) == 1, (flag, helps)
+
+
 def test_every_shared_option_has_one_default_and_one_help() -> None:
     # the exceptions: --out says what each command writes (a file or a directory, required or
     # not); evaluate's --space is the space of a csv: benchmark's ids ('custom': any id);
-    # search has no default benchmark (-b or --live), evaluate has one
+    # search has no default benchmark (-b or --live), evaluate has one; SEARCH_MEANING
     for flag, by_command in visible_options().items():
         if flag in ("--out", "--help", "--benchmark", "-b"):
             continue
         if flag == "--space":
             by_command = {k: v for k, v in by_command.items() if k != "evaluate"}
-        defaults = {str(o.default) for o in by_command.values()}
-        assert len(defaults) == 1, (flag, {k: o.default for k, o in by_command.items()})
-        helps = {o.help for o in by_command.values()}
-        if flag != "--cells":  # proxies also takes 'all'
-            assert len(helps) == 1, (flag, helps)
-    assert set(visible_options()["-b"]) == {"evaluate", "search"}
+        if flag in SEARCH_MEANING:
+            search = {k: v for k, v in by_command.items() if k.startswith("search ")}
+            others = {k: v for k, v in by_command.items() if k not in search}
+            for group in (search, others):
+                if group:
+                    _one_default_and_one_help(flag, group)
+        else:
+            _one_default_and_one_help(flag, by_command)
+    assert set(visible_options()["-b"]) == {"evaluate", *SEARCH_COMMANDS}
+    workers = visible_options()["--workers"]
+    assert {str(o.default) for o in workers.values()} == {"1"}
+
+
+def test_k_means_one_thing() -> None:
+    options = visible_options()["--k"]
+    assert set(options) == {"estimate", "search sample-and-estimate"}
+    _one_default_and_one_help("--k", options)
+    assert {"search bananas", "search npenas"} <= set(visible_options()["--batch"])
 
 
 def test_the_live_commands_take_every_live_training_option() -> None:
     options = visible_options()
+    space_drawn = {f"search {s}" for s in ("re", "ls", "bananas", "npenas", "metaqnn")}
     for flag in LIVE_FLAGS:
-        assert set(LIVE_COMMANDS) <= set(options[flag]), flag
-    assert {"make-benchmark", "search", "estimate"} <= set(options["--workers"])
-    assert {"search", "estimate"} <= set(options["--short-epochs"])
+        # the strategies that draw cells from the whole space as they go take no --cells
+        expected = set(LIVE_COMMANDS) - (space_drawn if flag == "--cells" else set())
+        assert expected <= set(options[flag]), flag
+    assert not space_drawn & set(options["--cells"])
+    assert {"make-benchmark", *SEARCH_COMMANDS, "estimate"} <= set(options["--workers"])
+    fitness = {f"search {s}" for s in ("random", "re", "ls", "bananas", "npenas", "metaqnn")}
+    short = {"search sample-and-estimate", "estimate", *fitness}
+    assert short == set(options["--short-epochs"])
+    for flag in ("--live", "--seed", "--executor"):
+        assert set(SEARCH_COMMANDS) <= set(options[flag]), flag
+    assert set(options["--seeds"]) == set(SEARCH_COMMANDS) - {"search sample-and-estimate"}
     assert "--full-epochs" not in options  # estimate's old name: hidden, an error with a hint
 
 
@@ -164,8 +224,14 @@ def test_feature_history_options_are_the_settings_defaults_in_both_commands() ->
     library = FeatureHistorySettings()
     options = visible_options()
     for flag, field in FEATURE_HISTORY_FLAGS.items():
-        assert {"search", "estimate"} <= set(options[flag]), flag
+        assert {"search sample-and-estimate", "estimate"} <= set(options[flag]), flag
         assert options[flag]["estimate"].default == getattr(library, field), flag
+        search = options[flag]["search sample-and-estimate"]
+        assert search.default == getattr(library, field), flag
+        others = set(options[flag]) - {"search sample-and-estimate", "estimate"}
+        # the strategies' short-budget fitness takes --short-epochs (the same option)
+        fitness = {f"search {s}" for s in ("random", "re", "ls", "bananas", "npenas", "metaqnn")}
+        assert others <= (fitness if flag == "--short-epochs" else set()), (flag, others)
 
 
 @pytest.mark.parametrize(
@@ -183,7 +249,7 @@ def test_bad_feature_history_settings_fail_before_any_work(
 ) -> None:
     from cli_helpers import assert_one_line_error, run
 
-    live = ["--live", "--strategy", "sample-and-estimate"] if command == "search" else []
+    live = ["sample-and-estimate", "--live"] if command == "search" else []
     out = tmp_path / "out"
     code, _, err = run(capsys, command, *live, "--cells", "2", *extra, "--out", str(out))
     assert_one_line_error(code, err, fragment)

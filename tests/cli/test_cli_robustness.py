@@ -36,7 +36,8 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ExecutorBackend, "submit", _work)
     monkeypatch.setattr(LocalExecutor, "map_unordered", _work)  # the proxies' cells
     monkeypatch.setattr(nasperf.benchmarks, "make_benchmark", _work)
-    for name in ("estimate_cells", "sample_and_estimate", "LiveBackend"):
+    names = ("estimate_cells", "sample_and_estimate", "sample_and_estimate_curves", "LiveBackend")
+    for name in (*names, "run_seeds"):  # run_seeds: a table search's seeds
         monkeypatch.setattr(nasperf.search, name, _work)
 
 
@@ -71,8 +72,10 @@ def place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 EVAL = "evaluate -b csv:{tmp}/ok.csv --target acc -p rf --train-sizes 10 --test-size 20 --trials 1"
 EVAL_DIGITS = "evaluate -b nb201-digits --train-sizes 10 --test-size 20 --trials 1"
-SEARCH = "search -b nb201-digits"
-LIVE = "search --live --cells 4 --epochs 3"
+SEARCH = "search hyperband -b nb201-digits"
+LIVE = "search hyperband --live --cells 4 --epochs 3"
+TABLE = "-b nb201-digits"
+LIVE_SAMPLE = "search sample-and-estimate --live --cells 4 --epochs 3"
 ESTIMATE = "estimate --cells 2 --short-epochs 1 --epochs 2"
 MAKE = "make-benchmark --cells 2 --epochs 1"
 PROXIES = "proxies --cells 2"
@@ -110,14 +113,19 @@ CASES = [
     (f"{EVAL} --fidelities 3 --out {{out}}", "--fidelities applies to learning-curve"),
     (f"{SEARCH} --executor ray", "--executor only applies to --live"),
     (f"{SEARCH} --dataset mnist", "--dataset only applies to --live"),
-    (f"{SEARCH} --top-k 3", "--top-k only applies to --strategy sample-and-estimate"),
-    (f"{SEARCH} --n 3", "--n only applies to --strategy sh"),
+    (f"{SEARCH} --top-k 3", "No such option: --top-k"),
+    (f"{SEARCH} --n 3", "No such option: --n"),
+    (f"search re {TABLE} --rule baker", "No such option: --rule"),
     (f"{SEARCH} --rule median --delta 0.1", "--delta only applies to --rule baker"),
-    (f"{SEARCH} --asha-workers 2", "--asha-workers only applies to --strategy asha"),
+    (f"search asha {TABLE} --asha-workers 2", "No such option: --asha-workers"),
+    ("search asha --live --cells 4 --in-flight 2 --out {out}", "--in-flight only applies to a"),
     (f"{SEARCH} --min-completed 3", "--min-completed only applies with a --rule"),
+    (f"search re {TABLE} --cells 5", "No such option: --cells"),
+    (f"search re {TABLE} --queries 20 --budget 600", "not both"),
+    ("search re --live --seeds 2 --out {out}", "a live search runs one seed"),
     (f"{SEARCH} --live --out {{out}}", "not both"),
-    (f"{SEARCH} --strategy sample-and-estimate --estimator sotl --budget 90", "--budget does"),
-    (f"{SEARCH} --strategy sample-and-estimate --estimator sotl --variant ema", "--variant"),
+    (f"search sample-and-estimate {TABLE} --estimator sotl --budget 90", "No such option"),
+    (f"search sample-and-estimate {TABLE} --estimator sotl --variant ema", "--variant"),
     (f"{LIVE} --address auto --out {{out}}", "only applies to the ray executor"),
     (f"{MAKE} --proxies none --proxy-batch 8 --out {{out}}", "--proxy-batch means nothing"),
     (f"{ESTIMATE} --variant concat --ema-decay 0.3", "--ema-decay only applies to --variant ema"),
@@ -127,17 +135,18 @@ CASES = [
     (f"{ESTIMATE} --dataset cifar10", "CIFAR-10 is not bundled"),
     (f"{ESTIMATE} --short-epochs 3", "longer than a full run"),
     (f"{LIVE} --dataset cifar10 --out {{out}}", "CIFAR-10 is not bundled"),
-    (f"{LIVE} --strategy sample-and-estimate --k 0 --out {{out}}", "k must be an integer"),
+    (f"{LIVE_SAMPLE} --k 0 --out {{out}}", "k must be an integer"),
     (f"{MAKE} --dataset cifar10 --out {{out}}", "CIFAR-10 is not bundled"),
     (f"{MAKE} --optimizer rmsprop --out {{out}}", "optimizer must be one of"),
     (f"{PROXIES} --dataset cifar10 --out {{out}}", "CIFAR-10 is not bundled"),
     (f"{PROXIES} --proxies synflow,nope --out {{out}}", "unknown proxy 'nope'"),
     # -- budgets too small for one run, bracket or rung
-    (f"{SEARCH} --strategy sh --budget 300", "give a budget of at least 951"),
-    (f"{SEARCH} --strategy hyperband --budget 50", "give a budget of at least 86"),
-    (f"{SEARCH} --strategy asha --budget 50", "give a budget of at least 86"),
-    (f"{SEARCH} --strategy random --budget 29", "give a budget of at least 30"),
-    (f"{LIVE} --strategy hyperband --budget 2 --out {{out}}", "give a budget of at least 5"),
+    (f"search sh {TABLE} --budget 300", "give a budget of at least 951"),
+    (f"search hyperband {TABLE} --budget 50", "give a budget of at least 86"),
+    (f"search asha {TABLE} --budget 50", "give a budget of at least 86"),
+    (f"search random {TABLE} --budget 29", "give a budget of at least 30"),
+    (f"search re {TABLE} --queries 20", "population of 30 is larger than the budget"),
+    (f"{LIVE} --budget 2 --out {{out}}", "give a budget of at least 5"),
     # -- your own CSV: leakage and degenerate data
     (f"{EVAL} --features x1,acc --out {{out}}", "the target 'acc' is among the features"),
     ("evaluate -b csv:{tmp}/inf.csv --target acc -p rf --out {out}", "feature column 'x2'"),
@@ -148,7 +157,9 @@ CASES = [
     (f"{EVAL_DIGITS} -p rf -b nb201-imagenet16-120 --out {{out}}", "nb201_imagenet16-120"),
     (f"{EVAL} -b nope --out {{out}}", "unknown benchmark 'nope'"),
     (f"{EVAL} -p rf,nope --out {{out}}", "unknown predictor 'nope'"),
-    (f"{SEARCH} --strategy bohb", "unknown strategy 'bohb'"),
+    (f"search bohb {TABLE}", "No such command 'bohb'"),
+    (f"search {TABLE} --strategy sh", "No such option: -b"),
+    (f"search bananas {TABLE} --predictor nope --queries 20", "unknown predictor 'nope'"),
     # -- usage errors, in one line too
     ("benchmarks --bogus", "No such option: --bogus"),
     ("benchmarks extra", "unexpected extra argument"),
@@ -199,7 +210,8 @@ def test_at_least_forty_cases_on_every_command() -> None:
     "args, fragment",
     [
         (["evaluate", "-b", "nope", "-p", "rf"], "unknown benchmark 'nope'"),
-        (["search", "-b", "nb201-digits", "--strategy", "sh", "--budget", "300"], "951"),
+        (["search", "sh", "-b", "nb201-digits", "--budget", "300"], "951"),
+        (["search", "re", "-b", "nb201-digits", "--rule", "baker"], "No such option: --rule"),
         (["evaluate", "--trials", "many"], "Invalid value for '--trials'"),
     ],
 )

@@ -99,9 +99,9 @@ def test_evaluate_curves_bad_options(files, capsys, extra, fragment: str) -> Non
 
 
 def test_search_on_curves_with_options(files: tuple[Path, Path], capsys) -> None:  # noqa: ANN001
-    code, out, err = run(capsys, "search", "-b", f"curves:{files[0]}", "--curve", "val_loss",
-                         "--strategy", "random", "--rule", "median", "--min-completed", "5")
+    code, out, err = run(capsys, "search", "random", "-b", f"curves:{files[0]}", "--curve",
+                         "val_loss", "--rule", "median", "--min-completed", "5")
     assert code == 0, err
     assert "random" in out and "curves:" in out
-    code, _, err = run(capsys, "search", "-b", "nb201-digits", "--curve", "val_loss")
+    code, _, err = run(capsys, "search", "hyperband", "-b", "nb201-digits", "--curve", "val_loss")
     assert_one_line_error(code, err, "--curve only applies to curves:")

@@ -114,7 +114,7 @@ def test_estimate_and_sample_and_estimate_cli(tmp_path, capsys) -> None:  # noqa
     assert code == 0
     rows = list(csv.DictReader((tmp_path / "est.csv").open()))
     assert len(rows) == 3 and all(r["status"] == "ok" and float(r["estimate"]) > 0 for r in rows)
-    code = main(["search", "--live", "--strategy", "sample-and-estimate", "--cells", "3",
+    code = main(["search", "sample-and-estimate", "--live", "--cells", "3",
                  "--epochs", "3", "--short-epochs", "1", "--top-k", "1", "--nb201-c", "4",
                  "--nb201-n", "1",
                  "--limit", "200", "--workers", "1", "--out", str(tmp_path / "s")])

@@ -133,17 +133,19 @@ def test_search_argument_errors(bench) -> None:  # noqa: ANN001
 def test_search_cli_table_trace_and_errors(tmp_path, capsys) -> None:  # noqa: ANN001
     from nasperf.cli import main
 
-    args = ["search", "--strategy", "hyperband", "-b", "nb201-digits", "--rule", "median"]
+    args = ["search", "hyperband", "-b", "nb201-digits", "--rule", "median"]
     code = main([*args, "--budget", "600", "--out", str(tmp_path)])
     out = capsys.readouterr().out
-    assert code == 0 and "hyperband+MedianRule" in out
+    assert code == 0 and "hyperband+MedianRule on nb201-digits" in out
     lines = (tmp_path / "trace.csv").read_text().splitlines()
-    assert lines[0] == "epochs,seconds,arch,value,true_value" and len(lines) > 1
+    assert lines[0] == "epochs,seconds,arch,value,true_value,test_value,jobs" and len(lines) > 1
+    assert int(lines[-1].split(",")[0]) <= 600
     for args, fragment in [
-        (["--strategy", "bohb", "-b", "nb201-digits"], "unknown strategy"),
-        (["-b", "nb201-digits", "--rule", "baker", "--delta", "1.5"], "strictly between"),
-        (["--strategy", "random"], "--benchmark"),
-        (["-b", "nbgraph-cora"], "no learning curves"),
+        (["bohb", "-b", "nb201-digits"], "No such command 'bohb'"),
+        (["hyperband", "-b", "nb201-digits", "--rule", "baker", "--delta", "1.5"], "strictly"),
+        (["random"], "--benchmark"),
+        (["hyperband", "-b", "nbgraph-cora"], "no learning curves"),
+        (["random", "-b", "nbgraph-cora", "--rule", "median"], "no learning curves"),
     ]:
         code = main(["search", *args])
         err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]

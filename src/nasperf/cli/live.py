@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = [
     "LiveTrainingOptions",
     "with_live_training",
+    "with_live_training_of_space",
     "PARAMETER",
     "FEATURE_HISTORY",
     "with_feature_history",
@@ -118,6 +119,13 @@ def with_live_training(command: Callable[..., None]) -> Callable[..., None]:
     return with_settings(LiveTrainingOptions, PARAMETER, _OPTIONS)(command)
 
 
+def with_live_training_of_space(command: Callable[..., None]) -> Callable[..., None]:
+    """:func:`with_live_training` without ``--cells``: for a command that draws its cells
+    from the whole space as it goes (a search strategy), not a sample fixed in advance."""
+    options = {k: v for k, v in _OPTIONS.items() if k != "cells"}
+    return with_settings(LiveTrainingOptions, PARAMETER, options)(command)
+
+
 #: the parameter through which a command receives its FeatureHistorySettings
 FEATURE_HISTORY = "feature_history"
 
@@ -151,8 +159,9 @@ def with_settings(
     receives them as one ``cls`` instance, its ``parameter``.
 
     ``options`` maps a field to its typer option, or to ``(parameter name, option)`` when the
-    command's parameter is named otherwise. Typer reads a command's options from its signature:
-    the returned function has the command's own parameters followed by one per field.
+    command's parameter is named otherwise; a field it leaves out is no option of the command
+    and keeps its default. Typer reads a command's options from its signature: the returned
+    function has the command's own parameters followed by one per field.
     """
 
     def decorate(command: Callable[..., None]) -> Callable[..., None]:
@@ -160,7 +169,11 @@ def with_settings(
         if parameter not in own.parameters:
             raise TypeError(f"{command.__name__} has no {parameter!r} parameter")
         hints = typing.get_type_hints(cls)
-        spec = {f.name: _option_of(f.name, options[f.name], hints) for f in fields(cls)}
+        spec = {
+            f.name: _option_of(f.name, options[f.name], hints)
+            for f in fields(cls)
+            if f.name in options
+        }
         clash = sorted({name for name, _, _ in spec.values()} & set(own.parameters))
         if clash:
             raise TypeError(f"{command.__name__} has parameters of {cls.__name__}: {clash}")

@@ -33,7 +33,13 @@ from .checks import (
 )
 from .console import new_table, out, progress
 from .evaluate import curves_options
-from .live import LiveTrainingOptions, with_feature_history, with_live_training, with_settings
+from .live import (
+    LiveTrainingOptions,
+    with_feature_history,
+    with_live_training,
+    with_live_training_of_space,
+    with_settings,
+)
 from .options import (
     ADDRESS,
     CURVE,
@@ -41,6 +47,7 @@ from .options import (
     EXECUTOR,
     MINIMIZE,
     RUN_COLUMN,
+    SHORT_EPOCHS,
     out_option,
 )
 
@@ -96,6 +103,12 @@ class Place:
     epoch_column: str | None = None
 
 
+SEARCH_WORKERS: Any = typer.Option(
+    1,
+    "--workers",
+    help="live: jobs trained at once; a table: seeds run at once (processes), or "
+    "sample-and-estimate's simulated workers",
+)
 _PLACE_OPTIONS: dict[str, Any] = {
     "benchmark": typer.Option(
         None, "--benchmark", "-b", help="a benchmark table: its runs replayed in simulated time"
@@ -108,9 +121,7 @@ _PLACE_OPTIONS: dict[str, Any] = {
         help="independent searches, seeds --seed.. (a table's run in parallel on "
         "--workers; rerun with the same --out to continue)",
     ),
-    "workers": typer.Option(
-        1, "--workers", help="live: jobs trained at once; table: seeds run at once (processes)"
-    ),
+    "workers": SEARCH_WORKERS,
     "executor_name": EXECUTOR,
     "address": ADDRESS,
     "in_flight": typer.Option(
@@ -151,6 +162,7 @@ _RULE_OPTIONS: dict[str, Any] = {
     ),
 }  # fmt: skip
 
+
 @dataclass(frozen=True)
 class FitnessOptions:
     """A short-budget estimate as the search's fitness, then the top k trained fully."""
@@ -161,23 +173,27 @@ class FitnessOptions:
 
 
 _FITNESS_PANEL = "Short-budget fitness"
+TOP_K: Any = typer.Option(2, "--top-k", help="candidates trained to the end, by their estimate")
 _FITNESS_OPTIONS: dict[str, Any] = {
     "fitness": typer.Option(
         None, "--fitness", help="score candidates by feature-history (--live) or a curve "
         "estimator after --short-epochs (a table: early-stop-acc, sotl-e, ...), then train the "
         "top k", rich_help_panel=_FITNESS_PANEL,
     ),
-    "short_epochs": typer.Option(
-        2, "--short-epochs", help="epochs of training behind an estimate",
-        rich_help_panel=_FITNESS_PANEL,
-    ),
-    "top_k": typer.Option(
-        2, "--top-k", help="candidates trained to the end, by estimate",
-        rich_help_panel=_FITNESS_PANEL,
-    ),
+    "short_epochs": SHORT_EPOCHS,
+    "top_k": TOP_K,
 }  # fmt: skip
 
 with_place = with_settings(Place, "place", _PLACE_OPTIONS)
+#: sample-and-estimate: one seed, its --workers estimate at once (simulated on a table)
+with_sample_place = with_settings(
+    Place,
+    "place",
+    {
+        **{k: v for k, v in _PLACE_OPTIONS.items() if k not in ("seeds", "in_flight")},
+        "workers": SEARCH_WORKERS,
+    },
+)
 with_fitness = with_settings(FitnessOptions, "fitness_options", _FITNESS_OPTIONS)
 with_rule = with_settings(RuleOptions, "stopping", _RULE_OPTIONS)
 
@@ -189,7 +205,7 @@ ETA: Any = typer.Option(3, "--eta", help="halving rate")
 MIN_EPOCHS: Any = typer.Option(1, "--min-epochs", help="epochs of the lowest rung")
 PREDICTOR: Any = typer.Option(None, "--predictor", help="the surrogate: any model-based predictor")
 INIT: Any = typer.Option(10, "--init", help="random candidates first")
-K_BATCH: Any = typer.Option(10, "--k", help="candidates evaluated per surrogate fit")
+K_BATCH: Any = typer.Option(10, "--batch", help="candidates evaluated per surrogate fit (k)")
 CANDIDATES: Any = typer.Option(100, "--candidates", help="mutants scored per round")
 PARENTS: Any = typer.Option(2, "--parents", help="best candidates mutated each round")
 MUTATIONS: Any = typer.Option(1, "--mutations", help="edits per mutant")
@@ -267,7 +283,7 @@ def asha_cmd(
 
 
 @search_app.command("re")
-@with_live_training
+@with_live_training_of_space
 @with_place
 @with_fitness
 def re_cmd(
@@ -285,7 +301,7 @@ def re_cmd(
 
 
 @search_app.command("ls")
-@with_live_training
+@with_live_training_of_space
 @with_place
 @with_fitness
 def ls_cmd(
@@ -301,7 +317,7 @@ def ls_cmd(
 
 
 @search_app.command("bananas")
-@with_live_training
+@with_live_training_of_space
 @with_place
 @with_fitness
 def bananas_cmd(
@@ -313,21 +329,21 @@ def bananas_cmd(
     predictor: str | None = PREDICTOR,
     acquisition: str = typer.Option("its", "--acquisition", help="its, ucb or exploit"),
     init: int = INIT,
-    k: int = K_BATCH,
+    batch: int = K_BATCH,
     candidates: int = CANDIDATES,
     parents: int = PARENTS,
     mutations: int = MUTATIONS,
     features: str | None = FEATURES,
 ) -> None:
     """BANANAS (White et al. 2021): a predictor's acquisition over mutants of the best."""
-    params = {"predictor": predictor, "acquisition": acquisition, "init": init, "k": k,
+    params = {"predictor": predictor, "acquisition": acquisition, "init": init, "k": batch,
               "candidates": candidates, "parents": parents, "mutations": mutations,
               "features": _names(features)}  # fmt: skip
     _search("bananas", params, training, place, None, budget, queries, fitness=fitness_options)
 
 
 @search_app.command("npenas")
-@with_live_training
+@with_live_training_of_space
 @with_place
 @with_fitness
 def npenas_cmd(
@@ -338,20 +354,20 @@ def npenas_cmd(
     budget: int | None = BUDGET,
     predictor: str | None = PREDICTOR,
     init: int = INIT,
-    k: int = K_BATCH,
+    batch: int = K_BATCH,
     candidates: int = CANDIDATES,
     parents: int = PARENTS,
     mutations: int = MUTATIONS,
     features: str | None = FEATURES,
 ) -> None:
     """NPENAS (Wei et al. 2022): offspring of the best filtered by a predictor's mean."""
-    params = {"predictor": predictor, "init": init, "k": k, "candidates": candidates,
+    params = {"predictor": predictor, "init": init, "k": batch, "candidates": candidates,
               "parents": parents, "mutations": mutations, "features": _names(features)}  # fmt: skip
     _search("npenas", params, training, place, None, budget, queries, fitness=fitness_options)
 
 
 @search_app.command("metaqnn")
-@with_live_training
+@with_live_training_of_space
 @with_place
 @with_fitness
 @with_rule
@@ -378,7 +394,7 @@ def metaqnn_cmd(
 @search_app.command("sample-and-estimate")
 @with_live_training
 @with_feature_history
-@with_place
+@with_sample_place
 def sample_cmd(
     training: LiveTrainingOptions,
     feature_history: Any,
@@ -388,13 +404,10 @@ def sample_cmd(
         "--estimator",
         help="feature-history (--live) or a curve estimator on a table (sotl-e, ...)",
     ),
-    top_k: int = typer.Option(2, "--top-k", help="candidates fully trained"),
+    top_k: int = TOP_K,
 ) -> None:
     """Estimate --cells candidates with a short budget, train the top k fully (Cao et al.)."""
     _check_place(place)
-    refuse(("in_flight",), "does not apply to sample-and-estimate (it uses --workers)")
-    if place.seeds != 1:
-        raise ConfigurationError("sample-and-estimate runs one seed; --seeds does not apply")
     check_seed(training.seed)
     check_address(place.executor_name, place.address)
     check_out(place.out_dir, directory=True)
@@ -664,7 +677,7 @@ def _search_live(
                 )  # fmt: skip
         finally:
             backend.close()
-    result.strategy = strategy
+    result.strategy = strategy + (f"+{type(rule).__name__}" if rule is not None else "")
     _report_search(where, result, place.out_dir)
 
 

@@ -180,7 +180,7 @@ def run_spec(spec: SearchSpec, seed: int) -> SearchResult:
             scheduler, backend, workers=spec.workers, budget_epochs=spec.budget_epochs,
             rule=rule, seed=seed,
         )  # fmt: skip
-    result.strategy = spec.strategy
+    result.strategy = spec.strategy + (f"+{type(rule).__name__}" if rule is not None else "")
     return result
 
 
