@@ -243,3 +243,24 @@ def test_the_epochs_of_a_diverged_run_count_against_the_budget() -> None:
     assert res.failed == 1 and res.completed == 1 and res.configs == 2
     assert res.epochs_used == 2 * EPOCHS  # c0's 9 epochs and c1's: no room left for c2
     assert scheduler.state.committed == 0 and not scheduler.state.running
+
+
+def test_asha_takes_no_candidate_that_cannot_start() -> None:
+    from nasperf.benchmarks import load_benchmark
+    from nasperf.search import ASHA, TabularBackend, run_search
+
+    sched = ASHA(min_epochs=2)
+    res = run_search(sched, TabularBackend(load_benchmark("nb201-digits")), budget_epochs=150,
+                     workers=4, seed=0)  # fmt: skip
+    assert res.epochs_used <= 150
+    assert len(sched.state.seen) == res.configs  # no candidate drawn and dropped
+
+
+def test_a_run_already_complete_counts_as_completed() -> None:
+    from nasperf.search import RandomSearch, TabularBackend, run_search
+
+    backend = TabularBackend(table())
+    first = run_search(RandomSearch(), backend, seed=0)
+    again = run_search(RandomSearch(), backend, seed=0)  # every run is complete already
+    assert again.completed == first.completed and again.best_arch == first.best_arch
+    assert again.epochs_used == 0

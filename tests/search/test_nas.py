@@ -200,3 +200,14 @@ def test_zero_cost_columns_become_free_features_of_the_surrogate() -> None:
         run_search(BANANAS("xgb", features=("test_acc",)), TabularBackend(bench), budget_epochs=20)
     with pytest.raises(ConfigurationError, match="no values of the column 'absent'"):
         run_search(BANANAS("xgb", features=("absent",)), TabularBackend(bench), budget_epochs=20)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_local_search_climbs_and_restarts_with_any_number_of_workers(full, workers) -> None:  # noqa: ANN001
+    sched = LocalSearch(init=5)
+    moves = []
+    inner = sched._move
+    sched._move = lambda arch, value: (moves.append(arch), inner(arch, value))  # type: ignore[method-assign]
+    res = run_search(sched, TabularBackend(full), budget_epochs=400, workers=workers, seed=2)
+    assert res.best_arch == OPTIMUM  # the smooth table is climbed to its top
+    assert len(set(moves)) >= 6  # it moved (and restarted), not stuck at one centre

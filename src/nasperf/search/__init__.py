@@ -17,7 +17,6 @@ from ._backends import (
     ExecutorBackend,
     LiveBackend,
     TabularBackend,
-    TrainingFailed,
 )
 from ._loop import (
     Job,
@@ -86,7 +85,6 @@ __all__ = [
     "ExecutorBackend",
     "TabularBackend",
     "LiveBackend",
-    "TrainingFailed",
     "TEST_COLUMNS",
     "Job",
     "Scheduler",

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ..benchmarks import Benchmark
-from ..exceptions import ConfigurationError, NasperfError
+from ..exceptions import ConfigurationError
 from ..predictors.learning_curve import ARCH_COLUMNS
 from ..training import RunStatus
 from ._stopping import Run
@@ -35,7 +35,6 @@ __all__ = [
     "TabularBackend",
     "ExecutorBackend",
     "LiveBackend",
-    "TrainingFailed",
     "TEST_COLUMNS",
 ]
 
@@ -43,10 +42,6 @@ logger = logging.getLogger(__name__)
 
 #: the score columns a benchmark's test accuracy is read from, first found first
 TEST_COLUMNS = ("test_acc_200ep", "test_acc")
-
-
-class TrainingFailed(NasperfError):
-    """A run could not be trained to the requested epoch (diverged, crashed)."""
 
 
 @dataclass(frozen=True)
@@ -166,7 +161,7 @@ class TabularBackend(Backend):
 
     def next_event(self) -> Event:
         if not self._queue:
-            raise ConfigurationError("no segment is running")
+            raise RuntimeError("next_event() with no segment running")
         finish, _, arch, upto = heapq.heappop(self._queue)
         self.now = max(self.now, finish)
         run = self.run(arch)
@@ -285,7 +280,7 @@ class ExecutorBackend(Backend):
             except StopIteration:
                 self._outcomes = None
                 if not len(self._feed):
-                    raise ConfigurationError("no segment is running") from None
+                    raise RuntimeError("next_event() with no segment running") from None
 
     def next_event(self) -> Event:
         outcome = self._next_outcome()

@@ -88,7 +88,7 @@ class SearchResult:
         return self.trace[-1].test_value if self.trace else None
 
     def value_at(self, epochs: float) -> float | None:
-        """The (test where known, else observed) final value of the incumbent at ``epochs``."""
+        """The incumbent's final value in the table (else its observed one) at ``epochs``."""
         best = None
         for p in self.trace:
             if p.epochs > epochs:
@@ -286,8 +286,11 @@ class _Loop:
                 self.started.add(job.arch)
                 self.state.seen.add(job.arch)
                 self.result.configs += 1
-            if cost == 0:  # already there: a result at once
-                self.scheduler.on_result(job, self.backend.run(job.arch))
+            if cost == 0:  # already there (a run left by an earlier search): a result at once
+                run = self.backend.run(job.arch)
+                if run.epochs == self.backend.max_epochs and job.arch not in self.state.finals:
+                    self.complete(run)
+                self.scheduler.on_result(job, run)
                 continue
             self.state.running[job.arch] = job
             self.state.committed += cost

@@ -58,9 +58,10 @@ class MetaQNN(Scheduler):
     ``schedule`` lists (ε, models) steps and the search ends with it (default: Baker et al.'s,
     scaled to the budget's evaluations by :func:`metaqnn_schedule`; the paper's 2,700 models
     without a budget), or when a table has no candidate left.
-    After each evaluated model the Q-values are updated along its trajectory (learning rate
-    ``alpha``, discount ``gamma``, Q-values start at ``q_init``) and along ``replay`` models
-    drawn from all those seen so far (the paper: α 0.01, γ 1, 100 replays). A run stopped
+    After each evaluated model, ``replay`` models drawn uniformly from all those seen so far
+    (this one included) update the Q-values along their trajectories, last choice first
+    (learning rate ``alpha``, discount ``gamma``, Q-values start at ``q_init``; the paper: α
+    0.01, γ 1, 100 replays, as its Algorithm 1). A run stopped
     early by Baker's rule is remembered with its predicted final value (Baker et al. 2018),
     one stopped by another rule with the last value it reached; a failed run with 0.
     """
@@ -194,9 +195,8 @@ class MetaQNN(Scheduler):
         reward = value * self.reward_scale
         if not math.isfinite(reward):
             reward = 0.0
-        self.memory.append((ops, reward))
-        self._update(ops, reward)
-        if self.replay and self.memory:
+        self.memory.append((ops, reward))  # then replays drawn from all, this one included
+        if self.replay:
             for j in self.state.rng.integers(0, len(self.memory), size=self.replay):
                 self._update(*self.memory[int(j)])
 

@@ -99,8 +99,9 @@ class _Queries(Scheduler):
 
 class RegularizedEvolution(_Queries):
     """Regularised (aging) evolution (Real et al. 2019): ``population`` random candidates,
-    then each step the best of ``sample`` members drawn from the population is mutated and
-    the child replaces the oldest member. NASLib's setting: population 30, sample 10."""
+    then each step the best of ``sample`` members drawn from the population (with
+    replacement) is mutated and the child replaces the oldest member. NASLib's setting:
+    population 30, sample 10."""
 
     name = "re"
 
@@ -129,7 +130,7 @@ class RegularizedEvolution(_Queries):
         if self._started() < self.population or len(self.members) < self.sample:
             return self._job(self.state.draw())
         rng = self.state.rng
-        picks = rng.choice(len(self.members), size=self.sample, replace=False)
+        picks = rng.choice(len(self.members), size=self.sample, replace=True)  # as Real et al.
         parent = max((self.members[i] for i in picks), key=lambda m: m[1])[0]
         return self._job(mutant(self.state, parent))
 
@@ -141,9 +142,9 @@ class RegularizedEvolution(_Queries):
 
 
 class LocalSearch(_Queries):
-    """Local search (White et al. 2021): from the best candidate so far, evaluate its
-    neighbours (one edit) in random order and move to the first better one; when none is
-    better, restart from a random candidate. ``init`` random candidates first."""
+    """Local search (White et al. 2021, NASLib's): from the best of ``init`` random candidates,
+    evaluate every neighbour (one edit) of the current centre; move to the best of them if it
+    beats the centre, else restart from a random candidate."""
 
     name = "ls"
 
@@ -153,41 +154,56 @@ class LocalSearch(_Queries):
     def bind(self, state: SearchState) -> None:
         super().bind(state)
         self.centre: tuple[Hashable, float] | None = None
-        self.neighbours: list[Hashable] = []
+        self.neighbours: list[Hashable] = []  # of the centre, still to evaluate
+        self.round: dict[Hashable, float] = {}  # of the centre, evaluated
+        self.restart: Hashable | None = None  # a restart running: wait for it
 
     def _move(self, arch: Hashable, value: float) -> None:
         self.centre = (arch, value)
+        self.round = {}
         space = self.state.space
         options = [space.parse(n) for n in space.neighbours(arch)]
         self.state.rng.shuffle(options)  # type: ignore[arg-type]
-        self.neighbours = options
+        self.neighbours = [
+            a for a in options if a not in self.state.seen and self.state.contains(a)
+        ]
 
     def suggest(self) -> Job | None:
         if not self._can_start():
             return None
         if self._started() < self.init:
             return self._job(self.state.draw())
+        if self.restart is not None:
+            return None  # the restart's result decides the next centre
         if self.centre is None:  # the best of the initial candidates, once they are in
-            if not self.history:
+            if self.state.running or not self.history:
                 return None
             self._move(*max(self.history, key=lambda h: h[1]))
         while self.neighbours:
             arch = self.neighbours.pop()
-            if arch not in self.state.seen and self.state.contains(arch):
+            if arch not in self.state.seen:
                 return self._job(arch)
         if self.state.running:
-            return None  # a running neighbour may still be better
-        restart = self.state.draw()  # a local optimum: start again elsewhere
-        self.centre = None
-        return self._job(restart)
+            return None  # the neighbourhood is not all in yet
+        best = max(self.round.items(), key=lambda kv: kv[1], default=None)
+        if best is not None and best[1] > self.centre[1]:  # type: ignore[index]
+            self._move(*best)
+            return self.suggest()
+        self.restart = self.state.draw()  # a local optimum: start again elsewhere
+        return self._job(self.restart)
 
     def on_result(self, job: Job, run: Run) -> None:
         super().on_result(job, run)
-        if self.centre is None:
-            if self._started() > self.init:  # a restart's first candidate
-                self._move(job.arch, run.last)
-        elif run.last > self.centre[1]:
+        if job.arch == self.restart:
+            self.restart = None
             self._move(job.arch, run.last)
+        elif self.centre is not None:
+            self.round[job.arch] = run.last
+
+    def on_stop(self, job: Job, run: Run, reason: str) -> None:
+        if job.arch == self.restart:  # it failed: the next suggestion restarts again
+            self.restart = None
+            self.neighbours, self.round = [], {}
 
 
 class _Surrogate:

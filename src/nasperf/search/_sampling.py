@@ -177,6 +177,7 @@ class ShortBudgetBackend(_EstimateRows, Backend):
                 "or lce"
             )
         self.predictor = predictor.fit([])
+        self.predictor_name = estimator
         self.inner = inner
         self.epochs = epochs
         self.max_epochs = 1
@@ -193,6 +194,11 @@ class ShortBudgetBackend(_EstimateRows, Backend):
                                   "estimate": None, "reason": event.error})  # fmt: skip
             return Event(event.arch, 0, event.error)
         score = float(self.predictor.predict([self.inner.run(event.arch).record()])[0])
+        if not np.isfinite(score):
+            reason = f"{event.arch}: its {self.predictor_name} estimate is not finite"
+            self.add(event.arch, {"arch": event.arch, "status": RunStatus.FAILED,
+                                  "estimate": None, "reason": reason})  # fmt: skip
+            return Event(event.arch, 0, reason)
         self.run(event.arch).curves = {"val_acc": np.asarray([score])}
         self.add(event.arch, {"arch": event.arch, "status": RunStatus.OK, "estimate": score})
         return Event(event.arch, 1)

@@ -384,26 +384,24 @@ class ASHA(Scheduler):
         self.results: list[dict[Hashable, float]] = [{} for _ in self.rungs]
         self.promoted: list[set[Hashable]] = [set() for _ in self.rungs]
 
-    def _next_job(self) -> Job | None:
+    def suggest(self) -> Job | None:
+        """A promotion that fits (highest rung first), else a new candidate if its first rung
+        fits; a job is taken (marked promoted, drawn) only when it is returned."""
+        state = self.state
+        if state.budget_epochs is not None and state.epochs_spent >= state.budget_epochs:
+            return None
         for k in range(len(self.results) - 2, -1, -1):
             done = self.results[k]
             top = sorted(done, key=done.get, reverse=True)[: len(done) // self.eta]  # type: ignore[arg-type]
             for arch in top:
-                if arch not in self.promoted[k]:
+                job = Job(arch, self.rungs[k + 1])
+                if arch not in self.promoted[k] and state.fits(state.cost(job)):
                     self.promoted[k].add(arch)
-                    return Job(arch, self.rungs[k + 1])
+                    return job
+        if not state.fits(self.rungs[0]):
+            return None
         arch = self._head.pop(0) if self._head else self._candidates.next()
         return None if arch is None else Job(arch, self.rungs[0])
-
-    def suggest(self) -> Job | None:
-        state = self.state
-        while state.budget_epochs is None or state.epochs_spent < state.budget_epochs:
-            job = self._next_job()
-            if job is None:
-                return None
-            if state.fits(state.cost(job)):
-                return job
-        return None
 
     def on_result(self, job: Job, run: Run) -> None:
         self.results[self.rungs.index(job.epochs)][job.arch] = run.last

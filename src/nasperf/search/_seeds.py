@@ -170,6 +170,8 @@ def run_spec(spec: SearchSpec, seed: int) -> SearchResult:
     from ..training import torch_threads
     from ._backends import TabularBackend
 
+    if spec.fitness is not None and spec.rule != "none":
+        raise ConfigurationError("a short-budget fitness scores candidates by an estimate: no rule")
     backend = TabularBackend(_benchmark(spec.benchmark, spec.benchmark_options))
     scheduler = make_scheduler(spec.strategy, spec.params)
     rule = make_rule(spec.rule, spec.rule_params, backend.max_epochs)
