@@ -45,6 +45,8 @@ def scheduler(spec: str):  # noqa: ANN201
         return RegularizedEvolution()
     if name == "ls":
         return LocalSearch()
+    if name == "ls-first":
+        return LocalSearch(first_improvement=True)
     if name in ("bananas", "bananas-ucb"):
         acq = "ucb" if name.endswith("ucb") else None
         return BANANAS(predictor or None, acquisition=acq)

@@ -28,7 +28,7 @@ OWN = {
     "hyperband": {"--budget", "--cells", "--eta", "--min-epochs", *RULE},
     "asha": {"--budget", "--cells", "--in-flight", "--eta", "--min-epochs", *RULE},
     "re": {"--queries", "--budget", "--population", "--sample", *FITNESS},
-    "ls": {"--queries", "--budget", "--init", *FITNESS},
+    "ls": {"--queries", "--budget", "--init", "--first-improvement", *FITNESS},
     "bananas": {*SURROGATE, "--acquisition", "--features", *FITNESS},
     "npenas": {*SURROGATE, "--features", *FITNESS},
     "metaqnn": {"--models", "--alpha", "--gamma", "--replay", *RULE, *FITNESS},

@@ -55,11 +55,12 @@ OPTIMUM = SPACE.parse(["nor_conv_3x3"] * 6)
     [
         lambda: RegularizedEvolution(population=20, sample=5),
         lambda: LocalSearch(),
+        lambda: LocalSearch(first_improvement=True),
         lambda: BANANAS("xgb", n_models=2),
         lambda: BANANAS("lgb", acquisition="ucb", n_models=2),
         lambda: NPENAS("lgb"),
     ],
-    ids=["re", "ls", "bananas-xgb", "bananas-lgb-ucb", "npenas-lgb"],
+    ids=["re", "ls", "ls-first", "bananas-xgb", "bananas-lgb-ucb", "npenas-lgb"],
 )
 def test_guided_strategies_find_the_optimum_that_random_search_misses(full, make) -> None:  # noqa: ANN001
     found = [run_search(make(), TabularBackend(full), budget_epochs=300, seed=s) for s in (0, 1)]

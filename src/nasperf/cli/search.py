@@ -311,9 +311,13 @@ def ls_cmd(
     queries: int | None = QUERIES,
     budget: int | None = BUDGET,
     init: int = INIT,
+    first_improvement: bool = typer.Option(
+        False, "--first-improvement", help="move to the first better neighbour, not the best"
+    ),
 ) -> None:
     """Local search (White et al. 2021): the best's neighbours until none is better, restart."""
-    _search("ls", {"init": init}, training, place, None, budget, queries, fitness=fitness_options)
+    params = {"init": init, "first_improvement": first_improvement}
+    _search("ls", params, training, place, None, budget, queries, fitness=fitness_options)
 
 
 @search_app.command("bananas")

@@ -144,12 +144,18 @@ class RegularizedEvolution(_Queries):
 class LocalSearch(_Queries):
     """Local search (White et al. 2021, NASLib's): from the best of ``init`` random candidates,
     evaluate every neighbour (one edit) of the current centre; move to the best of them if it
-    beats the centre, else restart from a random candidate."""
+    beats the centre, else restart from a random candidate. ``first_improvement``: move as
+    soon as a neighbour beats the centre instead."""
 
     name = "ls"
 
-    def __init__(self, init: int = 10) -> None:
+    def __init__(self, init: int = 10, first_improvement: bool = False) -> None:
         self.init = _positive_int("init", init)
+        if not isinstance(first_improvement, bool):
+            raise ConfigurationError(
+                f"first_improvement must be True or False, got {first_improvement!r}"
+            )
+        self.first_improvement = first_improvement
 
     def bind(self, state: SearchState) -> None:
         super().bind(state)
@@ -199,6 +205,8 @@ class LocalSearch(_Queries):
             self._move(job.arch, run.last)
         elif self.centre is not None:
             self.round[job.arch] = run.last
+            if self.first_improvement and run.last > self.centre[1]:
+                self._move(job.arch, run.last)
 
     def on_stop(self, job: Job, run: Run, reason: str) -> None:
         if job.arch == self.restart:  # it failed: the next suggestion restarts again
