@@ -10,7 +10,9 @@ against random search.
     python benchmarks/nas_search.py nb201-cifar10 --seeds 100 --queries 150 --jobs 2 \\
         --strategies rs,re,ls,bananas,npenas,bananas:rf --out runs/nas/nb201.jsonl
 
-A strategy is ``NAME`` or ``NAME:PREDICTOR`` (BANANAS and NPENAS's surrogate).
+A strategy is ``NAME`` or ``NAME:PREDICTOR`` (BANANAS and NPENAS's surrogate); ``bananas-zc``
+is BANANAS with the table's zero-cost columns (``ZERO_COST``) as free features; ``ls-first``
+local search that moves to the first better neighbour.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from pathlib import Path
 import numpy as np
 
 _BENCH = {}
+#: NB201 CIFAR-10's zero-cost columns given as free features to ``bananas-zc``
+ZERO_COST = ("sz_jacov", "naswot", "synflow", "sz_nwot")
 
 
 def _benchmark(name: str):  # noqa: ANN202
@@ -50,6 +54,8 @@ def scheduler(spec: str):  # noqa: ANN201
     if name in ("bananas", "bananas-ucb"):
         acq = "ucb" if name.endswith("ucb") else None
         return BANANAS(predictor or None, acquisition=acq)
+    if name == "bananas-zc":  # the table's zero-cost columns as free features
+        return BANANAS(predictor or None, features=ZERO_COST)
     if name == "npenas":
         return NPENAS(predictor or None)
     raise SystemExit(f"unknown strategy {spec!r}")
@@ -126,6 +132,8 @@ def main() -> None:
     ap.add_argument("benchmark")
     ap.add_argument("--strategies", default="rs,re,ls,bananas,npenas")
     ap.add_argument("--seeds", type=int, default=100)
+    ap.add_argument("--first-seed", type=int, default=0, help="run seeds first..seeds-1")
+    ap.add_argument("--also", type=Path, nargs="*", default=[], help="more rows to summarise")
     ap.add_argument("--queries", type=int, default=150)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--out", type=Path, required=True)
@@ -139,7 +147,7 @@ def main() -> None:
     have = {(r["strategy"], r["seed"], r["queries"]) for r in done}
     tasks = [  # seed by seed, so that a run cut short has the same seeds of every strategy
         (args.benchmark, s, seed, args.queries)
-        for seed in range(args.seeds)
+        for seed in range(args.first_seed, args.seeds)
         for s in order
         if (s, seed, args.queries) not in have
     ]
@@ -151,7 +159,10 @@ def main() -> None:
                 fh.write(json.dumps(row) + "\n")
                 fh.flush()
                 done.append(row)
-    rows = [r for r in done if r["queries"] == args.queries and r["seed"] < args.seeds]
+    for extra in args.also:
+        done += [json.loads(line) for line in extra.read_text().splitlines() if line.strip()]
+    unique = {(r["strategy"], r["seed"], r["queries"]): r for r in done}  # a row once
+    rows = [r for r in unique.values() if r["queries"] == args.queries and r["seed"] < args.seeds]
     print(summary(rows, order))
 
 

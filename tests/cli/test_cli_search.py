@@ -431,3 +431,32 @@ def test_every_started_run_is_counted_once(capsys) -> None:
     values = _row(out)
     counts = [int(values[k]) for k in ("completed", "stopped", "failed", "left at a rung")]
     assert sum(counts) == int(values["started"]) == 300 and int(values["left at a rung"]) > 0
+
+
+def test_any_strategy_with_a_short_budget_fitness_on_a_table(capsys) -> None:  # noqa: ANN001
+    args = ["search", "re", "-b", "nb201-digits", "--fitness", "early-stop-acc",
+            "--short-epochs", "3", "--top-k", "2", "--queries", "40", "--population", "10",
+            "--sample", "3"]  # fmt: skip
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    assert "re+early-stop-acc on nb201-digits" in out
+    # 40 estimates of 3 epochs, then 2 runs continued to 30 epochs
+    assert "│ 174 " in out or " 174 " in out
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["re", "--fitness", "feature-history", "--queries", "40"], "no feature histories"),
+        (["re", "--top-k", "3", "--queries", "40"], "--top-k only applies with --fitness"),
+        (["random", "--fitness", "early-stop-acc", "--rule", "baker"], "no --rule with it"),
+        (["re", "--fitness", "sotl", "--short-epochs", "30", "--queries", "40"], "--short-epochs"),
+        (["bananas", "-b", "nb201-cifar10", "--fitness", "early-stop-acc"], "no learning curves"),
+    ],
+)
+def test_bad_fitness_settings_are_one_line(capsys, args, fragment) -> None:  # noqa: ANN001
+    if "-b" not in args:
+        args = [*args, "-b", "nb201-digits"]
+    code, out, err = run(capsys, "search", *args)
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and fragment in lines[0], err

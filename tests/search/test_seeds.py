@@ -82,3 +82,14 @@ def test_anytime_regret_and_its_plot(tmp_path) -> None:  # noqa: ANN001
         anytime(results, best, "minutes")
     path = plot_anytime({"re": results}, best, tmp_path / "anytime.png", "digits")
     assert path.stat().st_size > 10_000
+
+
+def test_a_spec_with_a_fitness_trains_its_top_k_and_refuses_a_rule() -> None:
+    spec = SearchSpec("random", "nb201-digits", budget_epochs=30, fitness="early-stop-acc",
+                      short_epochs=2, top_k=3)  # fmt: skip
+    res = run_spec(spec, 0)
+    assert res.strategy == "random+early-stop-acc" and res.configs == 30 and res.completed == 3
+    assert res.epochs_used == 30 * 2 + 3 * 28  # 30 estimates, then 3 runs to the end
+    assert result_from_row(json.loads(json.dumps(result_row(res)))).trace == res.trace
+    with pytest.raises(ConfigurationError, match="no rule"):
+        run_spec(SearchSpec("random", "nb201-digits", fitness="sotl-e", rule="median"), 0)
