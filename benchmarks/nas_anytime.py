@@ -40,7 +40,9 @@ def main() -> None:
             by[spec_text] = run_seeds(spec, range(args.seeds), ex, journal)
             print(f"{spec_text}: {len(by[spec_text])} seeds", flush=True)
     title = f"{bench.name}: {args.queries} queries, regret in validation accuracy"
-    print(plot_anytime(by, optimum, args.plot, title))
+    timed = any("epoch_time" in r.curves or r.cost is not None for r in bench.records())
+    label = "time (simulated seconds)" if timed else "time (one unit per epoch: no time recorded)"
+    print(plot_anytime(by, optimum, args.plot, title, time_label=label))
 
 
 if __name__ == "__main__":

@@ -617,7 +617,9 @@ def _write_seeds(results: Sequence[SearchResult], bench: Any, out_dir: Path, nam
                              last and last.test_value, r.epochs_used, r.seconds_used,
                              r.completed, r.stopped, r.failed))  # fmt: skip
     optimum = max(float(rec.target) for rec in bench.records())
-    plot = plot_anytime({name: results}, optimum, out_dir / "anytime.png", bench.name)
+    label = "time (simulated seconds)" if records_time(bench) else "time (epochs: no time recorded)"
+    plot = plot_anytime({name: results}, optimum, out_dir / "anytime.png", bench.name,
+                        time_label=label)  # fmt: skip
     out.print(f"seeds: {path}\nanytime plot: {plot}")
 
 

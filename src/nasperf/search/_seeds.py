@@ -349,9 +349,10 @@ def plot_anytime(
     optimum: float,
     path: str | Path,
     title: str = "",
+    time_label: str = "time (simulated seconds)",
 ) -> Path:
-    """Median and interquartile band of regret against runs completed and against time, one
-    line per strategy, written as the PNG ``path``."""
+    """Median and interquartile band of regret against runs completed and against time
+    (``time_label`` names its unit), one line per strategy, written as the PNG ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -361,7 +362,7 @@ def plot_anytime(
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
     for ax, axis, label in zip(
-        axes, ("jobs", "seconds"), ("runs completed", "time (simulated seconds)"), strict=True
+        axes, ("jobs", "seconds"), ("runs completed", time_label), strict=True
     ):
         for name, results in by_strategy.items():
             grid, regret = anytime(results, optimum, axis)
