@@ -23,7 +23,7 @@ SURROGATE = {"--queries", "--budget", "--predictor", "--init", "--batch", "--can
              "--parents", "--mutations"}  # fmt: skip
 #: the options of each subcommand that not every subcommand has
 OWN = {
-    "random": {"--budget", "--cells", *RULE, *FITNESS},
+    "random": {"--queries", "--budget", "--cells", *RULE, *FITNESS},
     "sh": {"--budget", "--cells", "--n", "--eta", "--min-epochs", *RULE},
     "hyperband": {"--budget", "--cells", "--eta", "--min-epochs", *RULE},
     "asha": {"--budget", "--cells", "--in-flight", "--eta", "--min-epochs", *RULE},

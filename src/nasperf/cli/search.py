@@ -125,7 +125,10 @@ _PLACE_OPTIONS: dict[str, Any] = {
     "executor_name": EXECUTOR,
     "address": ADDRESS,
     "in_flight": typer.Option(
-        1, "--in-flight", help="on a table: jobs in flight in simulated time (asha: default 4)"
+        1,
+        "--in-flight",
+        show_default=False,
+        help="on a table: jobs in flight in simulated time (default 1; asha 4)",
     ),
     "curve": CURVE,
     "minimize": MINIMIZE,
@@ -197,9 +200,17 @@ with_sample_place = with_settings(
 with_fitness = with_settings(FitnessOptions, "fitness_options", _FITNESS_OPTIONS)
 with_rule = with_settings(RuleOptions, "stopping", _RULE_OPTIONS)
 
-BUDGET: Any = typer.Option(None, "--budget", help="epochs to spend in all (default: no limit)")
+BUDGET: Any = typer.Option(
+    None,
+    "--budget",
+    help="epochs to spend in all (default: no limit; a query of a table without curves is one; "
+    "with --fitness: estimates)",
+)
 QUERIES: Any = typer.Option(
-    None, "--queries", help="candidates to evaluate fully (a budget of QUERIES full runs)"
+    None,
+    "--queries",
+    help="candidates to evaluate fully, a budget of QUERIES full runs (with --fitness: "
+    "QUERIES estimates, then the top k trained)",
 )
 ETA: Any = typer.Option(3, "--eta", help="halving rate")
 MIN_EPOCHS: Any = typer.Option(1, "--min-epochs", help="epochs of the lowest rung")
@@ -225,10 +236,11 @@ def random_cmd(
     place: Place,
     fitness_options: FitnessOptions,
     stopping: RuleOptions,
+    queries: int | None = QUERIES,
     budget: int | None = BUDGET,
 ) -> None:
     """Random search: full runs, one per free worker, with or without early stopping."""
-    _search("random", {}, training, place, stopping, budget, fitness=fitness_options)
+    _search("random", {}, training, place, stopping, budget, queries, fitness=fitness_options)
 
 
 @search_app.command("sh")
