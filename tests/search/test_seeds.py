@@ -93,3 +93,9 @@ def test_a_spec_with_a_fitness_trains_its_top_k_and_refuses_a_rule() -> None:
     assert result_from_row(json.loads(json.dumps(result_row(res)))).trace == res.trace
     with pytest.raises(ConfigurationError, match="no rule"):
         run_spec(SearchSpec("random", "nb201-digits", fitness="sotl-e", rule="median"), 0)
+
+
+def test_a_seed_given_twice_runs_once() -> None:
+    with LocalExecutor(1) as ex:
+        results = run_seeds(SPEC, [4, 4, 2], ex)
+    assert [r.seed for r in results] == [4, 2]

@@ -599,11 +599,18 @@ def _search_table(
     timed = records_time(bench)
     seeds = list(range(training.seed, training.seed + place.seeds))
     journal = None if place.out_dir is None else place.out_dir / "seeds"
+    read_back: list[int] = []
+
+    def on_seed(done: int, _: int) -> None:
+        if not read_back:  # the first call: the seeds read back from the journal
+            read_back.append(done)
+        bar.update(task, completed=done)
+
     with progress() as bar, make_executor("local", place.workers) as executor:
         task = bar.add_task(f"{strategy} on {bench.name} (seeds)", total=len(seeds))
-        results = run_seeds(
-            spec, seeds, executor, journal, on_seed=lambda done, _: bar.update(task, completed=done)
-        )
+        results = run_seeds(spec, seeds, executor, journal, on_seed=on_seed)
+    if read_back and read_back[0]:
+        out.print(f"{read_back[0]} of {len(seeds)} seeds read back from {journal}")
     if not results:
         raise ConfigurationError(f"every seed of the {strategy} search failed (see the log)")
     if len(results) == 1:

@@ -261,6 +261,7 @@ def run_seeds(
     fails is logged and left out. ``on_seed(done, total)`` is called as seeds finish."""
     from ..store import JsonLinesFile, atomic_write, check_settings, read_settings
 
+    seeds = list(dict.fromkeys(int(s) for s in seeds))  # each seed once, in the order given
     results: dict[int, SearchResult] = {}
     rows_file = None
     if journal is not None:
