@@ -535,28 +535,19 @@ def _table_spec(
     fitness: FitnessOptions | None = None,
 ) -> tuple[Any, Any]:
     """The :class:`SearchSpec` of a table search and its backend, checked before any work."""
-    from ..benchmarks import load_benchmark
     from ..search import (
         SearchSpec,
-        SearchState,
         ShortBudgetBackend,
         TabularBackend,
         check_budget,
-        make_scheduler,
     )
 
-    curves = curves_options(place.benchmark, place.curve, place.minimize, place.run_column,
-                            place.epoch_column) or {}  # fmt: skip
-    bench = load_benchmark(place.benchmark, **curves)
+    needs = None
+    if strategy in _FIDELITY or rule_name != "none" or fitness is not None:
+        needs = strategy if strategy in _FIDELITY else f"--rule {rule_name}"
+        needs = f"--fitness {fitness.fitness}" if fitness is not None else needs
+    bench, curves = _load_table(place, needs)
     backend = TabularBackend(bench)
-    needs_curves = strategy in _FIDELITY or rule_name != "none" or fitness is not None
-    if needs_curves and bench.max_fidelity is None:
-        what = strategy if strategy in _FIDELITY else f"--rule {rule_name}"
-        what = f"--fitness {fitness.fitness}" if fitness is not None else what
-        raise ConfigurationError(
-            f"benchmark {bench.name!r} has no learning curves; {what} needs them "
-            "(e.g. nb201-digits or nb201-cifar10-curves)"
-        )
     extra: dict[str, Any] = {}
     if fitness is not None:
         _check_fitness(bench, fitness)
@@ -574,8 +565,35 @@ def _table_spec(
     from ..search import make_rule
 
     make_rule(rule_name, rule_params, backend.max_epochs)  # its settings, checked
-    make_scheduler(strategy, params).bind(SearchState(backend, epochs, training.seed))
+    _checked_scheduler(strategy, params, backend, epochs, training.seed)
     return spec, bench
+
+
+def _load_table(place: Place, needs: str | None) -> tuple[Any, dict[str, Any]]:
+    """The benchmark of ``-b`` (with the options of a curves: file) and those options; a
+    table without curves is an error when ``needs`` (what needs them) is given."""
+    from ..benchmarks import load_benchmark
+
+    curves = curves_options(place.benchmark, place.curve, place.minimize, place.run_column,
+                            place.epoch_column) or {}  # fmt: skip
+    bench = load_benchmark(place.benchmark, **curves)
+    if needs is not None and bench.max_fidelity is None:
+        raise ConfigurationError(
+            f"benchmark {bench.name!r} has no learning curves; {needs} needs them "
+            "(e.g. nb201-digits or nb201-cifar10-curves)"
+        )
+    return bench, curves
+
+
+def _checked_scheduler(
+    strategy: str, params: dict[str, Any], backend: Any, epochs: int | None, seed: int
+) -> Any:
+    """A new scheduler of ``strategy``, after a throwaway one was bound to ``backend`` (its
+    settings checked against the budget and the benchmark, before any work)."""
+    from ..search import SearchState, make_scheduler
+
+    make_scheduler(strategy, params).bind(SearchState(backend, epochs, seed))
+    return make_scheduler(strategy, params)
 
 
 def _search_table(
@@ -657,10 +675,8 @@ def _search_live(
     from ..execution import make_executor
     from ..search import (
         LiveBackend,
-        SearchState,
         check_budget,
         make_rule,
-        make_scheduler,
         run_search,
     )
 
@@ -688,9 +704,7 @@ def _search_live(
     with make_executor(place.executor_name, place.workers, place.address) as executor:
         backend = LiveBackend(config, executor, place.out_dir / "runs", seed=training.seed,
                               device=training.device)  # fmt: skip
-        scheduler = make_scheduler(strategy, params)
-        scheduler.bind(SearchState(backend, epochs, training.seed))  # its settings, checked
-        scheduler = make_scheduler(strategy, params)
+        scheduler = _checked_scheduler(strategy, params, backend, epochs, training.seed)
         try:
             with progress() as bar:
                 total = epochs or config.epochs * max(len(params.get("candidates", ())), 1)
@@ -718,7 +732,7 @@ def _live_fitness(
     """Any strategy on live feature-history estimates, then its top k trained fully."""
     from ..execution import make_executor
     from ..predictors.training_based import FeatureHistorySettings
-    from ..search import LiveBackend, LiveEstimateBackend, estimate_then_train, make_scheduler
+    from ..search import LiveBackend, LiveEstimateBackend, estimate_then_train
 
     if fitness.fitness != LIVE_ESTIMATOR:
         raise UnknownNameError("live fitness", str(fitness.fitness), [LIVE_ESTIMATOR])
@@ -735,7 +749,8 @@ def _live_fitness(
                               device=training.device)  # fmt: skip
         try:
             found = estimate_then_train(
-                make_scheduler(strategy, params), estimates, backend, fitness.top_k,
+                _checked_scheduler(strategy, params, estimates, estimates_budget, training.seed),
+                estimates, backend, fitness.top_k,
                 workers=executor.workers, budget=estimates_budget, seed=training.seed,
             )  # fmt: skip
         finally:
@@ -778,25 +793,13 @@ def _sample_live(
 def _sample_table(
     training: LiveTrainingOptions, settings: Any, place: Place, estimator: str, top_k: int
 ) -> None:
-    from ..benchmarks import load_benchmark
     from ..search import TabularBackend, permuted, sample_and_estimate_curves
 
     refuse(_LIVE_ONLY, "only applies to --live (a table's runs are trained already)")
     refuse(("variant", "k", "probe_size", "layer", "ema_decay", "c"),
            "only applies to a live feature-history estimate (--live)")  # fmt: skip
-    if estimator == LIVE_ESTIMATOR:
-        raise ConfigurationError(
-            "the tables hold no feature histories: use --live, or a curve estimator on a "
-            "table (--estimator early-stop-acc, sotl-e, sotl, early-stop-loss or lce)"
-        )
-    curves = curves_options(place.benchmark, place.curve, place.minimize, place.run_column,
-                            place.epoch_column) or {}  # fmt: skip
-    bench = load_benchmark(place.benchmark, **curves)
-    if bench.max_fidelity is None:
-        raise ConfigurationError(
-            f"benchmark {bench.name!r} has no learning curves; sample-and-estimate on a table "
-            "needs them (e.g. nb201-digits or nb201-cifar10-curves)"
-        )
+    _refuse_feature_history("--estimator", estimator)
+    bench, _ = _load_table(place, "sample-and-estimate on a table")
     _check_estimator(bench, estimator, settings.epochs)
     archs = [r.arch for r in bench.records()]
     sampled = list(permuted(archs, training.seed))[: min(training.cells, len(archs))]
@@ -807,13 +810,18 @@ def _sample_table(
     out.print(sample_search_table(where, found, timed=records_time(bench)))
 
 
-def _check_fitness(bench: Any, fitness: FitnessOptions) -> None:
-    """A table's fitness is a curve estimator that reads what the table records."""
-    if fitness.fitness == LIVE_ESTIMATOR:
+def _refuse_feature_history(flag: str, estimator: str | None) -> None:
+    """A table's estimate is a curve estimator: the tables record no feature histories."""
+    if estimator == LIVE_ESTIMATOR:
         raise ConfigurationError(
             "the tables hold no feature histories: use --live, or a curve estimator on a "
-            "table (--fitness early-stop-acc, sotl-e, sotl, early-stop-loss or lce)"
+            f"table ({flag} early-stop-acc, sotl-e, sotl, early-stop-loss or lce)"
         )
+
+
+def _check_fitness(bench: Any, fitness: FitnessOptions) -> None:
+    """A table's fitness is a curve estimator that reads what the table records."""
+    _refuse_feature_history("--fitness", fitness.fitness)
     if fitness.top_k < 1:
         raise ConfigurationError(f"--top-k must be >= 1, got {fitness.top_k}")
     _check_estimator(bench, fitness.fitness, fitness.short_epochs)
