@@ -169,7 +169,11 @@ def test_a_tune_run_stops_the_bad_trials_and_keeps_the_best(tmp_path) -> None:  
             synthetic,
             param_space={"level": tune.grid_search(LEVELS)},
             tune_config=tune.TuneConfig(
-                metric="acc", mode="max", scheduler=scheduler, reuse_actors=True
+                metric="acc",
+                mode="max",
+                scheduler=scheduler,
+                reuse_actors=True,
+                max_concurrent_trials=1,
             ),
             run_config=tune.RunConfig(storage_path=str(tmp_path), name="baker", verbose=0),
         )
