@@ -105,6 +105,11 @@ PREDICTORS.add(
     "nasperf.predictors.training_based:FeatureHistoryPredictor",
     "proxy classifier on the features of the first E epochs (Cao et al. 2021)",
 )
+PREDICTORS.add(
+    "fear",
+    "nasperf.predictors.training_based:FearPredictor",
+    "FEAR: train to a threshold, then only the tail; its accuracy (Dey et al. 2021)",
+)
 # zero-cost proxies of a live model (records carry info['model'] and info['batch']): one
 # ZeroCostPredictor per proxy of the table, registered as zc-NAME
 for _proxy in PROXIES.values():

@@ -164,6 +164,12 @@ class NB201Network(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.forward_features(x))
 
+    def tail_modules(self) -> list[str]:
+        """Names of the network's tail: the last stage's N cells, the last activation and the
+        classifier (FEAR's trainable part; with N=5 the paper's cells 13-17 of 17)."""
+        last = len(self.cells)
+        return [f"cells.{i}" for i in range(last - self.N, last)] + ["lastact", "classifier"]
+
 
 def build_nb201_network(
     arch: object,

@@ -8,6 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .fear import (
+    FEAR_METRICS,
+    FearEstimator,
+    FearResult,
+    FearSettings,
+    TimeRatioRule,
+    calibrate_threshold,
+    frozen_except,
+    tail_modules,
+)
 from .feature_history import (
     VARIANTS,
     FeatureHistoryEstimator,
@@ -17,6 +27,15 @@ from .feature_history import (
 )
 
 __all__ = [
+    "FEAR_METRICS",
+    "FearEstimator",
+    "FearPredictor",
+    "FearResult",
+    "FearSettings",
+    "TimeRatioRule",
+    "calibrate_threshold",
+    "frozen_except",
+    "tail_modules",
     "VARIANTS",
     "FeatureHistoryEstimator",
     "FeatureHistoryPredictor",
@@ -26,12 +45,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._predictor import FeatureHistoryPredictor
+    from ._predictor import FearPredictor, FeatureHistoryPredictor
 
 
 def __getattr__(name: str) -> Any:
-    if name == "FeatureHistoryPredictor":
-        from ._predictor import FeatureHistoryPredictor
+    if name in ("FeatureHistoryPredictor", "FearPredictor"):
+        from . import _predictor
 
-        return FeatureHistoryPredictor
+        return getattr(_predictor, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,9 +22,10 @@ from ...training import TrainConfig
 from ...validation import InstanceOf, Interval
 from .._live import live_model_of
 from ..base import THREADS_CONSTRAINTS, Predictor, Requirements, TorchThreads
+from .fear import FearEstimator, FearResult, FearSettings, calibrate_threshold
 from .feature_history import FeatureHistoryEstimator, FeatureHistoryResult, FeatureHistorySettings
 
-__all__ = ["FeatureHistoryPredictor"]
+__all__ = ["FeatureHistoryPredictor", "FearPredictor"]
 
 logger = logging.getLogger(__name__)
 
@@ -97,20 +98,7 @@ class FeatureHistoryPredictor(TorchThreads, Predictor):
 
     def _estimate(self, records: list[Record]) -> list[FeatureHistoryResult]:
         """:meth:`estimate` on checked records, inside the compute context."""
-        from ...data import ArrayDataset
-
-        for r in records:  # every record is checked before any training
-            data = r.info.get("data")
-            if data is None:
-                raise MissingRequirementError(
-                    f"record {r.arch!r} carries no training data; this predictor needs "
-                    "info['data'] = an ArrayDataset besides info['model']"
-                )
-            if not isinstance(data, ArrayDataset):
-                raise InvalidDataError(
-                    f"record {r.arch!r}: info['data'] must be an ArrayDataset, "
-                    f"got {type(data).__name__}"
-                )
+        _check_data(records)  # every record is checked before any training
         estimator = self._estimator()
         return [
             estimator.estimate(live_model_of(r, int(self.random_state)), r.info["data"])
@@ -134,3 +122,143 @@ class FeatureHistoryPredictor(TorchThreads, Predictor):
             else:
                 out[i] = res.estimate
         return out
+
+
+_FEAR = FearSettings()
+
+
+class FearPredictor(TorchThreads, Predictor):
+    """FEAR (Dey, Shah, Bubeck 2021) of each record's live model; higher is better.
+
+    The parameters are the fields of :class:`FearSettings` (same names, same defaults), the
+    full run's ``train_config`` and ``random_state``. Records carry ``info["model"]`` (a
+    module, trained in place, or a factory built under ``random_state``) and ``info["data"]``.
+    With ``threshold=None`` the threshold is calibrated, :func:`calibrate_threshold` on the
+    first-epoch accuracy of up to ``calibration`` reference models: those of ``fit``'s
+    records, or else the first ones of each ``predict`` call (copies, trained one epoch). The
+    learned ``threshold_`` is None until then. A candidate that diverges or fails scores chance
+    accuracy with a warning; :meth:`estimate` returns every :class:`FearResult`.
+    """
+
+    family = "training-based"
+    extra = "torch"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        **FearSettings._parameter_constraints,
+        "train_config": [None, InstanceOf(TrainConfig, "a TrainConfig")],
+        "random_state": [Interval(int, 0, 2**31 - 1)],
+        **THREADS_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        threshold: float | None = _FEAR.threshold,
+        metric: str = _FEAR.metric,
+        max_epochs: int = _FEAR.max_epochs,
+        stage2_epochs: int = _FEAR.stage2_epochs,
+        stage2_batch_size: int | None = _FEAR.stage2_batch_size,
+        stage2_lr: float | None = _FEAR.stage2_lr,
+        tail: int | str | Sequence[str] | None = _FEAR.tail,
+        score: str = _FEAR.score,
+        quantile: float = _FEAR.quantile,
+        calibration: int = _FEAR.calibration,
+        train_config: TrainConfig | None = None,
+        random_state: int = 0,
+        num_threads: int = 1,
+    ) -> None:
+        self.threshold = threshold
+        self.metric = metric
+        self.max_epochs = max_epochs
+        self.stage2_epochs = stage2_epochs
+        self.stage2_batch_size = stage2_batch_size
+        self.stage2_lr = stage2_lr
+        self.tail = tail
+        self.score = score
+        self.quantile = quantile
+        self.calibration = calibration
+        self.train_config = train_config
+        self.random_state = random_state
+        self.num_threads = num_threads
+
+    def _requirements(self) -> Requirements:
+        return Requirements(live_model=True, targets=False)
+
+    def _estimator(self) -> FearEstimator:
+        params = self.get_params(deep=False)
+        settings = FearSettings(**{f.name: params[f.name] for f in fields(FearSettings)})
+        estimator = FearEstimator(settings, self.train_config, self.random_state)
+        estimator._checked_config()
+        return estimator
+
+    def _calibrated(self, records: list[Record]) -> float | None:
+        """The threshold from the first-epoch accuracy of copies of ``records``' models."""
+        import copy
+
+        estimator = self._estimator()
+        usable = [r for r in records if r.info.get("data") is not None]
+        accs = []
+        for r in usable[: self.calibration]:
+            model = copy.deepcopy(live_model_of(r, int(self.random_state)))
+            accs.append(estimator.first_epoch_accuracy(model, r.info["data"]))
+        if not usable:
+            return None
+        value = calibrate_threshold(accs, self.quantile)
+        logger.info(
+            "FEAR threshold calibrated on %d models: %.1f%% %s accuracy (quantile %.2f)",
+            len(accs), 100 * value, self.metric, self.quantile,
+        )  # fmt: skip
+        return value
+
+    def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
+        self._estimator()
+        self.threshold_ = self.threshold
+        if self.threshold is None and records:  # records without data are not references
+            with self._compute_context():
+                self.threshold_ = self._calibrated(records)
+
+    def estimate(self, records: Sequence[Record]) -> list[FearResult]:
+        """Run FEAR on each record's model; return every candidate's result."""
+        records = self._check_predict(records)
+        with self._compute_context():
+            return self._estimate(records)
+
+    def _estimate(self, records: list[Record]) -> list[FearResult]:
+        _check_data(records)
+        threshold = self.threshold_
+        if threshold is None:
+            threshold = self._calibrated(records)
+        estimator = self._estimator()
+        return [
+            estimator.estimate(live_model_of(r, int(self.random_state)), r.info["data"], threshold)
+            for r in records
+        ]
+
+    def _predict(self, records: list[Record]) -> np.ndarray:
+        out = np.empty(len(records), dtype=np.float64)
+        for i, (r, res) in enumerate(zip(records, self._estimate(records), strict=True)):
+            if res.score is None:
+                out[i] = 100.0 / r.info["data"].num_classes
+                logger.warning(
+                    "candidate %r: FEAR %s (%s); scored at chance, %.1f%%",
+                    r.arch, res.status, res.reason, out[i],
+                )  # fmt: skip
+            else:
+                out[i] = res.score
+        return out
+
+
+def _check_data(records: Sequence[Record]) -> None:
+    """Every record carries an ArrayDataset in ``info['data']`` (checked before training)."""
+    from ...data import ArrayDataset
+
+    for r in records:
+        data = r.info.get("data")
+        if data is None:
+            raise MissingRequirementError(
+                f"record {r.arch!r} carries no training data; this predictor needs "
+                "info['data'] = an ArrayDataset besides info['model']"
+            )
+        if not isinstance(data, ArrayDataset):
+            raise InvalidDataError(
+                f"record {r.arch!r}: info['data'] must be an ArrayDataset, "
+                f"got {type(data).__name__}"
+            )
