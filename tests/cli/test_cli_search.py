@@ -16,9 +16,10 @@ from nasperf.cli import app
 from nasperf.search import TabularBackend
 
 SUBCOMMANDS = ("random", "sh", "hyperband", "asha", "re", "ls", "bananas", "npenas", "metaqnn",
-               "sample-and-estimate")  # fmt: skip
+               "fear", "sample-and-estimate")  # fmt: skip
 RULE = {"--rule", "--delta", "--min-completed", "--dense"}
-FITNESS = {"--fitness", "--short-epochs", "--top-k"}
+FEAR = {"--threshold", "--stage2-epochs", "--time-ratio"}
+FITNESS = {"--fitness", "--short-epochs", "--top-k", *FEAR}
 SURROGATE = {"--queries", "--budget", "--predictor", "--init", "--batch", "--candidates",
              "--parents", "--mutations"}  # fmt: skip
 #: the options of each subcommand that not every subcommand has
@@ -32,6 +33,7 @@ OWN = {
     "bananas": {*SURROGATE, "--acquisition", "--features", *FITNESS},
     "npenas": {*SURROGATE, "--features", *FITNESS},
     "metaqnn": {"--models", "--alpha", "--gamma", "--replay", *RULE, *FITNESS},
+    "fear": {"--queries", "--cells", "--top-k", *FEAR},
     "sample-and-estimate": {
         "--cells",
         "--estimator",
@@ -447,11 +449,15 @@ def test_any_strategy_with_a_short_budget_fitness_on_a_table(capsys) -> None:  #
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["re", "--fitness", "feature-history", "--queries", "40"], "no feature histories"),
+        (["re", "--fitness", "feature-history", "--queries", "4"], "give feature histories"),
         (["re", "--top-k", "3", "--queries", "40"], "--top-k only applies with --fitness"),
         (["random", "--fitness", "early-stop-acc", "--rule", "baker"], "no --rule with it"),
         (["re", "--fitness", "sotl", "--short-epochs", "30", "--queries", "40"], "--short-epochs"),
         (["bananas", "-b", "nb201-cifar10", "--fitness", "early-stop-acc"], "no learning curves"),
+        (["re", "--fitness", "fear", "--queries", "40"], "cannot give FEAR scores"),
+        (["random", "--threshold", "0.5"], "--threshold only applies with --fitness"),
+        (["re", "--fitness", "sotl", "--time-ratio", "2", "--queries", "9"], "--fitness fear"),
+        (["fear"], "needs --live"),
     ],
 )
 def test_bad_fitness_settings_are_one_line(capsys, args, fragment) -> None:  # noqa: ANN001
@@ -460,3 +466,16 @@ def test_bad_fitness_settings_are_one_line(capsys, args, fragment) -> None:  # n
     code, out, err = run(capsys, "search", *args)
     lines = err.strip().splitlines()
     assert code == 2 and len(lines) == 1 and fragment in lines[0], err
+
+
+def test_fear_random_search_live_end_to_end(tmp_path, capsys) -> None:  # noqa: ANN001
+    """FEAR scores 4 small cells live (threshold calibrated on 5 reference cells), drops
+    none it should not, and trains the best one to the end."""
+    args = ["search", "fear", "--live", "--out", str(tmp_path), "--dataset", "digits",
+            "--nb201-c", "4", "--nb201-n", "1", "--epochs", "4", "--batch-size", "64",
+            "--limit", "200", "--cells", "4", "--stage2-epochs", "2", "--workers", "1"]  # fmt: skip
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    values = _row(out)
+    assert values["fully trained"] == "1" and values["estimated"].endswith("/4")
+    assert float(values["final val acc"]) > 10.0

@@ -123,3 +123,53 @@ def test_sample_and_estimate_on_a_table_in_simulated_time() -> None:
         sample_and_estimate_curves(TabularBackend(bench), archs, 2, 2, "lcsvr")
     with pytest.raises(ConfigurationError, match="short budget"):
         sample_and_estimate_curves(TabularBackend(bench), archs, 30)
+
+
+class FearStandIn:
+    """Stands in for the workers of FEAR estimates: stage-1 seconds scripted per cell, the
+    time limit applied as a worker applies it; reference cells reach 20, 30, ... percent."""
+
+    workers = 1
+    STAGE1 = {"a": 3.0, "b": 10.0, "c": 13.0, "d": 1.0, "e": 4.5, "f": 3.9}
+
+    def __init__(self) -> None:
+        self.limits: list[float | None] = []
+        self.thresholds: list[float | None] = []
+
+    def map_unordered(self, fn, items, *, retries=1):  # noqa: ANN001
+        from nasperf.search._sampling import _first_epoch
+
+        for i, task in enumerate(list(items)):
+            if fn is _first_epoch:
+                yield TaskOutcome(task, 20.0 + 10.0 * i, None, 1)
+                continue
+            self.limits.append(task.time_limit)
+            self.thresholds.append(task.threshold)
+            t = self.STAGE1[task.arch]
+            late = task.time_limit is not None and t > task.time_limit
+            row = {"arch": task.arch, "estimate": None if late else 50.0 + t,
+                   "status": "dropped" if late else "ok", "stage1_seconds": t,
+                   "reached": True}  # fmt: skip
+            yield TaskOutcome(task, row, None, 1)
+
+
+def test_fear_time_ratio_rule_in_the_live_estimate_backend() -> None:
+    from nasperf.predictors.training_based import FearSettings
+    from nasperf.search import LiveEstimateBackend, RandomSearch, run_search
+
+    config = LiveBenchmarkConfig(dataset="digits", train=TrainConfig(epochs=30))
+    executor = FearStandIn()
+    backend = LiveEstimateBackend(config, executor, FearSettings(), seed=0, time_ratio=4.0)
+    run_search(RandomSearch(list(FearStandIn.STAGE1)), backend, workers=1)
+    # calibrated once from five reference cells (20..60%): the 0.9 quantile, 56%
+    assert executor.thresholds == [pytest.approx(0.56)] * 6
+    # the limit each task got: none, 4x3 s until the 1 s cell, then 4x1 s
+    assert executor.limits == [None, 12.0, 12.0, 12.0, 4.0, 4.0]
+    status = {a: r["status"] for a, r in backend.rows.items()}
+    assert status == {"a": "ok", "b": "ok", "c": "dropped", "d": "ok", "e": "dropped", "f": "ok"}
+    # a result slower than the limit when it arrives (sent before the limit fell) is dropped
+    backend._apply("g", 1, {"arch": "g", "estimate": 80.0, "stage1_seconds": 4.2,
+                            "reached": True, "status": "ok"})  # fmt: skip
+    assert backend.rows["g"]["status"] == "dropped" and backend.rows["g"]["estimate"] is None
+    with pytest.raises(ConfigurationError, match="FEAR's rule"):
+        LiveEstimateBackend(config, executor, FH, time_ratio=4.0)

@@ -68,6 +68,8 @@ __all__ = [
 
 #: the estimator of a live sample-and-estimate search
 LIVE_ESTIMATOR = "feature-history"
+#: the short-budget estimators a live search may use as its fitness
+LIVE_FITNESS = (LIVE_ESTIMATOR, "fear")
 TRACE_COLUMNS = ("epochs", "seconds", "arch", "value", "true_value", "test_value", "jobs")
 
 #: options that only a live search uses: a table's cells are drawn and trained already
@@ -173,18 +175,37 @@ class FitnessOptions:
     fitness: str | None = None
     short_epochs: int = 2
     top_k: int = 2
+    threshold: float | None = None
+    stage2_epochs: int = 5
+    time_ratio: float = 4.0
 
 
 _FITNESS_PANEL = "Short-budget fitness"
+_FEAR_PANEL = "FEAR (--fitness fear, search fear)"
 TOP_K: Any = typer.Option(2, "--top-k", help="candidates trained to the end, by their estimate")
+_FEAR_OPTIONS: dict[str, Any] = {
+    "threshold": typer.Option(
+        None, "--threshold", help="stage-1 training accuracy to reach, a fraction (default: "
+        "calibrated, the 0.9 quantile of 5 reference cells' first-epoch accuracy)",
+        rich_help_panel=_FEAR_PANEL,
+    ),
+    "stage2_epochs": typer.Option(
+        5, "--stage2-epochs", help="epochs of training the tail alone", rich_help_panel=_FEAR_PANEL
+    ),
+    "time_ratio": typer.Option(
+        4.0, "--time-ratio", help="drop a candidate whose stage 1 takes more than R times the "
+        "fastest so far (0: never)", rich_help_panel=_FEAR_PANEL,
+    ),
+}  # fmt: skip
 _FITNESS_OPTIONS: dict[str, Any] = {
     "fitness": typer.Option(
-        None, "--fitness", help="score candidates by feature-history (--live) or a curve "
-        "estimator after --short-epochs (a table: early-stop-acc, sotl-e, ...), then train the "
-        "top k", rich_help_panel=_FITNESS_PANEL,
+        None, "--fitness", help="score candidates by feature-history or fear (--live), or a "
+        "curve estimator after --short-epochs (a table: early-stop-acc, sotl-e, ...), then "
+        "train the top k", rich_help_panel=_FITNESS_PANEL,
     ),
     "short_epochs": SHORT_EPOCHS,
     "top_k": TOP_K,
+    **_FEAR_OPTIONS,
 }  # fmt: skip
 
 with_place = with_settings(Place, "place", _PLACE_OPTIONS)
@@ -213,6 +234,7 @@ QUERIES: Any = typer.Option(
     "QUERIES estimates, then the top k trained)",
 )
 ETA: Any = typer.Option(3, "--eta", help="halving rate")
+TOP_K_ONE: Any = typer.Option(1, "--top-k", help="candidates trained to the end, by score")
 MIN_EPOCHS: Any = typer.Option(1, "--min-epochs", help="epochs of the lowest rung")
 PREDICTOR: Any = typer.Option(None, "--predictor", help="the surrogate: any model-based predictor")
 INIT: Any = typer.Option(10, "--init", help="random candidates first")
@@ -407,6 +429,24 @@ def metaqnn_cmd(
     _search("metaqnn", params, training, place, stopping, None, fitness=fitness_options)
 
 
+@search_app.command("fear")
+@with_live_training
+@with_place
+@with_settings(FitnessOptions, "fitness_options", {"top_k": TOP_K_ONE, **_FEAR_OPTIONS})
+def fear_cmd(
+    training: LiveTrainingOptions,
+    place: Place,
+    fitness_options: FitnessOptions,
+    queries: int | None = QUERIES,
+) -> None:
+    """FEAR random search (Dey et al. 2021): FEAR scores --cells candidates live, dropping
+    those whose stage 1 is slow (--time-ratio), and the top k by score are trained fully."""
+    if not place.live:
+        raise ConfigurationError("FEAR trains candidates: search fear needs --live")
+    fitness = replace(fitness_options, fitness="fear")
+    _search("random", {}, training, place, None, None, queries, fitness=fitness)
+
+
 @search_app.command("sample-and-estimate")
 @with_live_training
 @with_feature_history
@@ -512,8 +552,12 @@ def _search(
     check_out(place.out_dir, directory=True)
     params = {k: v for k, v in params.items() if v is not None}
     if fitness is not None and fitness.fitness is None:
-        refuse(("short_epochs", "top_k"), "only applies with --fitness")
+        refuse(("short_epochs", "top_k", *_FEAR_OPTIONS), "only applies with --fitness")
         fitness = None
+    if fitness is not None and fitness.fitness != "fear":
+        refuse(tuple(_FEAR_OPTIONS), "only applies to --fitness fear")
+    if fitness is not None and fitness.fitness == "fear":
+        refuse(("short_epochs",), "does not apply to FEAR (its stage 1 runs to a threshold)")
     if fitness is not None and rule_name != "none":
         raise ConfigurationError("--fitness scores candidates by an estimate: no --rule with it")
     args = (strategy, params, training, place, rule_name, rule_params, budget, queries)
@@ -729,22 +773,29 @@ def _live_fitness(
     queries: int | None,
     budget: int | None,
 ) -> None:
-    """Any strategy on live feature-history estimates, then its top k trained fully."""
+    """Any strategy on live short-budget estimates (feature history or FEAR), then its top k
+    trained fully."""
     from ..execution import make_executor
     from ..predictors.training_based import FeatureHistorySettings
     from ..search import LiveBackend, LiveEstimateBackend, estimate_then_train
 
-    if fitness.fitness != LIVE_ESTIMATOR:
-        raise UnknownNameError("live fitness", str(fitness.fitness), [LIVE_ESTIMATOR])
+    if fitness.fitness not in LIVE_FITNESS:
+        raise UnknownNameError("live fitness", str(fitness.fitness), list(LIVE_FITNESS))
     if fitness.top_k < 1:
         raise ConfigurationError(f"--top-k must be >= 1, got {fitness.top_k}")
     config = training.config()
-    settings = FeatureHistorySettings(epochs=fitness.short_epochs)
-    check_feature_history(settings)
+    ratio = None
+    if fitness.fitness == "fear":
+        settings: Any = _fear_settings(fitness, config.epochs)
+        ratio = fitness.time_ratio or None
+    else:
+        settings = FeatureHistorySettings(epochs=fitness.short_epochs)
+        check_feature_history(settings)
     estimates_budget = _budget(budget, queries, 1)
-    where = f"{training.space}/{training.dataset} (live, {strategy} on feature-history estimates)"
+    where = f"{training.space}/{training.dataset} (live, {strategy} on {fitness.fitness} estimates)"
     with make_executor(place.executor_name, place.workers, place.address) as executor:
-        estimates = LiveEstimateBackend(config, executor, settings, training.seed, training.device)
+        estimates = LiveEstimateBackend(config, executor, settings, training.seed,
+                                        training.device, ratio)  # fmt: skip
         backend = LiveBackend(config, executor, place.out_dir / "runs", seed=training.seed,
                               device=training.device)  # fmt: skip
         try:
@@ -757,6 +808,18 @@ def _live_fitness(
             estimates.close()
             backend.close()
     out.print(sample_search_table(where, found))
+
+
+def _fear_settings(fitness: FitnessOptions, epochs: int) -> Any:
+    """FEAR's settings from the options (its stage-1 cap: 10 epochs, or a shorter run)."""
+    from ..predictors.training_based import FearSettings
+
+    if fitness.time_ratio != 0 and fitness.time_ratio < 1:
+        raise ConfigurationError(
+            f"--time-ratio must be >= 1 (or 0: never drop), got {fitness.time_ratio}"
+        )
+    return FearSettings(threshold=fitness.threshold, stage2_epochs=fitness.stage2_epochs,
+                        max_epochs=min(10, epochs))  # fmt: skip
 
 
 def _sample_live(
@@ -811,10 +874,12 @@ def _sample_table(
 
 
 def _refuse_feature_history(flag: str, estimator: str | None) -> None:
-    """A table's estimate is a curve estimator: the tables record no feature histories."""
-    if estimator == LIVE_ESTIMATOR:
+    """A table's estimate is a curve estimator: the tables record no feature histories and
+    no frozen-tail training (FEAR)."""
+    if estimator in LIVE_FITNESS:
+        what = "feature histories" if estimator == LIVE_ESTIMATOR else "FEAR scores"
         raise ConfigurationError(
-            "the tables hold no feature histories: use --live, or a curve estimator on a "
+            f"a table cannot give {what}: use --live, or a curve estimator on a "
             f"table ({flag} early-stop-acc, sotl-e, sotl, early-stop-loss or lce)"
         )
 

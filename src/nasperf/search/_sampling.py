@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 
 from ..exceptions import ConfigurationError
-from ..predictors.training_based import FeatureHistoryEstimator, FeatureHistorySettings
+from ..predictors.training_based import (
+    FearEstimator,
+    FearSettings,
+    FeatureHistoryEstimator,
+    FeatureHistorySettings,
+    TimeRatioRule,
+    calibrate_threshold,
+)
 from ..training import RunStatus
 from ._backends import Backend, Event, ExecutorBackend
 from ._loop import Scheduler, run_search
@@ -39,17 +46,42 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class EstimateTask:
-    """One NB201 cell to estimate: the live-benchmark settings, the cell and its seed."""
+    """One NB201 cell to estimate: the live-benchmark settings, the cell and its seed, and the
+    estimator's settings (feature history or FEAR, with FEAR's threshold and time limit)."""
 
     config: Any  # LiveBenchmarkConfig
     arch: str
     seed: int
-    settings: FeatureHistorySettings
+    settings: FeatureHistorySettings | FearSettings
     threads: int = 1
     device: str = "cpu"
+    threshold: float | None = None
+    time_limit: float | None = None
 
     def __repr__(self) -> str:
+        if isinstance(self.settings, FearSettings):
+            return f"FEAR {self.arch}"
         return f"estimate {self.arch} ({self.settings.epochs} epochs)"
+
+
+def _fear(task: EstimateTask, model: Any, data: Any) -> dict[str, Any]:
+    est = FearEstimator(
+        task.settings, task.config.train_config(task.seed, task.threads), task.seed % (2**31)
+    )
+    res = est.estimate(model, data, task.threshold, task.time_limit)
+    return {"estimate": res.score, **{k: v for k, v in res.row().items() if k != "score"}}
+
+
+def _first_epoch(task: EstimateTask) -> float | None:
+    """A reference model's first-epoch accuracy, for FEAR's calibrated threshold."""
+    from ..benchmarks.cells import build_cell, cell_data
+    from ..training import torch_threads
+
+    with torch_threads(task.threads):
+        data = cell_data(task.config)
+        model, _, _ = build_cell(task.config, task.arch, task.seed, data, task.device)
+        est = FearEstimator(task.settings, task.config.train_config(task.seed, task.threads))
+        return est.first_epoch_accuracy(model, data)
 
 
 def _estimate(task: EstimateTask) -> dict[str, Any]:
@@ -59,6 +91,9 @@ def _estimate(task: EstimateTask) -> dict[str, Any]:
     with torch_threads(task.threads):
         data = cell_data(task.config)
         model, params_m, flops = build_cell(task.config, task.arch, task.seed, data, task.device)
+        if isinstance(task.settings, FearSettings):
+            return {"arch": task.arch, **_fear(task, model, data), "params_m": params_m,
+                    "flops": flops}  # fmt: skip
         est = FeatureHistoryEstimator(
             task.settings,
             train_config=task.config.train_config(task.seed, task.threads),
@@ -220,8 +255,17 @@ class ShortBudgetBackend(_EstimateRows, Backend):
 
 
 class LiveEstimateBackend(_EstimateRows, ExecutorBackend):
-    """Queries answered by a feature-history estimate (``settings``: E epochs of training and
-    the proxy classifier) of each NB201 cell of ``config``, trained live on ``executor``."""
+    """Queries answered by a short-budget estimate of each NB201 cell of ``config``, trained
+    live on ``executor``: a feature-history estimate (``settings`` a
+    :class:`FeatureHistorySettings`: E epochs and the proxy classifier) or FEAR (a
+    :class:`FearSettings`).
+
+    FEAR's threshold, when its settings leave it None, is calibrated once before the first
+    estimate, from the first-epoch accuracy of ``settings.calibration`` cells drawn from the
+    space (their time counts on the clock). ``time_ratio`` (FEAR only) applies
+    :class:`TimeRatioRule`: each task gets the current limit, stops its stage 1 past it, and a
+    result whose stage 1 is slower than the limit when it arrives is dropped too.
+    """
 
     _fn = staticmethod(_estimate)
 
@@ -229,32 +273,66 @@ class LiveEstimateBackend(_EstimateRows, ExecutorBackend):
         self,
         config: Any,
         executor: Any,
-        settings: FeatureHistorySettings | None = None,
+        settings: FeatureHistorySettings | FearSettings | None = None,
         seed: int = 0,
         device: str = "cpu",
+        time_ratio: float | None = None,
     ) -> None:
         from ..training import resolve_device
 
         ExecutorBackend.__init__(self, executor, seed)
         _EstimateRows.__init__(self)
         self.settings = FeatureHistorySettings() if settings is None else settings
-        if self.settings.epochs > config.epochs:
+        fear = isinstance(self.settings, FearSettings)
+        budget = self.settings.max_epochs if fear else self.settings.epochs
+        if budget > config.epochs:
             raise ConfigurationError(
-                f"the short budget of {self.settings.epochs} epochs is longer than a full run "
+                f"the short budget of {budget} epochs is longer than a full run "
                 f"({config.epochs})"
             )
+        if time_ratio is not None and not fear:
+            raise ConfigurationError("time_ratio is FEAR's rule; it needs FearSettings")
+        self.rule = TimeRatioRule(time_ratio) if time_ratio is not None else None
+        self.threshold = self.settings.threshold if fear else None
         self.config = config
         self.device = resolve_device(device)
         self.max_epochs = 1
         self.space = config.space
 
-    def _task(self, arch: str, upto: int) -> EstimateTask:
-        from ..benchmarks.cells import cell_seed
+    def _threads(self) -> int:
         from ..execution import threads_per_worker
 
-        threads = threads_per_worker(self.executor)  # as many as a full run gets
+        return threads_per_worker(self.executor)  # as many as a full run gets
+
+    def calibrate(self) -> float:
+        """FEAR's threshold from reference cells' first epoch (see the class doc)."""
+        from ..benchmarks.cells import cell_seed
+        from ..spaces import get_space
+
+        space = get_space(self.config.space)
+        rng = np.random.default_rng([self.seed, 0xFEA])
+        archs: list[str] = []
+        while len(archs) < self.settings.calibration:
+            arch = str(space.sample(rng))
+            if arch not in archs:
+                archs.append(arch)
+        tasks = [EstimateTask(self.config, a, cell_seed(self.seed, a), self.settings,
+                              self._threads(), self.device) for a in archs]  # fmt: skip
+        accs = [o.result for o in self.executor.map_unordered(_first_epoch, tasks, retries=1)
+                if o.ok]  # fmt: skip
+        self.threshold = calibrate_threshold(accs, self.settings.quantile)
+        logger.info("FEAR threshold %.3f from %d reference cells", self.threshold, len(accs))
+        return self.threshold
+
+    def _task(self, arch: str, upto: int) -> EstimateTask:
+        from ..benchmarks.cells import cell_seed
+
+        fear = isinstance(self.settings, FearSettings)
+        if fear and self.threshold is None:
+            self.calibrate()
+        limit = self.rule.limit() if self.rule is not None else None
         return EstimateTask(self.config, arch, cell_seed(self.seed, arch), self.settings,
-                            threads, self.device)  # fmt: skip
+                            self._threads(), self.device, self.threshold, limit)  # fmt: skip
 
     def next_event(self) -> Event:
         event = super().next_event()
@@ -264,6 +342,14 @@ class LiveEstimateBackend(_EstimateRows, ExecutorBackend):
         return event
 
     def _apply(self, arch: Hashable, upto: int, result: Any) -> Event:
+        if self.rule is not None and result.get("estimate") is not None:
+            seconds = float(result["stage1_seconds"])
+            if not self.rule.admits(seconds):
+                result = {**result, "estimate": None, "status": "dropped",
+                          "reason": f"stage 1 took {seconds:.2f} s, past the time-ratio limit "
+                          f"of {self.rule.limit():.2f} s"}  # fmt: skip
+            elif result.get("reached"):
+                self.rule.observe(seconds)
         self.add(arch, result)
         if result.get("estimate") is None:
             return Event(arch, 0, f"{arch}: {result.get('reason')}")
