@@ -262,3 +262,36 @@ def test_config_checks() -> None:
         LiveBenchmarkConfig(proxies=("synflow", "synflow"))
     with pytest.raises(ConfigurationError, match="lr must be"):
         LiveBenchmarkConfig(train=TrainConfig(lr=-1.0))
+
+
+def test_extra_seeds_of_the_best_cells_give_a_mean_target(tiny: Path, tmp_path, capsys) -> None:
+    import shutil
+
+    from nasperf.benchmarks import SEEDS_FILE, add_seeds, replicate_seed
+
+    path = tmp_path / "b"
+    shutil.copytree(tiny, path)
+    bench = load_live_benchmark(path)
+    assert "val_acc_mean" not in bench.records()[0].scores  # no extra seeds yet
+    best = sorted(bench.records(), key=lambda r: -r.target)[:2]
+    assert add_seeds(path, top=2, seeds=1) == 2
+    assert add_seeds(path, top=2, seeds=1) == 0  # resumed: nothing left to train
+    extra = [json.loads(line) for line in (path / SEEDS_FILE).read_text().splitlines()]
+    assert {(r["arch"], r["replicate"]) for r in extra} == {(r.arch, 1) for r in best}
+    assert all(r["seed"] == replicate_seed(TINY.seed, r["arch"], 1) for r in extra)
+    assert all(r["seed"] != b.info["seed"] for r, b in zip(extra, best, strict=False))
+    loaded = {r.arch: r for r in load_live_benchmark(path).records()}
+    for row in extra:
+        rec = loaded[row["arch"]]
+        assert rec.info["seeds"] == 2
+        assert rec.scores["val_acc_mean"] == pytest.approx((rec.target + row["final_val_acc"]) / 2)
+    others = [r for a, r in loaded.items() if a not in {b.arch for b in best}]
+    assert all(r.info["seeds"] == 1 and r.scores["val_acc_mean"] == r.target for r in others)
+    # the command: the directory's own settings, so a setting given with it is an error
+    code = main(["make-benchmark", "--out", str(path), "--extra-seeds", "1", "--top", "3"])
+    assert code == 0 and len((path / SEEDS_FILE).read_text().splitlines()) == 3
+    code = main(["make-benchmark", "--out", str(path), "--extra-seeds", "1", "--epochs", "5"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--epochs comes from the benchmark's own settings" in err
+    code = main(["make-benchmark", "--out", str(path), "--top", "5", "--cells", "4"])
+    assert code == 2 and "--top only applies with --extra-seeds" in capsys.readouterr().err

@@ -23,10 +23,13 @@ from ._curves import (
 from ._live import (
     CELLS_FILE,
     LIVE_CURVES,
+    SEEDS_FILE,
     LiveBenchmarkRun,
+    add_seeds,
     load_live_benchmark,
     make_benchmark,
     read_live_config,
+    replicate_seed,
 )
 from ._loaders import (
     GRAPH_DATASETS,
@@ -79,6 +82,9 @@ __all__ = [
     "compute_proxy_table",
     "read_proxy_table",
     "cell_seed",
+    "add_seeds",
+    "replicate_seed",
+    "SEEDS_FILE",
     "cell_data",
     "build_cell",
 ]

@@ -59,6 +59,9 @@ __all__ = [
     "LiveBenchmarkConfig",
     "LiveBenchmarkRun",
     "make_benchmark",
+    "add_seeds",
+    "replicate_seed",
+    "SEEDS_FILE",
     "load_live_benchmark",
     "read_live_config",
     "CELLS_FILE",
@@ -70,6 +73,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 CELLS_FILE = "cells.jsonl"
+#: extra seeds of a benchmark's best cells (:func:`add_seeds`): one row per cell and seed
+SEEDS_FILE = "seeds.jsonl"
 META_FILE = "meta.json"
 #: format 2 nests the training settings and seeds each cell by its arch; format 1 (nasperf 0.1:
 #: flat settings, cells seeded by their position) is still read, but not extended
@@ -432,6 +437,133 @@ def make_benchmark(
     )
 
 
+# -- extra seeds of the best cells --------------------------------------------------------------
+def replicate_seed(seed: int, arch: str, replicate: int) -> int:
+    """The weight and training seed of the ``replicate``-th extra run of ``arch`` (1, 2, ...);
+    the data split stays the benchmark's."""
+    return cell_seed(seed, f"{arch}#seed{int(replicate)}")
+
+
+@dataclass(frozen=True)
+class _SeedTask:
+    config: LiveBenchmarkConfig
+    index: int
+    arch: str
+    replicate: int
+    threads: int
+    device: str = "cpu"
+
+    def __repr__(self) -> str:
+        return f"cell {self.index} {self.arch}, seed {self.replicate + 1}"
+
+
+def _run_replicate(task: _SeedTask) -> dict[str, Any]:
+    """Train one extra seed of a cell; its row of ``seeds.jsonl``."""
+    from ..training import Trainer, torch_threads
+
+    config = task.config
+    seed = replicate_seed(config.seed, task.arch, task.replicate)
+    with torch_threads(task.threads):
+        data = cell_data(config)
+        model, _, _ = build_cell(config, task.arch, seed, data, task.device)
+        result = Trainer(config.train_config(seed, task.threads)).fit(model, data)
+    if result.status == RunStatus.FAILED:
+        raise CellTrainingError(f"{task!r}: {result.reason}")
+    done = result.to_dict()
+    return {
+        "arch": task.arch,
+        "index": task.index,
+        "replicate": task.replicate,
+        "seed": seed,
+        "status": result.status,
+        "reason": result.reason,
+        "val_acc": done["curves"]["val_acc"],
+        "final_val_acc": done["final_val_acc"],
+        "test_acc": done["test_acc"],
+        "train_time": done["total_time"],
+    }
+
+
+def _is_seed_row(row: Any) -> bool:
+    return isinstance(row, dict) and {"arch", "replicate", "status"} <= set(row)
+
+
+def _seeds_file(path: Path) -> JsonLinesFile:
+    return JsonLinesFile(path / SEEDS_FILE, is_row=_is_seed_row, what="an extra-seed record")
+
+
+def add_seeds(
+    out_dir: str | Path,
+    top: int = 30,
+    seeds: int = 2,
+    executor: Executor | None = None,
+    on_run: Callable[[int, int], None] | None = None,
+    *,
+    threads: int = 1,
+    device: str = "cpu",
+) -> int:
+    """Train the ``top`` cells of the benchmark in ``out_dir`` (by final validation accuracy)
+    with ``seeds`` more seeds each, appending to its ``seeds.jsonl``; resumable. The loaded
+    benchmark then carries ``val_acc_mean``, the mean final accuracy over every seed a cell
+    has (1 + ``seeds`` for the top cells, 1 for the others): a target for top-k measures
+    that is not measuring seed noise. Returns the number of runs trained now."""
+    from ..execution import LocalExecutor
+
+    validate_params({"top": top, "seeds": seeds, "threads": threads},
+                    {"top": [Interval(int, 1, None)], "seeds": [Interval(int, 1, None)],
+                     "threads": [Interval(int, 1, None)]}, "add_seeds")  # fmt: skip
+    from ..training import resolve_device
+
+    device = resolve_device(device)
+    path = Path(out_dir)
+    config = read_live_config(path)
+    bench = load_live_benchmark(path)
+    best = sorted(bench.records(), key=lambda r: -float(r.target))[:top]
+    own = executor is None
+    runner = LocalExecutor(1) if executor is None else executor
+    try:
+        with locked(path, what="the benchmark"):
+            file = _seeds_file(path)
+            rows = file.read(repair=True) if file.path.exists() else []
+            have = {(r["arch"], r["replicate"]) for r in rows}
+            tasks = [
+                _SeedTask(config, int(r.info["index"]), r.arch, k, threads, device)
+                for r in best
+                for k in range(1, seeds + 1)
+                if (r.arch, k) not in have
+            ]
+            log.info("%s: %d extra runs to train (%d done)", path, len(tasks), len(have))
+            with file.appending() as out:
+                for n, outcome in enumerate(
+                    runner.map_unordered(_run_replicate, tasks, retries=1), 1
+                ):
+                    if outcome.ok:
+                        out.append(outcome.result)
+                    else:
+                        log.warning("%r failed: %s", outcome.item, outcome.error)
+                    if on_run is not None:
+                        on_run(n, len(tasks))
+    finally:
+        if own:
+            runner.close()
+    return len(tasks)
+
+
+def _seed_means(path: Path, records: list[Record]) -> None:
+    """Give each record ``val_acc_mean`` and ``info['seeds']`` from ``seeds.jsonl``."""
+    file = _seeds_file(path)
+    if not file.path.exists():
+        return
+    extra: dict[str, list[float]] = {}
+    for row in file.read(repair=False):
+        if row["status"] == RunStatus.OK and row.get("final_val_acc") is not None:
+            extra.setdefault(row["arch"], []).append(float(row["final_val_acc"]))
+    for rec in records:
+        values = [float(rec.target), *extra.get(rec.arch, [])]
+        rec.scores["val_acc_mean"] = float(np.mean(values))
+        rec.info["seeds"] = len(values)
+
+
 # -- loading -------------------------------------------------------------------------------------
 def _record(row: dict[str, Any], epochs: int, path: Path) -> Record:
     curves = {
@@ -509,5 +641,6 @@ def load_live_benchmark(path: str | Path) -> TabularBenchmark:
             f"{path} holds no cell that trained to the end yet ({len(rows)} recorded); "
             "run nasperf make-benchmark to fill it"
         )
+    _seed_means(path, records)
     name = path.resolve().name
     return TabularBenchmark(f"live:{name}", "nb201", "final_val_acc", records, max_fidelity=epochs)
