@@ -153,6 +153,21 @@ def _top_overlap(score: np.ndarray, target: np.ndarray, share: float = 0.1) -> f
     return len(best & pick) / k
 
 
+def _fear_scores(rows: list[dict], j: int, k: int, score: str) -> tuple[list, list]:
+    """FEAR at threshold number ``j`` after ``k`` stage-2 epochs: scores and seconds."""
+    vals, secs = [], []
+    for r in rows:
+        f = r["fear"][j]
+        c = f.get("stage2_curves")
+        if c is None or len(c["train_acc"]) < k:
+            vals.append(np.nan)
+            secs.append(f["stage1_seconds"])
+            continue
+        vals.append(c[f"{score}_acc"][k - 1])
+        secs.append(f["stage1_seconds"] + sum(c["epoch_time"][:k]))
+    return vals, secs
+
+
 def estimates(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Every estimate of every cell, with its seconds; and the targets."""
     from nasperf.benchmarks import load_live_benchmark
@@ -174,16 +189,7 @@ def estimates(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str,
     for j, (t, spec) in enumerate(zip(meta["thresholds"], meta["specs"].split(","), strict=True)):
         for k in STAGE2:
             for score in ("train", "val"):
-                vals, secs = [], []
-                for r in rows:
-                    f = r["fear"][j]
-                    c = f.get("stage2_curves")
-                    if c is None or len(c["train_acc"]) < k:
-                        vals.append(np.nan)
-                        secs.append(f["stage1_seconds"])
-                        continue
-                    vals.append(c[f"{score}_acc"][k - 1])
-                    secs.append(f["stage1_seconds"] + sum(c["epoch_time"][:k]))
+                vals, secs = _fear_scores(rows, j, k, score)
                 add(f"FEAR {spec} ({t:.2f}), stage 2 {k} ep, {score} acc", "FEAR",
                     f"{spec}|{k}|{score}", vals, secs)  # fmt: skip
     curves = {a: by_arch[a].curves for a in (r["arch"] for r in rows)}
@@ -197,9 +203,15 @@ def estimates(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str,
         secs = [e * s + r["fh"].get(str(e), {}).get("classifier_s", 0.0)
                 for r, s in zip(rows, epoch_s, strict=True)]  # fmt: skip
         add(f"feature history E={e}", "feature history", str(e), vals, secs)
+    raw = {}
+    for line in (path / "cells.jsonl").read_text().splitlines():
+        if line.strip():
+            row = json.loads(line)
+            raw[row["arch"]] = row
     for proxy in ("jacov", "nwot", "meco", "synflow"):
         vals = [by_arch[r["arch"]].scores.get(proxy, np.nan) for r in rows]
-        per = [(by_arch[r["arch"]].info.get("proxy_time") or 0.0) / 15 for r in rows]
+        # the benchmark timed its 15 proxies together (on another run): a fifteenth each
+        per = [(raw[r["arch"]].get("proxy_time") or 0.0) / 15 for r in rows]
         add(proxy, "zero-cost", proxy, vals, per)
     targets = {"final": np.array([by_arch[r["arch"]].target for r in rows])}
     mean_col = [by_arch[r["arch"]].info.get("seed_mean_val_acc") for r in rows]
@@ -211,26 +223,44 @@ def estimates(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str,
 
 
 def report(args: argparse.Namespace) -> None:
+    panels = [_report_one(args)]
+    for pair in args.also or []:
+        bench, out = pair.split("=", 1)
+        print()
+        panels.append(_report_one(argparse.Namespace(**{**vars(args), "benchmark": bench,
+                                                        "out": out, "json": None})))  # fmt: skip
+    if args.plot:
+        plot(panels, args.plot)
+
+
+def _report_one(args: argparse.Namespace) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     table, info = estimates(args)
     target = info["targets"]["final"]
+    mean_target = info["targets"].get("seed mean")
     print(f"{info['name']}: {info['cells']} cells; a full run {info['full_s']:.1f} s "
           f"({info['epoch_s']:.2f} s per epoch, this run)\n")  # fmt: skip
-    print("| estimate | s per candidate | share of a full run | Spearman | top-10% overlap |")
-    print("|---|---|---|---|---|")
+    extra = " | top-10% overlap (seed-mean target)" if mean_target is not None else ""
+    print(
+        f"| estimate | s per candidate | share of a full run | Spearman | top-10% overlap{extra} |"
+    )
+    print("|---|---|---|---|---|" + ("---|" if extra else ""))
     for row in table:
         ok = np.isfinite(row["values"])
         v = np.where(ok, row["values"], -np.inf)
         rho = _spearman(row["values"][ok], target[ok]) if ok.sum() > 2 else np.nan
         row["rho"], row["top"] = rho, _top_overlap(v, target)
+        more = ""
+        if mean_target is not None:
+            row["top_mean"] = _top_overlap(v, mean_target)
+            more = f" {row['top_mean']:.2f} |"
         print(f"| {row['name']} | {row['seconds']:.2f} | {row['seconds'] / info['full_s']:.1%} "
-              f"| {rho:.3f} | {row['top']:.2f} |")  # fmt: skip
+              f"| {rho:.3f} | {row['top']:.2f} |{more}")  # fmt: skip
     if args.json:
         Path(args.json).write_text(json.dumps(
             {"info": {k: v for k, v in info.items() if k != "targets"},
              "rows": [{k: v for k, v in r.items() if k != "values"} for r in table]},
             indent=1))  # fmt: skip
-    if args.plot:
-        plot([(info, table)], args.plot)
+    return info, table
 
 
 def plot(panels: list[tuple[dict[str, Any], list[dict[str, Any]]]], path: str) -> None:
@@ -300,6 +330,8 @@ def main() -> None:
     parser.add_argument("--report", action="store_true")
     parser.add_argument("--plot", default=None)
     parser.add_argument("--json", default=None, help="with --report: write the table as JSON")
+    parser.add_argument("--also", action="append", help="with --report: BENCHMARK=OUT, another "
+                        "benchmark's rows, as a second row of the plot")  # fmt: skip
     args = parser.parse_args()
     if args.report:
         report(args)
