@@ -33,7 +33,49 @@ logger = logging.getLogger(__name__)
 _DEFAULTS = FeatureHistorySettings()
 
 
-class FeatureHistoryPredictor(TorchThreads, Predictor):
+def _live_constraints(settings: type) -> dict[str, list[Any]]:
+    """A settings dataclass's constraints, and those of the run and the seed."""
+    return {
+        **settings._parameter_constraints,  # type: ignore[attr-defined]
+        "train_config": [None, InstanceOf(TrainConfig, "a TrainConfig")],
+        "random_state": [Interval(int, 0, 2**31 - 1)],
+        **THREADS_CONSTRAINTS,
+    }
+
+
+class _LiveTraining(TorchThreads, Predictor):
+    """What the training-based predictors share: their settings dataclass (its fields are the
+    predictor's parameters), live models and their data, chance for a failed candidate."""
+
+    family = "training-based"
+    extra = "torch"
+    _settings_class: ClassVar[type]
+
+    def _requirements(self) -> Requirements:
+        return Requirements(live_model=True, targets=False)
+
+    def _settings(self) -> Any:
+        params = self.get_params(deep=False)
+        cls = self._settings_class
+        return cls(**{f.name: params[f.name] for f in fields(cls)})
+
+    def _scores(self, records: list[Record], results: list[Any], budget: str) -> np.ndarray:
+        """Each result's score, or chance (with a warning) for a candidate without one."""
+        out = np.empty(len(records), dtype=np.float64)
+        for i, (r, res) in enumerate(zip(records, results, strict=True)):
+            value = getattr(res, "estimate", getattr(res, "score", None))
+            if value is None:
+                out[i] = 100.0 / r.info["data"].num_classes
+                logger.warning(
+                    "candidate %r %s in its %s (%s); scored at chance, %.1f%%",
+                    r.arch, res.status, budget, res.reason, out[i],
+                )  # fmt: skip
+            else:
+                out[i] = value
+        return out
+
+
+class FeatureHistoryPredictor(_LiveTraining):
     """Feature-history estimate (Cao et al. 2021) of each record's live model; higher is better.
 
     The parameters are the fields of :class:`FeatureHistorySettings` (same names, same
@@ -44,14 +86,10 @@ class FeatureHistoryPredictor(TorchThreads, Predictor):
     (status, reason, the network's own accuracy, bytes, seconds).
     """
 
-    family = "training-based"
-    extra = "torch"
-    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
-        **FeatureHistorySettings._parameter_constraints,
-        "train_config": [None, InstanceOf(TrainConfig, "a TrainConfig")],
-        "random_state": [Interval(int, 0, 2**31 - 1)],
-        **THREADS_CONSTRAINTS,
-    }
+    _settings_class = FeatureHistorySettings
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = _live_constraints(
+        FeatureHistorySettings
+    )
 
     def __init__(
         self,
@@ -77,15 +115,8 @@ class FeatureHistoryPredictor(TorchThreads, Predictor):
         self.random_state = random_state
         self.num_threads = num_threads
 
-    def _requirements(self) -> Requirements:
-        return Requirements(live_model=True, targets=False)
-
     def _estimator(self) -> FeatureHistoryEstimator:
-        params = self.get_params(deep=False)
-        settings = FeatureHistorySettings(
-            **{f.name: params[f.name] for f in fields(FeatureHistorySettings)}
-        )
-        return FeatureHistoryEstimator(settings, self.train_config, self.random_state)
+        return FeatureHistoryEstimator(self._settings(), self.train_config, self.random_state)
 
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
         self._estimator()
@@ -106,28 +137,14 @@ class FeatureHistoryPredictor(TorchThreads, Predictor):
         ]
 
     def _predict(self, records: list[Record]) -> np.ndarray:
-        out = np.empty(len(records), dtype=np.float64)
         # predict has checked the records and entered the compute context
-        for i, (r, res) in enumerate(zip(records, self._estimate(records), strict=True)):
-            if res.estimate is None:
-                out[i] = 100.0 / r.info["data"].num_classes
-                logger.warning(
-                    "candidate %r %s in its %d-epoch budget (%s); scored at chance, %.1f%%",
-                    r.arch,
-                    res.status,
-                    self.epochs,
-                    res.reason,
-                    out[i],
-                )
-            else:
-                out[i] = res.estimate
-        return out
+        return self._scores(records, self._estimate(records), f"{self.epochs}-epoch budget")
 
 
 _FEAR = FearSettings()
 
 
-class FearPredictor(TorchThreads, Predictor):
+class FearPredictor(_LiveTraining):
     """FEAR (Dey, Shah, Bubeck 2021) of each record's live model; higher is better.
 
     The parameters are the fields of :class:`FearSettings` (same names, same defaults), the
@@ -140,14 +157,8 @@ class FearPredictor(TorchThreads, Predictor):
     accuracy with a warning; :meth:`estimate` returns every :class:`FearResult`.
     """
 
-    family = "training-based"
-    extra = "torch"
-    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
-        **FearSettings._parameter_constraints,
-        "train_config": [None, InstanceOf(TrainConfig, "a TrainConfig")],
-        "random_state": [Interval(int, 0, 2**31 - 1)],
-        **THREADS_CONSTRAINTS,
-    }
+    _settings_class = FearSettings
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = _live_constraints(FearSettings)
 
     def __init__(
         self,
@@ -179,13 +190,8 @@ class FearPredictor(TorchThreads, Predictor):
         self.random_state = random_state
         self.num_threads = num_threads
 
-    def _requirements(self) -> Requirements:
-        return Requirements(live_model=True, targets=False)
-
     def _estimator(self) -> FearEstimator:
-        params = self.get_params(deep=False)
-        settings = FearSettings(**{f.name: params[f.name] for f in fields(FearSettings)})
-        estimator = FearEstimator(settings, self.train_config, self.random_state)
+        estimator = FearEstimator(self._settings(), self.train_config, self.random_state)
         estimator._checked_config()
         return estimator
 
@@ -233,17 +239,7 @@ class FearPredictor(TorchThreads, Predictor):
         ]
 
     def _predict(self, records: list[Record]) -> np.ndarray:
-        out = np.empty(len(records), dtype=np.float64)
-        for i, (r, res) in enumerate(zip(records, self._estimate(records), strict=True)):
-            if res.score is None:
-                out[i] = 100.0 / r.info["data"].num_classes
-                logger.warning(
-                    "candidate %r: FEAR %s (%s); scored at chance, %.1f%%",
-                    r.arch, res.status, res.reason, out[i],
-                )  # fmt: skip
-            else:
-                out[i] = res.score
-        return out
+        return self._scores(records, self._estimate(records), "FEAR run")
 
 
 def _check_data(records: Sequence[Record]) -> None:

@@ -45,6 +45,7 @@ from ...validation import (
     validate_dataclass,
     validate_params,
 )
+from .feature_history import checked_estimator_args
 
 __all__ = [
     "FEAR_METRICS",
@@ -390,16 +391,7 @@ class FearEstimator:
         train_config: TrainConfig | None = None,
         random_state: int = 0,
     ) -> None:
-        settings = FearSettings() if settings is None else settings
-        if not isinstance(settings, FearSettings):
-            raise ConfigurationError(
-                f"settings must be a FearSettings, got {type(settings).__name__}"
-            )
-        validate_params(
-            {"random_state": random_state},
-            {"random_state": [Interval(int, 0, 2**31 - 1)]},
-            "FearEstimator",
-        )
+        settings = checked_estimator_args(settings, FearSettings, random_state)
         self.settings = settings
         self.train_config = train_config
         self.random_state = random_state

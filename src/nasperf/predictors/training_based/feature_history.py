@@ -128,6 +128,22 @@ class FeatureHistorySettings:
         validate_dataclass(self)
 
 
+def checked_estimator_args(settings: Any, cls: type, random_state: object) -> Any:
+    """``settings`` (default ``cls()``) after checking its type and the seed: what a
+    training-based estimator's constructor checks."""
+    settings = cls() if settings is None else settings
+    if not isinstance(settings, cls):
+        raise ConfigurationError(
+            f"settings must be a {cls.__name__}, got {type(settings).__name__}"
+        )
+    validate_params(
+        {"random_state": random_state},
+        {"random_state": [Interval(int, 0, 2**31 - 1)]},
+        cls.__name__.replace("Settings", "Estimator"),
+    )
+    return settings
+
+
 def _logistic(c: float, seed: int):  # noqa: ANN202 - an sklearn classifier
     from sklearn.linear_model import LogisticRegression
 
@@ -227,16 +243,7 @@ class FeatureHistoryEstimator:
         train_config: TrainConfig | None = None,
         random_state: int = 0,
     ) -> None:
-        settings = FeatureHistorySettings() if settings is None else settings
-        if not isinstance(settings, FeatureHistorySettings):
-            raise ConfigurationError(
-                f"settings must be a FeatureHistorySettings, got {type(settings).__name__}"
-            )
-        validate_params(
-            {"random_state": random_state},
-            {"random_state": [Interval(int, 0, 2**31 - 1)]},
-            "FeatureHistoryEstimator",
-        )
+        settings = checked_estimator_args(settings, FeatureHistorySettings, random_state)
         if train_config is not None and settings.epochs > train_config.epochs:
             raise ConfigurationError(
                 f"the short budget of {settings.epochs} epochs is longer than the run "
