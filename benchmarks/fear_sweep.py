@@ -301,14 +301,14 @@ def plot(panels: list[tuple[dict[str, Any], list[dict[str, Any]]]], path: str) -
                             "SoTL-E": "SoTL-E after E epochs",
                             "feature history": "feature history, E = 1, 2",
                             "zero-cost": "jacov, nwot, MeCo, synflow"}[fam]  # fmt: skip
-                style = "" if fam == "zero-cost" else "-"
-                ax.plot(x, y, style, marker=marker, color=colour, label=name)
+                style = "none" if fam == "zero-cost" else "-"
+                ax.plot(x, y, linestyle=style, marker=marker, color=colour, label=name)
                 if fam == "zero-cost":
                     for r in rs:
                         ax.annotate(r["setting"], (r["seconds"], r[key]), fontsize=7,
                                     xytext=(3, 3), textcoords="offset points")  # fmt: skip
             ax.set_xscale("log")
-            ax.set_xlabel("seconds of training per candidate (this machine, 1 thread)")
+            ax.set_xlabel("seconds per candidate (trainer epochs in this run, 1 thread each)")
             ax.set_ylabel(label)
             ax.set_title(f"{info['name']} ({info['cells']} cells; a full run "
                          f"{info['full_s']:.0f} s)")  # fmt: skip

@@ -138,10 +138,21 @@ def transfer(args: argparse.Namespace) -> None:
             good = np.isfinite(v)
             rho = spearmanr(v[good], final[good])[0] if good.sum() > 10 else np.nan
             table.setdefault(proxy, {})[name] = "" if not np.isfinite(rho) else f"{rho:.3f}"
+    if "nb201-cifar10" in names:  # how alike the datasets are: CIFAR-10's ranking of each cell
+        c10 = {r.arch: r.target for r in load_benchmark("nb201-cifar10").records()}
+        table["the cell's NB201 CIFAR-10 accuracy"] = {}
+        for name in names:
+            recs = load_benchmark(name).records()
+            v = np.array([c10.get(r.arch, np.nan) for r in recs])
+            final = np.array([r.target for r in recs])
+            good = np.isfinite(v)
+            rho = spearmanr(v[good], final[good])[0]
+            table["the cell's NB201 CIFAR-10 accuracy"][name] = f"{rho:.3f}"
     print("| score | kind | " + " | ".join(f"{n} ({sizes[n]} cells)" for n in names) + " |")
     print("|---|---|" + "---|" * len(names))
     for proxy, by in table.items():
         kind = "data-agnostic" if proxy in AGNOSTIC else "data-dependent"
+        kind = kind if proxy in PROXIES else "ground truth"
         print(f"| {proxy} | {kind} | " + " | ".join(by[n] for n in names) + " |")
 
 
