@@ -78,31 +78,38 @@ def one_seed(args: argparse.Namespace, seed: int) -> dict[str, Any]:
         full.close()
         fear_wall = time.perf_counter() - tick
         rows = list(estimates.rows.values())
-        rs_backend = LiveBackend(config, ex, Path(tmp) / "rs", seed=config.seed)
-        log = _completions(rs_backend)
-        tick = time.perf_counter()
-        rs = run_search(RandomSearch(archs), rs_backend, workers=args.workers, seed=seed)
-        rs_wall = time.perf_counter() - tick
-        rs_backend.close()
+        if args.baseline:  # random search's run of this seed, from an earlier file
+            lines = Path(args.baseline).read_text().splitlines()
+            base = {json.loads(x)["seed"]: json.loads(x) for x in lines if x.strip()}[seed]
+            rs_fields = {k: v for k, v in base.items() if k.startswith("rs_")}
+            log = [tuple(x) for x in base.get("rs_completions", [])]
+        else:
+            rs_backend = LiveBackend(config, ex, Path(tmp) / "rs", seed=config.seed)
+            log = _completions(rs_backend)
+            tick = time.perf_counter()
+            rs = run_search(RandomSearch(archs), rs_backend, workers=args.workers, seed=seed)
+            rs_backend.close()
+            rs_fields = {
+                "rs_wall_s": time.perf_counter() - tick, "rs_clock_s": rs_backend.now,
+                "rs_arch": rs.best_arch, "rs_final": truth[rs.best_arch],
+                "rs_mean": mean[rs.best_arch], "rs_live_value": rs.best_value,
+                "rs_completions": log,
+            }  # fmt: skip
     fear_arch = found.best_arch
     target = truth[fear_arch]
     reach = next((t for t, a in log if truth[a] >= target), None)
     return {
+        **rs_fields,
         "seed": seed,
         "n": len(archs),
         "threshold": estimates.threshold,
         "fear_estimate_s": found.estimate_seconds,
         "fear_train_s": found.train_seconds,
         "fear_wall_s": fear_wall,
-        "rs_wall_s": rs_wall,
-        "rs_clock_s": rs_backend.now,
         "fear_arch": fear_arch,
         "fear_final": target,
         "fear_mean": mean[fear_arch],
-        "rs_arch": rs.best_arch,
-        "rs_final": truth[rs.best_arch],
-        "rs_mean": mean[rs.best_arch],
-        "rs_live_value": rs.best_value,
+        "time_ratio": ratio,
         "best_of_n": max(truth[a] for a in archs),
         "rs_time_to_fear_final_s": reach,
         "dropped": sum(r.get("status") == "dropped" for r in rows),
@@ -120,6 +127,7 @@ def report(path: Path) -> None:
     for r in rows:
         est = r["fear_estimate_s"]
         reach = r["rs_time_to_fear_final_s"]
+        reach = np.nan if reach is None else reach
         print(f"| {r['seed']} | {r['threshold']:.3f} | {est:.0f} (+{r['fear_train_s']:.0f}) | "
               f"{r['rs_clock_s']:.0f} | {r['rs_clock_s'] / est:.2f}x | {r['fear_final']:.2f} | "
               f"{r['rs_final']:.2f} | {r['best_of_n']:.2f} | {reach:.0f} s | "
@@ -127,7 +135,8 @@ def report(path: Path) -> None:
     est = np.array([r["fear_estimate_s"] for r in rows])
     whole = est + np.array([r["fear_train_s"] for r in rows])
     rs = np.array([r["rs_clock_s"] for r in rows])
-    reach = np.array([r["rs_time_to_fear_final_s"] for r in rows], dtype=float)
+    reach = np.array([np.nan if r["rs_time_to_fear_final_s"] is None
+                      else r["rs_time_to_fear_final_s"] for r in rows], dtype=float)  # fmt: skip
     regret = np.array([r["rs_final"] - r["fear_final"] for r in rows])
     regret_mean = np.array([r["rs_mean"] - r["fear_mean"] for r in rows])
     print(
@@ -153,6 +162,12 @@ def main() -> None:
     parser.add_argument("--time-ratio", type=float, default=4.0)
     parser.add_argument("--top-k", type=int, default=1)
     parser.add_argument("--report", action="store_true")
+    parser.add_argument(
+        "--baseline",
+        default=None,
+        help="take random search's runs from this earlier output (same seeds, n and "
+        "benchmark) instead of running them",
+    )
     args = parser.parse_args()
     out = Path(args.out)
     if args.report:

@@ -214,7 +214,7 @@ def estimates(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str,
         per = [(raw[r["arch"]].get("proxy_time") or 0.0) / 15 for r in rows]
         add(proxy, "zero-cost", proxy, vals, per)
     targets = {"final": np.array([by_arch[r["arch"]].target for r in rows])}
-    mean_col = [by_arch[r["arch"]].info.get("seed_mean_val_acc") for r in rows]
+    mean_col = [by_arch[r["arch"]].scores.get("val_acc_mean") for r in rows]
     if all(m is not None for m in mean_col):
         targets["seed mean"] = np.array(mean_col, dtype=float)
     info = {"cells": len(rows), "epoch_s": float(np.mean(epoch_s)), "name": bench.name,

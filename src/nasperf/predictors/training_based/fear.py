@@ -473,12 +473,14 @@ class FearEstimator:
         config = self._checked_config()
         wanted = sorted({self._threshold(t) for t in thresholds})
         names = tail_modules(model, s.tail)  # checked before any training
+        # weights are kept at each crossing unless stage 1 stops right at its only threshold
+        keep = len(wanted) > 1 or min_epochs > 1
         watch = _stage1_callback(
-            wanted, s.metric, s.max_epochs, min_epochs, time_limit, snapshot=len(wanted) > 1
+            wanted, s.metric, s.max_epochs, min_epochs, time_limit, snapshot=keep
         )
         first = Trainer(config, [watch, *callbacks]).fit(model, data)
         curves1 = _as_curves(first)
-        final_state = copy.deepcopy(model.state_dict()) if len(wanted) > 1 else None
+        final_state = copy.deepcopy(model.state_dict()) if keep else None
         out: dict[float, FearResult] = {}
         for t in wanted:
             out[t] = self._after_stage1(model, data, config, names, t, watch, first, curves1)
