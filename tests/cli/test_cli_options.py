@@ -15,7 +15,7 @@ from nasperf.cli.live import LiveTrainingOptions, with_live_training
 
 #: the strategies of ``nasperf search STRATEGY``, each a subcommand with its own options
 SEARCH_STRATEGIES = ("random", "sh", "hyperband", "asha", "re", "ls", "bananas", "npenas",
-                     "metaqnn", "sample-and-estimate")  # fmt: skip
+                     "metaqnn", "fear", "sample-and-estimate")  # fmt: skip
 SEARCH_COMMANDS = tuple(f"search {s}" for s in SEARCH_STRATEGIES)
 LIVE_COMMANDS = ("make-benchmark", *SEARCH_COMMANDS, "estimate")
 LIVE_FLAGS = (

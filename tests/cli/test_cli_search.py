@@ -473,7 +473,8 @@ def test_fear_random_search_live_end_to_end(tmp_path, capsys) -> None:  # noqa: 
     none it should not, and trains the best one to the end."""
     args = ["search", "fear", "--live", "--out", str(tmp_path), "--dataset", "digits",
             "--nb201-c", "4", "--nb201-n", "1", "--epochs", "4", "--batch-size", "64",
-            "--limit", "200", "--cells", "4", "--stage2-epochs", "2", "--workers", "1"]  # fmt: skip
+            "--limit", "200", "--cells", "4", "--stage2-epochs", "2", "--workers", "1",
+            "--top-k", "1"]  # fmt: skip
     code, out, err = run(capsys, *args)
     assert code == 0, err
     values = _row(out)

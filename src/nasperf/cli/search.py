@@ -234,7 +234,6 @@ QUERIES: Any = typer.Option(
     "QUERIES estimates, then the top k trained)",
 )
 ETA: Any = typer.Option(3, "--eta", help="halving rate")
-TOP_K_ONE: Any = typer.Option(1, "--top-k", help="candidates trained to the end, by score")
 MIN_EPOCHS: Any = typer.Option(1, "--min-epochs", help="epochs of the lowest rung")
 PREDICTOR: Any = typer.Option(None, "--predictor", help="the surrogate: any model-based predictor")
 INIT: Any = typer.Option(10, "--init", help="random candidates first")
@@ -432,7 +431,7 @@ def metaqnn_cmd(
 @search_app.command("fear")
 @with_live_training
 @with_place
-@with_settings(FitnessOptions, "fitness_options", {"top_k": TOP_K_ONE, **_FEAR_OPTIONS})
+@with_settings(FitnessOptions, "fitness_options", {"top_k": TOP_K, **_FEAR_OPTIONS})
 def fear_cmd(
     training: LiveTrainingOptions,
     place: Place,
@@ -440,7 +439,8 @@ def fear_cmd(
     queries: int | None = QUERIES,
 ) -> None:
     """FEAR random search (Dey et al. 2021): FEAR scores --cells candidates live, dropping
-    those whose stage 1 is slow (--time-ratio), and the top k by score are trained fully."""
+    those whose stage 1 is slow (--time-ratio); the top k by score are trained fully (the
+    paper returns the top 1: --top-k 1)."""
     if not place.live:
         raise ConfigurationError("FEAR trains candidates: search fear needs --live")
     fitness = replace(fitness_options, fitness="fear")
