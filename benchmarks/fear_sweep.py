@@ -153,6 +153,24 @@ def _top_overlap(score: np.ndarray, target: np.ndarray, share: float = 0.1) -> f
     return len(best & pick) / k
 
 
+def _without_pauses(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with any epoch time above 20 times the cell's median epoch time (a job paused by
+    SIGSTOP while that epoch ran) replaced by the median, and stage-1 seconds recomputed."""
+    fears = [f.get("stage2_curves", {}).get("epoch_time", []) for f in row["fear"]]
+    times = [*row["stage1"]["epoch_time"], *(t for ts in fears for t in ts)]
+    median = float(np.median(times))
+
+    def fix(ts: list[float]) -> list[float]:
+        return [median if t > 20 * median else t for t in ts]
+
+    row["stage1"]["epoch_time"] = fix(row["stage1"]["epoch_time"])
+    for f in row["fear"]:
+        f["stage1_seconds"] = float(sum(row["stage1"]["epoch_time"][: f["stage1_epochs"]]))
+        if "stage2_curves" in f:
+            f["stage2_curves"]["epoch_time"] = fix(f["stage2_curves"]["epoch_time"])
+    return row
+
+
 def _fear_scores(rows: list[dict], j: int, k: int, score: str) -> tuple[list, list]:
     """FEAR at threshold number ``j`` after ``k`` stage-2 epochs: scores and seconds."""
     vals, secs = [], []
@@ -176,7 +194,7 @@ def estimates(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str,
     bench = load_live_benchmark(path)
     by_arch = {r.arch: r for r in bench.records()}
     rows = [json.loads(line) for line in Path(args.out).read_text().splitlines() if line.strip()]
-    rows = [r for r in rows if "error" not in r and r["arch"] in by_arch]
+    rows = [_without_pauses(r) for r in rows if "error" not in r and r["arch"] in by_arch]
     meta = json.loads(Path(args.out).with_suffix(".meta.json").read_text())
     table: list[dict[str, Any]] = []
 
@@ -313,7 +331,7 @@ def plot(panels: list[tuple[dict[str, Any], list[dict[str, Any]]]], path: str) -
             ax.set_title(f"{info['name']} ({info['cells']} cells; a full run "
                          f"{info['full_s']:.0f} s)")  # fmt: skip
             ax.grid(alpha=0.3)
-        row_axes[0].legend(fontsize=7, loc="lower right")
+        row_axes[0].legend(fontsize=7, loc="best")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
