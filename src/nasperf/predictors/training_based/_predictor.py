@@ -59,11 +59,14 @@ class _LiveTraining(TorchThreads, Predictor):
         cls = self._settings_class
         return cls(**{f.name: params[f.name] for f in fields(cls)})
 
-    def _scores(self, records: list[Record], results: list[Any], budget: str) -> np.ndarray:
-        """Each result's score, or chance (with a warning) for a candidate without one."""
+    def _scores(
+        self, records: list[Record], results: list[Any], field: str, budget: str
+    ) -> np.ndarray:
+        """Each result's ``field`` (its score), or chance (with a warning) for a candidate
+        without one."""
         out = np.empty(len(records), dtype=np.float64)
         for i, (r, res) in enumerate(zip(records, results, strict=True)):
-            value = getattr(res, "estimate", getattr(res, "score", None))
+            value = getattr(res, field)
             if value is None:
                 out[i] = 100.0 / r.info["data"].num_classes
                 logger.warning(
@@ -138,7 +141,8 @@ class FeatureHistoryPredictor(_LiveTraining):
 
     def _predict(self, records: list[Record]) -> np.ndarray:
         # predict has checked the records and entered the compute context
-        return self._scores(records, self._estimate(records), f"{self.epochs}-epoch budget")
+        results = self._estimate(records)
+        return self._scores(records, results, "estimate", f"{self.epochs}-epoch budget")
 
 
 _FEAR = FearSettings()
@@ -199,14 +203,14 @@ class FearPredictor(_LiveTraining):
         """The threshold from the first-epoch accuracy of copies of ``records``' models."""
         import copy
 
-        estimator = self._estimator()
         usable = [r for r in records if r.info.get("data") is not None]
+        if not usable:
+            return None
+        estimator = self._estimator()
         accs = []
         for r in usable[: self.calibration]:
             model = copy.deepcopy(live_model_of(r, int(self.random_state)))
             accs.append(estimator.first_epoch_accuracy(model, r.info["data"]))
-        if not usable:
-            return None
         value = calibrate_threshold(accs, self.quantile)
         logger.info(
             "FEAR threshold calibrated on %d models: %.1f%% %s accuracy (quantile %.2f)",
@@ -239,7 +243,7 @@ class FearPredictor(_LiveTraining):
         ]
 
     def _predict(self, records: list[Record]) -> np.ndarray:
-        return self._scores(records, self._estimate(records), "FEAR run")
+        return self._scores(records, self._estimate(records), "score", "FEAR run")
 
 
 def _check_data(records: Sequence[Record]) -> None:

@@ -425,8 +425,7 @@ class FearEstimator:
         ``threshold`` overrides the settings' (one of the two must be set); ``time_limit``
         (stage-1 seconds, from :meth:`TimeRatioRule.limit`) drops a slower candidate.
         """
-        sweep = self.sweep(model, data, [self._threshold(threshold)], time_limit=time_limit)
-        return sweep[0]
+        return self.sweep(model, data, [threshold], time_limit=time_limit)[0]
 
     def _threshold(self, threshold: float | None) -> float:
         value = self.settings.threshold if threshold is None else threshold
@@ -435,11 +434,8 @@ class FearEstimator:
                 "FEAR needs a threshold: set FearSettings(threshold=...) or calibrate one with "
                 "calibrate_threshold() from reference models' first-epoch accuracies"
             )
-        validate_params(
-            {"threshold": value},
-            {"threshold": [Interval(float, 0.0, 1.0, closed="right")]},
-            "FearEstimator",
-        )
+        constraint = {"threshold": FearSettings._parameter_constraints["threshold"]}
+        validate_params({"threshold": value}, constraint, "FearEstimator")
         return float(value)
 
     def _checked_config(self) -> TrainConfig:
@@ -455,7 +451,7 @@ class FearEstimator:
         self,
         model: nn.Module,
         data: ArrayDataset,
-        thresholds: Sequence[float],
+        thresholds: Sequence[float | None],
         *,
         time_limit: float | None = None,
         min_epochs: int = 0,
@@ -465,13 +461,15 @@ class FearEstimator:
 
         Stage 1 runs until every threshold is reached (and at least ``min_epochs``), keeping
         the weights at each first crossing; stage 2 then runs from each. ``callbacks`` join
-        stage 1 (e.g. a feature capture for a baseline measured on the same run).
+        stage 1 (e.g. a feature capture for a baseline measured on the same run). A threshold
+        of None is the settings' own.
         """
         from ...training import Trainer
 
         s = self.settings
         config = self._checked_config()
-        wanted = sorted({self._threshold(t) for t in thresholds})
+        checked = [self._threshold(t) for t in thresholds]
+        wanted = sorted(set(checked))
         names = tail_modules(model, s.tail)  # checked before any training
         # weights are kept at each crossing unless stage 1 stops right at its only threshold
         keep = len(wanted) > 1 or min_epochs > 1
@@ -486,7 +484,7 @@ class FearEstimator:
             out[t] = self._after_stage1(model, data, config, names, t, watch, first, curves1)
             if final_state is not None:
                 model.load_state_dict(final_state)
-        return [out[self._threshold(t)] for t in thresholds]
+        return [out[t] for t in checked]
 
     def _after_stage1(
         self,
