@@ -34,6 +34,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "torch": ("torch",),
     "ray": ("ray",),
     "optuna": ("optuna",),
+    "graph": ("grakel",),
 }
 
 

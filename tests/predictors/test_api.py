@@ -29,11 +29,45 @@ CAPS = {n: make_predictor(n).capabilities() for n in NAMES}
 LIVE = [n for n in NAMES if CAPS[n].requires.live_model]
 
 
+#: predictors that read an architecture's structure (token sequence or graph), not a vector
+STRUCTURAL = [n for n in NAMES if CAPS[n].requires.encoding in ("seq", "graph")]
+#: shorter training for the API tests (the defaults are measured in docs/RESULTS.md)
+QUICK: dict[str, dict[str, object]] = {
+    "emprox": {"epochs": 10},
+    "nao": {"epochs": 30},
+    "seminas": {"epochs": 15, "n_unlabelled": 40},
+    "gcn": {"epochs": 40, "batch_size": 16, "learning_rate": 1e-3},
+    "bonas": {"epochs": 40},
+}
+
+
 def build(name: str, **params: object) -> Predictor:
     pred = make_predictor(name)
     if "encoding" in pred.get_params():
         pred.set_params(encoding="features")
-    return pred.set_params(**params)
+    return pred.set_params(**{**QUICK.get(name, {}), **params})
+
+
+def cell_records(n: int, seed: int = 0) -> list[Record]:
+    """NB201 cells whose target is a smooth function of their operations (convolutions help,
+    ``none`` edges hurt), with a little noise."""
+    from nasperf.spaces import get_space
+
+    space = get_space("nb201")
+    rng = np.random.default_rng(seed)
+    weight = {"nor_conv_3x3": 2.0, "nor_conv_1x1": 1.0, "skip_connect": 0.3, "none": -1.0}
+    out = []
+    for _ in range(n):
+        arch = space.sample(rng)
+        ops = space.ops_of(arch)
+        y = sum(weight.get(op, 0.0) for op in ops) + 0.1 * rng.normal()
+        out.append(Record(arch=arch, space="nb201", target=float(y)))
+    return out
+
+
+def data(name: str, n: int, seed: int = 0) -> list[Record]:
+    """Training or test records a predictor can read."""
+    return cell_records(n, seed) if name in STRUCTURAL else synthetic_records(n, seed=seed)
 
 
 def tiny_cnn(width: int) -> Any:
@@ -98,7 +132,7 @@ def test_fit_predict_shapes_and_quality(name: str) -> None:
         y = pred.predict(live_records(6, seed=2))
         assert y.shape == (6,) and y.dtype == np.float64 and np.all(np.isfinite(y))
         return
-    train, test = synthetic_records(80, seed=1), synthetic_records(40, seed=2)
+    train, test = data(name, 80, seed=1), data(name, 40, seed=2)
     pred = build(name)
     assert pred.fit(train) is pred
     y = pred.predict(test)
@@ -161,7 +195,7 @@ def test_deterministic_under_seed(name: str) -> None:
         b = build(name).fit([]).predict(live_records(4, seed=3))
         np.testing.assert_array_equal(a, b)
         return
-    train, test = synthetic_records(60, seed=3), synthetic_records(20, seed=4)
+    train, test = data(name, 60, seed=3), data(name, 20, seed=4)
     a = build(name).fit(train).predict(test)
     b = build(name).fit(train).predict(test)
     np.testing.assert_array_equal(a, b)
@@ -182,7 +216,7 @@ def test_get_set_params_round_trip(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_predict_before_fit(name: str) -> None:
     with pytest.raises(NotFittedError):
-        build(name).predict(synthetic_records(5))
+        build(name).predict(data(name, 5))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -213,19 +247,19 @@ def test_fit_without_records_when_no_targets_needed(name: str) -> None:
 
 @pytest.mark.parametrize("name", [n for n in NAMES if CAPS[n].requires.targets])
 def test_nan_target_rejected(name: str) -> None:
-    recs = synthetic_records(20)
+    recs = data(name, 20)
     recs[3].target = float("nan")
-    pred = build(name).fit(synthetic_records(20, seed=9))
+    pred = build(name).fit(data(name, 20, seed=9))
     with pytest.raises(InvalidDataError, match="target"):
         pred.fit(recs)
     with pytest.raises(NotFittedError):  # a failed refit leaves no half-updated model behind
-        pred.predict(synthetic_records(5))
+        pred.predict(data(name, 5))
 
 
 @pytest.mark.parametrize("name", [n for n in NAMES if CAPS[n].has_dist])
 def test_predict_dist(name: str) -> None:
-    pred = build(name).fit(synthetic_records(60, seed=5))
-    mean, std = pred.predict_dist(synthetic_records(15, seed=6))
+    pred = build(name).fit(data(name, 60, seed=5))
+    mean, std = pred.predict_dist(data(name, 15, seed=6))
     assert mean.shape == std.shape == (15,)
     assert np.all(np.isfinite(mean)) and np.all(std > 0)
 

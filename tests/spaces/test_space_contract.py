@@ -92,12 +92,12 @@ class Case:
 
 
 CASES = [
-    Case("nb201", NB201Space, {"onehot": 30, "adjacency": 58, "path": 155, "seq": 35}, "onehot",
-         _nb201_forms, _ops_changed, n_neighbours=24),
-    Case("nb101", NB101Space, {"adjacency": 36, "path": 364}, "adjacency", _nb101_forms,
-         _entries_changed, valid=NB101Space.is_valid),
-    Case("darts", DartsSpace, {"adjacency": 192, "path": 11200}, "adjacency", _darts_forms,
-         _pair_entries_changed, n_neighbours=120),
+    Case("nb201", NB201Space, {"onehot": 30, "adjacency": 58, "path": 155, "seq": 35, "graph": 72},
+         "onehot", _nb201_forms, _ops_changed, n_neighbours=24),
+    Case("nb101", NB101Space, {"adjacency": 36, "path": 364, "seq": 27, "graph": 56}, "adjacency",
+         _nb101_forms, _entries_changed, valid=NB101Space.is_valid),
+    Case("darts", DartsSpace, {"adjacency": 192, "path": 11200, "seq": 32, "graph": 506}, "adjacency",
+         _darts_forms, _pair_entries_changed, n_neighbours=120),
     Case("graph", GraphSpace, {"onehot": 45, "adjacency": 46}, "onehot", _graph_forms, None,
          valid=_in_graph_bench),
     Case("graph-proteins", GraphSpace, {"onehot": 29, "adjacency": 30}, "onehot", _graph_forms,

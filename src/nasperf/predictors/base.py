@@ -32,6 +32,7 @@ __all__ = [
     "Predictor",
     "EncodingPredictor",
     "TorchThreads",
+    "SeededTorch",
     "THREADS_CONSTRAINTS",
     "resolve_encoding",
 ]
@@ -90,8 +91,27 @@ class Requirements:
                     f"record {r.arch!r} carries no live model; this predictor needs one"
                 )
         if self.encoding is not None:
+            kind = resolve_encoding(records, self.encoding)
+            _check_space_offers(records[0].space, kind)
             # Encoding errors (unknown kind, no feature vector) surface here, before any fitting.
-            records[0].encode(resolve_encoding(records, self.encoding))
+            records[0].encode(kind)
+
+
+def _check_space_offers(space_name: str, kind: str) -> None:
+    """Raise MissingRequirementError when ``kind`` is an encoding some spaces have but the
+    records' space lacks (a name no space knows is left to the space: UnknownNameError)."""
+    from ..spaces import SPACE_NAMES, get_space
+
+    if kind == "features" or space_name not in SPACE_NAMES:
+        return
+    if kind in get_space(space_name).encodings:
+        return
+    offering = [name for name in SPACE_NAMES if kind in get_space(name).encodings]
+    if offering:
+        raise MissingRequirementError(
+            f"space {space_name!r} has no {kind!r} encoding, which this predictor needs; "
+            f"spaces with one: {', '.join(offering)}"
+        )
 
 
 def resolve_encoding(records: Sequence[Record], encoding: str) -> str:
@@ -289,4 +309,22 @@ class TorchThreads:
         from ..training import torch_threads
 
         return torch_threads(int(self.num_threads))
+
+
+class SeededTorch(TorchThreads):
+    """TorchThreads whose work also runs under ``seeded(random_state)``: every draw from torch's
+    global RNG (initial weights, dropout masks) repeats from fit to fit, and the caller's RNG
+    state is restored afterwards."""
+
+    random_state: int
+
+    def _compute_context(self) -> AbstractContextManager[Any]:
+        from contextlib import ExitStack
+
+        from ..training import seeded
+
+        stack = ExitStack()
+        stack.enter_context(super()._compute_context())
+        stack.enter_context(seeded(int(self.random_state)))
+        return stack
 

@@ -57,6 +57,36 @@ PREDICTORS.add(
     "BANANAS: ensemble of 3 MLPs on the path encoding",
 )
 PREDICTORS.add(
+    "emprox",
+    "nasperf.predictors.model_based._seq2seq:EmProxPredictor",
+    "EmProx: k nearest known architectures in a sequence autoencoder's embedding",
+)
+PREDICTORS.add(
+    "nao",
+    "nasperf.predictors.model_based._seq2seq:NAOPredictor",
+    "NAO: encoder, performance MLP and decoder on the token sequence, trained jointly",
+)
+PREDICTORS.add(
+    "seminas",
+    "nasperf.predictors.model_based._seq2seq:SemiNASPredictor",
+    "SemiNAS: NAO plus pseudo-labelled architectures drawn from the space",
+)
+PREDICTORS.add(
+    "gcn",
+    "nasperf.predictors.model_based._graph:GCNPredictor",
+    "GCN neural predictor (Wen et al.): directed graph convolutions over the cell",
+)
+PREDICTORS.add(
+    "bonas",
+    "nasperf.predictors.model_based._graph:BONASPredictor",
+    "BONAS: GCN embedding with Bayesian linear regression on top",
+)
+PREDICTORS.add(
+    "gp-wl",
+    "nasperf.predictors.model_based._graph:GPWLPredictor",
+    "GP-WL (NAS-BOWL): Gaussian process with the Weisfeiler-Lehman graph kernel",
+)
+PREDICTORS.add(
     "early-stop-acc",
     "nasperf.predictors.learning_curve:EarlyStopPredictor",
     "validation accuracy at the last observed epoch",

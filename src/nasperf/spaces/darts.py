@@ -21,6 +21,15 @@ Encodings (computed on the normalized form, so swapping a node's two edges chang
     (7 slots), 2 (49), 3 (343) and 4 (2401) carried by a path from that input to any
     intermediate node. A sequence ``(c1, ..., cL)`` sits at ``offset(L) + sum(c_k * 7 ** (L -
     k))`` with offsets 0, 7, 56, 399 inside its block.
+``seq`` (32)
+    NAO's string of a cell (Luo et al. 2018): for each intermediate node its two edges as
+    (input, op) token pairs, normal cell then reduction cell; input node ``i`` is token
+    ``1 + i`` (1..5) and op ``o`` token ``6 + o`` (6..12), vocabulary of 13.
+``graph`` (506)
+    Both cells as one op-on-node DAG of 22 nodes (see :mod:`nasperf.spaces._structure`): per
+    cell its two inputs, its 8 edges as op nodes (an edge from intermediate node ``m`` is fed
+    by both op nodes of ``m``) and its output, fed by all 8; labels are ids into
+    :attr:`DartsSpace.graph_labels`, which name the cell, so a normal and a reduction op differ.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ import numpy as np
 
 from ..exceptions import InvalidArchitectureError
 from ._base import SearchSpace
+from ._structure import graph_vector
 
 __all__ = ["DartsSpace", "OPS", "NUM_NODES", "NUM_EDGES", "Cell", "Arch"]
 
@@ -163,8 +173,16 @@ class DartsSpace(SearchSpace):
     """DARTS / NAS-Bench-301 genotypes in NASLib's compact form."""
 
     name = "darts"
-    encodings = ("adjacency", "path")
+    encodings = ("adjacency", "path", "seq", "graph")
     default_encoding = "adjacency"
+    #: node labels of the ``graph`` encoding: per cell, its two inputs, the ops and the output
+    graph_labels = tuple(
+        f"{cell}:{name}"
+        for cell in _CELL_NAMES
+        for name in ("c_k-2", "c_k-1", *OPS, "output")
+    )
+    #: tokens of the ``seq`` encoding are 0 .. seq_vocabulary - 1
+    seq_vocabulary = 1 + _N_INPUTS + _N_OPS
 
     # -- conversions -----------------------------------------------------------------------
 
@@ -199,6 +217,33 @@ class DartsSpace(SearchSpace):
                 out[c, slot, op] = 1.0
                 out[c, slot, _N_OPS + source] = 1.0
         return out.reshape(-1)
+
+    def _encode_seq(self, arch: Arch) -> np.ndarray:
+        tokens = [
+            token
+            for cell in self.normalize(arch)
+            for source, op in cell
+            for token in (1 + source, 1 + _N_INPUTS + op)
+        ]
+        return np.asarray(tokens, dtype=np.float64)
+
+    def _encode_graph(self, arch: Arch) -> np.ndarray:
+        per_cell = 2 + NUM_EDGES + 1
+        n = 2 * per_cell
+        adj = np.zeros((n, n), dtype=np.int64)
+        labels: list[int] = []
+        for c, cell in enumerate(self.normalize(arch)):
+            base, first_label = c * per_cell, c * (_N_OPS + 3)
+            labels += [first_label, first_label + 1]
+            for slot, (source, op) in enumerate(cell):
+                node = base + 2 + slot
+                feeders = [source] if source < 2 else [2 + 2 * (source - 2), 3 + 2 * (source - 2)]
+                for f in feeders:
+                    adj[base + f, node] = 1
+                adj[node, base + per_cell - 1] = 1
+                labels.append(first_label + 2 + op)
+            labels.append(first_label + 2 + _N_OPS)
+        return graph_vector(adj, labels, n)
 
     def _encode_path(self, arch: Arch) -> np.ndarray:
         out = np.zeros(4 * _PATH_BLOCK)

@@ -21,6 +21,13 @@ Encodings (computed on the pruned cell, so keys that differ only in dangling nod
     Indicator per op sequence of every input-to-output path: the sequence of its middle ops
     (length 0..5, ops coded 0 maxpool3x3, 1 conv1x1, 2 conv3x3) sits at
     ``offset(L) + sum(c_k * 3 ** (L - k))`` with offsets 0, 1, 4, 13, 40, 121 for L = 0..5.
+``seq`` (27)
+    NASLib's SemiNAS sequence of the pruned cell (vocabulary of 7): for each node ``j = 1..6``
+    the tokens ``A[i, j] + 1`` for ``i < j`` (1: no edge, 2: edge), then the node's op token
+    (3 maxpool3x3, 4 conv1x1, 5 conv3x3, 6 output); nodes past the pruned cell's are zeros.
+``graph`` (56)
+    The pruned cell as a graph (see :mod:`nasperf.spaces._structure`): its adjacency padded to
+    7x7, then the node labels, ids into :data:`OPS` (-1 for padding).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import numpy as np
 
 from ..exceptions import InvalidArchitectureError
 from ._base import SearchSpace, literal_sequence
+from ._structure import graph_vector, seq_from_graph
 
 __all__ = ["NB101Space", "OPS", "MIDDLE_OPS", "NUM_NODES", "MAX_EDGES"]
 
@@ -213,8 +221,12 @@ class NB101Space(SearchSpace):
     """NAS-Bench-101 cells as NASLib / NAS-Bench-Suite-Zero 56-int keys."""
 
     name = "nb101"
-    encodings = ("adjacency", "path")
+    encodings = ("adjacency", "path", "seq", "graph")
     default_encoding = "adjacency"
+    #: node labels of the ``graph`` encoding
+    graph_labels = OPS
+    #: tokens of the ``seq`` encoding are 0 .. seq_vocabulary - 1
+    seq_vocabulary = 7
 
     # -- conversions -----------------------------------------------------------------------
 
@@ -272,6 +284,21 @@ class NB101Space(SearchSpace):
             if live[node]:
                 ops[node - 1, codes[node] - 2] = 1.0
         return np.concatenate([matrix[_UPPER].astype(float), ops.reshape(-1)])
+
+    def _pruned(self, arch: tuple[int, ...]) -> tuple[np.ndarray, list[int]]:
+        matrix, codes = _split(arch)
+        live = np.flatnonzero(_live_nodes(matrix))
+        return matrix[np.ix_(live, live)], [codes[i] for i in live]
+
+    def _encode_seq(self, arch: tuple[int, ...]) -> np.ndarray:
+        matrix, codes = self._pruned(arch)
+        # op tokens: input 0 (never written), middle ops 3..5, output 6
+        tokens = [0, *(c + 1 for c in codes[1:-1]), 6]
+        return seq_from_graph(matrix, tokens, _N)
+
+    def _encode_graph(self, arch: tuple[int, ...]) -> np.ndarray:
+        matrix, codes = self._pruned(arch)
+        return graph_vector(matrix, codes, _N)
 
     def _encode_path(self, arch: tuple[int, ...]) -> np.ndarray:
         matrix, _ = _pruned_in_place(arch)

@@ -27,6 +27,10 @@ order, see :data:`NASLIB_EDGES`):
     each node ``j = 1..7`` of the 8-node DAG, the tokens ``A[i, j] + 1`` for ``i < j`` (1: no
     edge, 2: edge), then the node's token: ``code + 3`` for op nodes (3..7) and 8 for the
     output.
+``graph`` (72)
+    The same 8-node DAG as a graph (see :mod:`nasperf.spaces._structure`): the 8x8 adjacency,
+    then the node labels, ids into :attr:`NB201Space.graph_labels` (``input``, ``output``, then
+    the ops in NB201's order).
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ import numpy as np
 from ..exceptions import InvalidArchitectureError, InvalidDataError
 from ..paths import find_data_file
 from ._base import SearchSpace, literal_sequence
+from ._structure import graph_vector
 
 __all__ = [
     "NB201Space",
@@ -259,8 +264,12 @@ class NB201Space(SearchSpace):
     """
 
     name = "nb201"
-    encodings = ("onehot", "adjacency", "path", "seq")
+    encodings = ("onehot", "adjacency", "path", "seq", "graph")
     default_encoding = "onehot"
+    #: node labels of the ``graph`` encoding
+    graph_labels = ("input", "output", *OPS)
+    #: tokens of the ``seq`` encoding are 0 .. seq_vocabulary - 1
+    seq_vocabulary = 9
 
     def __init__(self, index_table: Mapping[int, object] | None = None) -> None:
         self._table: tuple[dict[str, int], dict[int, str]] | None = None
@@ -388,6 +397,10 @@ class NB201Space(SearchSpace):
             tokens.extend(int(_ADJ[row, col]) + 1 for row in range(col))
             tokens.append(node_ops[col] + 2)
         return np.asarray(tokens, dtype=float)
+
+    def _encode_graph(self, arch: str) -> np.ndarray:
+        labels = [0, *(2 + OPS.index(NASLIB_OPS[c]) for c in self.to_tuple(arch)), 1]
+        return graph_vector(_ADJ, labels, _N_EDGES + 2)
 
     # -- search ----------------------------------------------------------------------------
 

@@ -5,7 +5,9 @@ torch) only when a model is built, so importing this package is cheap.
 """
 
 from ._gp import GPPredictor
+from ._graph import BONASPredictor, GCNPredictor, GPWLPredictor, wl_kernel
 from ._mlp import BananasPredictor, MLPPredictor
+from ._seq2seq import EmProxPredictor, NAOPredictor, SemiNASPredictor
 from ._trees import (
     LightGBMPredictor,
     NGBoostPredictor,
@@ -16,11 +18,18 @@ from ._trees import (
 
 __all__ = [
     "BananasPredictor",
+    "BONASPredictor",
+    "EmProxPredictor",
+    "GCNPredictor",
     "GPPredictor",
+    "GPWLPredictor",
     "LightGBMPredictor",
     "MLPPredictor",
+    "NAOPredictor",
+    "SemiNASPredictor",
     "NGBoostPredictor",
     "RandomForestPredictor",
     "TargetScaler",
     "XGBoostPredictor",
+    "wl_kernel",
 ]
