@@ -35,7 +35,7 @@ STRUCTURAL = [n for n in NAMES if CAPS[n].requires.encoding in ("seq", "graph")]
 QUICK: dict[str, dict[str, object]] = {
     "emprox": {"epochs": 10},
     "nao": {"epochs": 30},
-    "seminas": {"epochs": 15, "n_unlabelled": 40},
+    "seminas": {"pretrain_epochs": 30, "epochs": 5, "n_unlabelled": 40},
     "gcn": {"epochs": 40, "batch_size": 16, "learning_rate": 1e-3},
     "bonas": {"epochs": 40},
 }
@@ -305,3 +305,27 @@ def test_unknown_predictor_name() -> None:
         make_predictor("nope")
     with pytest.raises(UnknownNameError):
         make_predictor("col:")
+
+
+def test_hyperparameters_in_the_name() -> None:
+    from nasperf.predictors import split_params
+
+    assert split_params("xgb") == ("xgb", {})
+    assert split_params("emprox[k=60; distance=cosine]") == (
+        "emprox",
+        {"k": 60, "distance": "cosine"},
+    )
+    assert split_params("gp-wl[h=None]") == ("gp-wl", {"h": None})
+    pred = make_predictor("xgb[max_depth=3;learning_rate=0.1]")
+    assert (pred.max_depth, pred.learning_rate) == (3, 0.1)
+    assert isinstance(get_predictor_class("xgb[max_depth=3]")(), type(make_predictor("xgb")))
+    # a value given by the caller wins over the name's
+    assert make_predictor("xgb[max_depth=3]", max_depth=5).max_depth == 5
+    with pytest.raises(ConfigurationError, match="has no parameter 'depth'.*max_depth"):
+        make_predictor("xgb[depth=3]")
+    with pytest.raises(ConfigurationError, match="write NAME"):
+        make_predictor("xgb[max_depth]")
+    with pytest.raises(ConfigurationError, match="write NAME"):
+        make_predictor("xgb[max_depth=3")
+    with pytest.raises(ConfigurationError, match="max_depth"):  # the value is checked as usual
+        make_predictor("xgb[max_depth=-1]").capabilities()

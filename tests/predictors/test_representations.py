@@ -17,7 +17,7 @@ from nasperf.spaces._structure import CellGraph, check_tokens, decode_graph  # n
 QUICK = {
     "emprox": {"epochs": 10},
     "nao": {"epochs": 20},
-    "seminas": {"epochs": 10, "n_unlabelled": 30},
+    "seminas": {"pretrain_epochs": 20, "epochs": 5, "n_unlabelled": 30},
     "gcn": {"epochs": 20, "batch_size": 16, "learning_rate": 1e-3},
     "bonas": {"epochs": 20},
     "gp-wl": {},
@@ -184,9 +184,10 @@ def test_bonas_has_a_calibrated_looking_distribution() -> None:
 def test_seminas_trains_on_pseudo_labels() -> None:
     """With unlabelled architectures SemiNAS is a different model from NAO's on the same seed."""
     train, test = cells("nb201", 20, seed=15), cells("nb201", 10, seed=16)
-    plain = make_predictor("seminas", epochs=5, n_unlabelled=0).fit(train).predict(test)
+    plain = make_predictor("seminas", pretrain_epochs=5, n_unlabelled=0).fit(train).predict(test)
     nao = make_predictor("nao", epochs=5).fit(train).predict(test)
-    semi = make_predictor("seminas", epochs=5, n_unlabelled=50).fit(train).predict(test)
+    semi = make_predictor("seminas", pretrain_epochs=5, epochs=2, n_unlabelled=50)
+    semi = semi.fit(train).predict(test)
     # n_unlabelled=0 is NAO trained for the same epochs (one round of labelled training)
     np.testing.assert_allclose(plain, nao)
     assert not np.allclose(semi, nao)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from ..exceptions import ConfigurationError
@@ -224,7 +225,7 @@ def metric_table(summary: Any, metric: str, title: str) -> Table:
         last = by_n.loc[max(by_n.index)]
         pool = [f"{int(last['pool_size']):,}"] if pooled else []
         table.add_row(
-            name,
+            escape(str(name)),  # a name like emprox[k=60] is not markup
             *pool,
             *cells,
             f"{last['fit_time_mean']:.3f}",

@@ -19,6 +19,7 @@ _EXPORTS = {
     "get_predictor_class": ".registry",
     "make_predictor": ".registry",
     "predictor_names": ".registry",
+    "split_params": ".registry",
 }
 
 __all__ = [
@@ -31,12 +32,19 @@ __all__ = [
     "get_predictor_class",
     "make_predictor",
     "predictor_names",
+    "split_params",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .base import Capabilities, EncodingPredictor, Predictor, Requirements
     from .baselines import ColumnBaseline
-    from .registry import PREDICTORS, get_predictor_class, make_predictor, predictor_names
+    from .registry import (
+        PREDICTORS,
+        get_predictor_class,
+        make_predictor,
+        predictor_names,
+        split_params,
+    )
 
 
 def __getattr__(name: str) -> Any:

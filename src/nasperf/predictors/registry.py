@@ -6,7 +6,11 @@ What each predictor needs, its family and extra are not listed here: they are th
 
 from __future__ import annotations
 
-from ..exceptions import UnknownNameError
+import ast
+import inspect
+import re
+
+from ..exceptions import ConfigurationError, UnknownNameError
 from ..registry import Registry
 from .base import Predictor
 from .zero_cost import PROXIES
@@ -17,6 +21,7 @@ __all__ = [
     "predictor_names",
     "get_predictor_class",
     "make_predictor",
+    "split_params",
 ]
 
 #: every predictor by name (``col:NAME`` column baselines are made by :func:`make_predictor`)
@@ -160,8 +165,41 @@ def predictor_names() -> list[str]:
     return PREDICTORS.choices()
 
 
+_WITH_PARAMS = re.compile(r"([^\[\]]+)\[([^\[\]]*)\]")
+
+
+def split_params(name: str) -> tuple[str, dict[str, object]]:
+    """Split ``NAME[key=value;key=value]`` into the name and its parameters.
+
+    Values are read as Python literals (``k=60``, ``distance='cosine'``, ``h=None``); text that
+    is no literal stays a string (``distance=cosine``). A name without brackets has none.
+    """
+    match = _WITH_PARAMS.fullmatch(name.strip())
+    if match is None:
+        if "[" in name or "]" in name:
+            raise ConfigurationError(
+                f"cannot read predictor {name!r}; write NAME or NAME[key=value;key=value]"
+            )
+        return name, {}
+    base, body = match.group(1).strip(), match.group(2)
+    params: dict[str, object] = {}
+    for part in filter(None, (p.strip() for p in body.split(";"))):
+        key, sep, text = part.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise ConfigurationError(
+                f"cannot read {part!r} in predictor {name!r}; write NAME[key=value;key=value]"
+            )
+        try:
+            value: object = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            value = text.strip()
+        params[key.strip()] = value
+    return base, params
+
+
 def get_predictor_class(name: str) -> type[Predictor]:
-    """Return the class registered as ``name``."""
+    """Return the class registered as ``name`` (``NAME[key=value]`` names its class too)."""
+    name, _ = split_params(name)
     if name.startswith(COLUMN_PREFIX):
         from .baselines import ColumnBaseline
 
@@ -171,7 +209,19 @@ def get_predictor_class(name: str) -> type[Predictor]:
 
 def make_predictor(name: str, **params: object) -> Predictor:
     """Build the predictor called ``name`` with ``params`` (``col:NAME`` for a column baseline,
-    ``col:-NAME`` for one where lower is better)."""
+    ``col:-NAME`` for one where lower is better; ``NAME[key=value;...]`` sets hyperparameters
+    in the name, e.g. ``emprox[k=60]``)."""
+    name, inline = split_params(name)
+    if inline:
+        cls = get_predictor_class(name)
+        known = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
+        unknown = sorted(set(inline) - set(known))
+        if unknown:
+            raise ConfigurationError(
+                f"predictor {name!r} has no parameter {', '.join(map(repr, unknown))}; its "
+                f"parameters: {', '.join(known)}"
+            )
+        params = {**inline, **params}
     if name.startswith(COLUMN_PREFIX):
         from .baselines import ColumnBaseline, parse_column
 

@@ -295,9 +295,9 @@ class NAOPredictor(_SequencePredictor):
 class SemiNASPredictor(NAOPredictor):
     """SemiNAS: NAO trained on its labelled architectures plus pseudo-labelled ones.
 
-    Each of ``iterations`` rounds trains on the labelled sequences for ``epochs``, labels
-    ``n_unlabelled`` architectures drawn from the space (once, at the first round) with the
-    current model, then trains for ``epochs`` more on the labelled sequences repeated
+    Each of ``iterations`` rounds trains on the labelled sequences for ``pretrain_epochs``
+    (NAO's training), labels ``n_unlabelled`` architectures drawn from the space (drawn once)
+    with the current model, then trains for ``epochs`` more on the labelled sequences repeated
     ``up_sample_ratio`` times plus the pseudo-labelled ones (SemiNAS's ratio of 10; NASLib's
     standalone runs draw as many unlabelled architectures as labelled ones, the paper far more).
     """
@@ -307,6 +307,7 @@ class SemiNASPredictor(NAOPredictor):
         "n_unlabelled": [Interval(int, 0, None)],
         "up_sample_ratio": _POSITIVE,
         "iterations": _POSITIVE,
+        "pretrain_epochs": _POSITIVE,
     }
 
     def __init__(
@@ -314,11 +315,12 @@ class SemiNASPredictor(NAOPredictor):
         n_unlabelled: int = 1000,
         up_sample_ratio: int = 10,
         iterations: int = 1,
+        pretrain_epochs: int = 200,
         hidden_size: int = 64,
         mlp_layers: int = 2,
         mlp_hidden_size: int = 16,
         trade_off: float = 0.8,
-        epochs: int = 100,
+        epochs: int = 20,
         batch_size: int = 100,
         learning_rate: float = 1e-3,
         weight_decay: float = 1e-4,
@@ -346,6 +348,7 @@ class SemiNASPredictor(NAOPredictor):
         self.n_unlabelled = n_unlabelled
         self.up_sample_ratio = up_sample_ratio
         self.iterations = iterations
+        self.pretrain_epochs = pretrain_epochs
 
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
         assert y is not None
@@ -353,10 +356,11 @@ class SemiNASPredictor(NAOPredictor):
 
         tokens, z = self._start(records, y)
         settings = self._settings(float(self.trade_off))
+        pretrain = self._settings(float(self.trade_off), int(self.pretrain_epochs))
         gen = self._generator()
         unlabelled = self._draw_unlabelled(int(self.n_unlabelled), int(self.random_state) + 1)
         for _ in range(int(self.iterations)):
-            train_epd(self.model_, tokens, z, settings, gen)
+            train_epd(self.model_, tokens, z, pretrain, gen)
             if not len(unlabelled):
                 continue
             pseudo = self._values(unlabelled)
