@@ -11,8 +11,12 @@ pytest.importorskip("torch")
 from nasperf.exceptions import InvalidDataError, MissingRequirementError  # noqa: E402
 from nasperf.predictors import make_predictor  # noqa: E402
 from nasperf.records import Record  # noqa: E402
-from nasperf.spaces import get_space  # noqa: E402
-from nasperf.spaces._structure import CellGraph, check_tokens, decode_graph  # noqa: E402
+from nasperf.spaces import (  # noqa: E402
+    CellGraph,
+    check_tokens,
+    decode_graph,
+    get_space,  # noqa: E402
+)
 
 QUICK = {
     "emprox": {"epochs": 10},
@@ -73,10 +77,16 @@ def test_knn_with_k_beyond_the_known_set_uses_all_of_it() -> None:
     np.testing.assert_allclose(pred.predict(test), expected, rtol=1e-6)
 
 
-def test_a_known_architecture_predicts_its_own_target() -> None:
+@pytest.mark.parametrize("distance", ["euclidean", "cosine"])
+def test_a_known_architecture_predicts_its_known_targets(distance: str) -> None:
     train = cells("nb201", 20, seed=9)
-    pred = make_predictor("emprox", k=5, epochs=5, target_transform="none").fit(train)
-    np.testing.assert_allclose(pred.predict(train[:3]), [r.target for r in train[:3]])
+    twin = Record(arch=train[2].arch, space="nb201", target=train[2].target + 1.0)
+    pred = make_predictor("emprox", k=5, epochs=5, target_transform="none", distance=distance)
+    pred.fit([*train, twin])
+    # the mean of its known targets (distance zero), whatever the neighbours
+    np.testing.assert_allclose(
+        pred.predict(train[:3]), [train[0].target, train[1].target, train[2].target + 0.5]
+    )
 
 
 def test_unknown_tokens_and_too_long_sequences_are_refused() -> None:
@@ -86,15 +96,23 @@ def test_unknown_tokens_and_too_long_sequences_are_refused() -> None:
         check_tokens(np.array([[-1.0, 2.0]]), vocabulary=9, max_length=35, what="x")
     with pytest.raises(InvalidDataError, match="36 tokens are longer than the model's maximum"):
         check_tokens(np.ones((2, 36)), vocabulary=9, max_length=35, what="x")
-    # a model fitted on NB101's 27-token sequences refuses NB201's 35
+    # a model fitted on one space refuses another's records, whatever their length
     pred = make_predictor("nao", epochs=2).fit(cells("nb101", 10))
-    with pytest.raises(InvalidDataError, match="35 tokens are longer than the model's max.* 27"):
+    with pytest.raises(InvalidDataError, match="fitted on 'nb101' sequences.*space 'nb201'"):
         pred.predict(cells("nb201", 3))
-    # a DARTS model (vocabulary 13) fed NB201 tokens would be fine by vocabulary; the other way
-    # round, DARTS tokens up to 12 are outside NB201's vocabulary of 9
+    pred = make_predictor("emprox", epochs=2).fit(cells("darts", 10))
+    with pytest.raises(InvalidDataError, match="space 'nb101'"):
+        pred.predict(cells("nb101", 3))
+
+
+def test_a_record_with_a_foreign_token_is_refused() -> None:
     pred = make_predictor("emprox", epochs=2).fit(cells("nb201", 10))
-    with pytest.raises(InvalidDataError, match="outside the vocabulary 0..8"):
-        pred.predict(cells("darts", 3))
+    bad = cells("nb201", 2, seed=3)
+    tokens = bad[0].encode("seq").copy()
+    tokens[4] = 11.0
+    bad[0]._encodings["seq"] = tokens
+    with pytest.raises(InvalidDataError, match="token 11 at position 4 of sequence 0"):
+        pred.predict(bad)
 
 
 @pytest.mark.parametrize(
@@ -158,6 +176,36 @@ def test_wl_kernel_matches_a_hand_computed_case() -> None:
     np.testing.assert_allclose(wl_kernel([g1, g2], [g1], h=1), [[4, 6]])
 
 
+def test_gp_wl_marginal_likelihood_and_posterior_match_the_formulas() -> None:
+    pytest.importorskip("grakel")
+    from scipy.stats import multivariate_normal
+
+    from nasperf.predictors.model_based import wl_kernel
+
+    train, test = cells("nb201", 40, seed=21), cells("nb201", 6, seed=22)
+    for normalize in (True, False):
+        pred = make_predictor("gp-wl", target_transform="none", kernel_normalize=normalize)
+        pred.fit(train)
+        y = np.array([r.target for r in train])
+        z = y - y.mean()
+        graphs = [decode_graph(r.encode("graph"), 7) for r in train]
+        new = [decode_graph(r.encode("graph"), 7) for r in test]
+        K = wl_kernel(graphs, h=pred.h_, normalize=normalize)
+        cov = pred.scale_ * (K + pred.noise_ * np.eye(len(z)))
+        lml = multivariate_normal(np.zeros(len(z)), cov).logpdf(z)
+        assert pred.log_marginal_likelihood_ == pytest.approx(lml, rel=1e-8)
+        Ks = wl_kernel(graphs, new, h=pred.h_, normalize=normalize)
+        Kss = wl_kernel(new, h=pred.h_, normalize=normalize)
+        if normalize:  # a normalised kernel's self-similarity is 1
+            np.testing.assert_allclose(np.diag(Kss), 1.0)
+        solve = np.linalg.solve(K + pred.noise_ * np.eye(len(z)), np.c_[z, Ks.T])
+        mean = Ks @ solve[:, 0] + y.mean()
+        var = pred.scale_ * (np.diag(Kss) - np.sum(Ks * solve[:, 1:].T, axis=1) + pred.noise_)
+        got_mean, got_std = pred.predict_dist(test)
+        np.testing.assert_allclose(got_mean, mean, rtol=1e-6)
+        np.testing.assert_allclose(got_std, np.sqrt(var), rtol=1e-6)
+
+
 def test_gp_wl_chooses_depth_and_noise_and_interpolates_with_little_noise() -> None:
     pytest.importorskip("grakel")
     train = cells("nb201", 60, seed=11)
@@ -191,3 +239,60 @@ def test_seminas_trains_on_pseudo_labels() -> None:
     # n_unlabelled=0 is NAO trained for the same epochs (one round of labelled training)
     np.testing.assert_allclose(plain, nao)
     assert not np.allclose(semi, nao)
+
+
+def test_darts_graph_and_sequence_by_hand() -> None:
+    space = get_space("darts")
+    normal = [(0, 4), (1, 3), (0, 2), (2, 3), (1, 0), (3, 6), (0, 5), (4, 1)]
+    reduce = [(1, 0), (0, 0), (2, 2), (1, 1), (0, 3), (3, 4), (4, 5), (2, 6)]
+    arch = (tuple(normal), tuple(reduce))
+    g = decode_graph(space.encode(arch, "graph"), len(space.graph_labels))
+    assert g.num_nodes == 22
+    labels = [space.graph_labels[i] for i in g.labels]
+    assert labels[:2] == ["normal:c_k-2", "normal:c_k-1"] and labels[10] == "normal:output"
+    # normalised edges of node 0 are (0, 4), (1, 3): op nodes 2 and 3
+    assert labels[2:4] == ["normal:sep_conv_5x5", "normal:sep_conv_3x3"]
+    edges = set(g.edges())
+    # node 1's edges, normalised: (0, 2) from the input (slot 2, op node 4), then (2, 3) from
+    # intermediate node 2 (slot 3, op node 5), fed by both ops of node 2 (op nodes 2 and 3)
+    assert {(0, 4), (2, 5), (3, 5)} <= edges and (0, 5) not in edges
+    # node 3's second edge (slot 7: (4, 1)) is fed by node 4's ops: slots 4 and 5 (op nodes 6, 7)
+    assert {(6, 9), (7, 9)} <= edges
+    assert all((k, 10) in edges for k in range(2, 10))  # the output takes every op
+    assert labels[11] == "reduce:c_k-2" and labels[21] == "reduce:output"
+    assert not any(i < 11 <= j for i, j in edges)  # the two cells are separate components
+    seq = space.encode(arch, "seq").astype(int).tolist()
+    # (input + 1, op + 6) per edge, normalised order; normal node 0: (0,4) then (1,3)
+    assert seq[:4] == [1, 10, 2, 9] and len(seq) == 32 and max(seq) < space.seq_vocabulary
+
+
+def test_nb101_sequence_of_a_pruned_cell_matches_naslib_layout() -> None:
+    space = get_space("nb101")
+    matrix = np.zeros((7, 7), dtype=int)
+    matrix[0, 1] = matrix[1, 6] = 1  # input -> conv3x3 -> output
+    matrix[0, 2] = 1  # node 2 dangles (it reaches nothing)
+    ops = ["input", "conv3x3-bn-relu", "maxpool3x3", "conv1x1-bn-relu",
+           "conv1x1-bn-relu", "conv1x1-bn-relu", "output"]  # fmt: skip
+    arch = {"matrix": matrix.tolist(), "ops": ops}
+    seq = space.encode(arch, "seq").astype(int).tolist()
+    # the pruned cell has 3 nodes: input, conv3x3, output
+    assert seq[:2] == [2, 5]  # node 1: edge from 0, op conv3x3 (token 5)
+    assert seq[2:5] == [1, 2, 6]  # node 2 (the output): no edge from 0, edge from 1, token 6
+    assert seq[5:] == [0] * 22  # nodes 3..6 absent
+    g = decode_graph(space.encode(arch, "graph"), len(space.graph_labels))
+    assert g.num_nodes == 3 and g.edges() == [(0, 1), (1, 2)]
+
+
+def test_a_missing_grakel_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from nasperf.exceptions import OptionalDependencyError
+    from nasperf.predictors.model_based import wl_kernel
+
+    for mod in [m for m in sys.modules if m == "grakel" or m.startswith("grakel.")]:
+        monkeypatch.delitem(sys.modules, mod)
+    monkeypatch.setitem(sys.modules, "grakel", None)
+    with pytest.raises(OptionalDependencyError, match=r"nasperf\[graph\]"):
+        wl_kernel(two_graphs(), h=0)
+    with pytest.raises(OptionalDependencyError, match=r"nasperf\[graph\]"):
+        make_predictor("gp-wl").fit(cells("nb201", 5))

@@ -14,8 +14,8 @@ optional-dependency extra), read by the protocol, the CLI listing and the API te
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -319,12 +319,12 @@ class SeededTorch(TorchThreads):
     random_state: int
 
     def _compute_context(self) -> AbstractContextManager[Any]:
-        from contextlib import ExitStack
+        return self._seeded_threads()
 
+    @contextmanager
+    def _seeded_threads(self) -> Iterator[None]:
         from ..training import seeded
 
-        stack = ExitStack()
-        stack.enter_context(super()._compute_context())
-        stack.enter_context(seeded(int(self.random_state)))
-        return stack
+        with super()._compute_context(), seeded(int(self.random_state)):
+            yield
 

@@ -193,6 +193,8 @@ def split_params(name: str) -> tuple[str, dict[str, object]]:
             value: object = ast.literal_eval(text.strip())
         except (ValueError, SyntaxError):
             value = text.strip()
+        if key.strip() in params:
+            raise ConfigurationError(f"parameter {key.strip()!r} is given twice in {name!r}")
         params[key.strip()] = value
     return base, params
 

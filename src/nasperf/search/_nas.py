@@ -227,7 +227,7 @@ class _Surrogate:
             raise ConfigurationError(
                 f"{predictor} is a {caps.family} predictor; a search surrogate learns from "
                 "the evaluated architectures: use a model-based one (xgb, lgb, rf, ngb, gp, "
-                "mlp, bananas)"
+                "mlp, bananas, emprox, nao, seminas, gcn, bonas, gp-wl)"
             )
         self.has_dist = caps.has_dist
         self.n_models = 1 if self.has_dist else n_models

@@ -182,9 +182,9 @@ class BakerRule(StoppingRule):
         self.predictor = predictor
         self.refit_growth = refit_growth
         self.max_train = max_train
-        from ..predictors import PREDICTORS, make_predictor
+        from ..predictors import PREDICTORS, make_predictor, split_params
 
-        if predictor not in PREDICTORS:  # name the models the rule can use, not all
+        if split_params(str(predictor))[0] not in PREDICTORS:  # name the usable models, not all
             raise UnknownNameError("curve model", str(predictor), list(CURVE_MODELS))
         if predictor_params is None:
             # The gain still to come, not the final value: a regression on the final value

@@ -11,8 +11,21 @@ from typing import Any
 
 from ..registry import Registry
 from ._base import SearchSpace
+from .structure import CellGraph, check_tokens, decode_graph, graph_vector, seq_from_graph
 
-__all__ = ["SearchSpace", "SPACES", "SPACE_NAMES", "get_space", "count_params", "count_flops"]
+__all__ = [
+    "SearchSpace",
+    "SPACES",
+    "SPACE_NAMES",
+    "get_space",
+    "count_params",
+    "count_flops",
+    "CellGraph",
+    "check_tokens",
+    "decode_graph",
+    "graph_vector",
+    "seq_from_graph",
+]
 
 #: the search spaces by name
 SPACES = Registry("search space")

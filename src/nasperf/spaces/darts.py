@@ -26,7 +26,7 @@ Encodings (computed on the normalized form, so swapping a node's two edges chang
     (input, op) token pairs, normal cell then reduction cell; input node ``i`` is token
     ``1 + i`` (1..5) and op ``o`` token ``6 + o`` (6..12), vocabulary of 13.
 ``graph`` (506)
-    Both cells as one op-on-node DAG of 22 nodes (see :mod:`nasperf.spaces._structure`): per
+    Both cells as one op-on-node DAG of 22 nodes (see :mod:`nasperf.spaces.structure`): per
     cell its two inputs, its 8 edges as op nodes (an edge from intermediate node ``m`` is fed
     by both op nodes of ``m``) and its output, fed by all 8; labels are ids into
     :attr:`DartsSpace.graph_labels`, which name the cell, so a normal and a reduction op differ.
@@ -41,7 +41,7 @@ import numpy as np
 
 from ..exceptions import InvalidArchitectureError
 from ._base import SearchSpace
-from ._structure import graph_vector
+from .structure import graph_vector
 
 __all__ = ["DartsSpace", "OPS", "NUM_NODES", "NUM_EDGES", "Cell", "Arch"]
 

@@ -26,7 +26,7 @@ Encodings (computed on the pruned cell, so keys that differ only in dangling nod
     the tokens ``A[i, j] + 1`` for ``i < j`` (1: no edge, 2: edge), then the node's op token
     (3 maxpool3x3, 4 conv1x1, 5 conv3x3, 6 output); nodes past the pruned cell's are zeros.
 ``graph`` (56)
-    The pruned cell as a graph (see :mod:`nasperf.spaces._structure`): its adjacency padded to
+    The pruned cell as a graph (see :mod:`nasperf.spaces.structure`): its adjacency padded to
     7x7, then the node labels, ids into :data:`OPS` (-1 for padding).
 """
 
@@ -39,7 +39,7 @@ import numpy as np
 
 from ..exceptions import InvalidArchitectureError
 from ._base import SearchSpace, literal_sequence
-from ._structure import graph_vector, seq_from_graph
+from .structure import graph_vector, seq_from_graph
 
 __all__ = ["NB101Space", "OPS", "MIDDLE_OPS", "NUM_NODES", "MAX_EDGES"]
 

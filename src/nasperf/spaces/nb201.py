@@ -28,7 +28,7 @@ order, see :data:`NASLIB_EDGES`):
     edge, 2: edge), then the node's token: ``code + 3`` for op nodes (3..7) and 8 for the
     output.
 ``graph`` (72)
-    The same 8-node DAG as a graph (see :mod:`nasperf.spaces._structure`): the 8x8 adjacency,
+    The same 8-node DAG as a graph (see :mod:`nasperf.spaces.structure`): the 8x8 adjacency,
     then the node labels, ids into :attr:`NB201Space.graph_labels` (``input``, ``output``, then
     the ops in NB201's order).
 """
@@ -47,7 +47,7 @@ import numpy as np
 from ..exceptions import InvalidArchitectureError, InvalidDataError
 from ..paths import find_data_file
 from ._base import SearchSpace, literal_sequence
-from ._structure import graph_vector
+from .structure import graph_vector
 
 __all__ = [
     "NB201Space",

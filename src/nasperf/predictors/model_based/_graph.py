@@ -1,7 +1,7 @@
 """Predictors on the cell's graph: GCN, BONAS and GP-WL.
 
 They read the space's ``graph`` encoding (the op-on-node DAG with its node labels; NB201,
-NB101 and DARTS have one, see :mod:`nasperf.spaces._structure`).
+NB101 and DARTS have one, see :mod:`nasperf.spaces.structure`).
 
 - :class:`GCNPredictor`: the neural predictor of Wen et al. (2020), with NASLib's settings as
   in White et al.'s study (torch).
@@ -21,11 +21,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ...exceptions import InvalidDataError, require
+from ...exceptions import ConfigurationError, InvalidDataError, require
 from ...records import Record
-from ...spaces import get_space
-from ...spaces._structure import CellGraph, decode_graph
-from ...validation import InstanceOf, Interval, Options, Predicate, is_real
+from ...spaces import CellGraph, decode_graph, get_space
+from ...validation import InstanceOf, Interval, Predicate, is_real
 from ..base import THREADS_CONSTRAINTS, Predictor, Requirements, SeededTorch
 from ._trees import ENCODING_CONSTRAINTS, TargetScaler
 
@@ -251,9 +250,12 @@ def _grakel_graphs(graphs: Sequence[CellGraph]) -> list[Any]:
 
 
 def _wl(h: int, normalize: bool) -> Any:
+    """grakel's WL subtree kernel of depth ``h`` (h = 0: the label histogram alone)."""
     require("grakel", "graph")
     from grakel.kernels import VertexHistogram, WeisfeilerLehman
 
+    if h == 0:
+        return VertexHistogram(normalize=normalize)
     return WeisfeilerLehman(n_iter=h, base_graph_kernel=VertexHistogram, normalize=normalize)
 
 
@@ -271,13 +273,9 @@ def wl_kernel(
     self-kernels). Returns ``K(graphs, graphs)``, or ``K(others, graphs)`` when ``others`` is
     given. ``h = 0`` compares label histograms only.
     """
-    if h < 0:
-        raise InvalidDataError(f"the WL depth h must be >= 0, got {h}")
-    kernel = _wl(max(h, 1), normalize) if h else None
-    if kernel is None:
-        from grakel.kernels import VertexHistogram
-
-        kernel = VertexHistogram(normalize=normalize)
+    if isinstance(h, bool) or not isinstance(h, int) or h < 0:
+        raise ConfigurationError(f"the WL depth h must be an integer >= 0, got {h!r}")
+    kernel = _wl(h, normalize)
     train = kernel.fit_transform(_grakel_graphs(graphs))
     if others is None:
         return np.asarray(train, dtype=np.float64)
@@ -295,10 +293,13 @@ def _positive_tuple(value: object) -> bool:
 class GPWLPredictor(_GraphPredictor):
     """GP-WL (NAS-BOWL): a Gaussian process whose kernel is the normalised WL kernel.
 
-    ``h``: the WL depth, or None to choose it from ``0 .. max_h`` with the noise by the log
-    marginal likelihood (NAS-BOWL's choice); the kernel's amplitude is set to its
-    maximum-likelihood value in closed form. Targets pass through ``target_transform`` and are
-    centred. ``predict_dist`` gives the posterior mean and standard deviation, noise included.
+    The covariance is ``s * (K_h + noise * I)``: ``h``, the WL depth, is fixed or (None) chosen
+    from ``0 .. max_h`` together with ``noise`` from ``noise_grid`` (the noise as a ratio to
+    the kernel's amplitude) by the log marginal likelihood, NAS-BOWL's choice; the amplitude
+    ``s`` takes its maximum-likelihood value in closed form. Targets pass through
+    ``target_transform`` and are centred. ``predict_dist`` gives the posterior mean and
+    standard deviation, noise included. The fit is deterministic: ``random_state`` is accepted
+    (every model-based predictor takes one) and unused.
     """
 
     extra = "graph"
@@ -308,7 +309,6 @@ class GPWLPredictor(_GraphPredictor):
         "max_h": [Interval(int, 0, None)],
         "noise_grid": [Predicate(_positive_tuple, "a non-empty tuple of positive variances")],
         "kernel_normalize": [InstanceOf(bool, "True or False")],
-        "aggregate": [Options(("predecessors",))],
     }
 
     def __init__(
@@ -317,7 +317,6 @@ class GPWLPredictor(_GraphPredictor):
         max_h: int = 3,
         noise_grid: tuple = (1e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0),
         kernel_normalize: bool = True,
-        aggregate: str = "predecessors",
         target_transform: str = "quantile",
         random_state: int = 0,
     ) -> None:
@@ -325,7 +324,6 @@ class GPWLPredictor(_GraphPredictor):
         self.max_h = max_h
         self.noise_grid = noise_grid
         self.kernel_normalize = kernel_normalize
-        self.aggregate = aggregate
         self.target_transform = target_transform
         self.random_state = random_state
 
@@ -343,7 +341,7 @@ class GPWLPredictor(_GraphPredictor):
         n = len(z)
         best: tuple[float, int, float, Any, np.ndarray] | None = None
         for h in depths:
-            kernel = self._kernel(h)
+            kernel = _wl(h, bool(self.kernel_normalize))
             K = np.asarray(kernel.fit_transform(train), dtype=np.float64)
             for noise in self.noise_grid:
                 factor = cho_factor(K + float(noise) * np.eye(n), lower=True)
@@ -359,14 +357,6 @@ class GPWLPredictor(_GraphPredictor):
         self.alpha_ = cho_solve(self.factor_, z)
         self.scale_ = max(float(z @ self.alpha_) / n, 1e-12)
 
-    def _kernel(self, h: int) -> Any:
-        if h == 0:
-            require("grakel", "graph")
-            from grakel.kernels import VertexHistogram
-
-            return VertexHistogram(normalize=bool(self.kernel_normalize))
-        return _wl(h, bool(self.kernel_normalize))
-
     def _posterior(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
         from scipy.linalg import cho_solve
 
@@ -375,9 +365,8 @@ class GPWLPredictor(_GraphPredictor):
         mean = Ks @ self.alpha_ + self.offset_
         if self.kernel_normalize:
             prior = np.ones(len(records))
-        else:
-            prior = np.asarray(self._kernel(self.h_).fit_transform(test), dtype=np.float64)
-            prior = np.diag(prior)
+        else:  # the test graphs' self-kernels, computed by the transform
+            prior = np.asarray(self.kernel_.diagonal()[1], dtype=np.float64)
         v = cho_solve(self.factor_, Ks.T)
         var = self.scale_ * (prior - np.einsum("ij,ji->i", Ks, v) + self.noise_)
         return mean, np.sqrt(np.maximum(var, 1e-12))

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
-from ...spaces._structure import CellGraph
+from ...spaces import CellGraph
 
 __all__ = ["GraphBatch", "batch_graphs", "WenGCN", "BonasGCN", "train_graph_net", "run_graph_net"]
 
@@ -81,8 +81,8 @@ class WenGCN(nn.Module):
         self.fc2 = nn.Linear(linear, 1, bias=False)
 
     def forward(self, g: GraphBatch) -> tuple[torch.Tensor, torch.Tensor]:
-        a = g.adj + torch.eye(g.adj.shape[-1])
-        fwd, bwd = _row_normalised(a), _row_normalised(a.transpose(1, 2))
+        fwd = _row_normalised(g.adj + torch.eye(g.adj.shape[-1]))
+        bwd = _row_normalised(fwd.transpose(1, 2))  # as NASLib: the normalised matrix, transposed
         x = g.x
         for conv in self.convs:
             x = conv(x, fwd, bwd)
@@ -108,7 +108,8 @@ class _GraphConv(nn.Module):
 class BonasGCN(nn.Module):
     """BONAS's GCN: a global node fed by every node, graph convolutions with batch norm over
     the predecessors (self included, row-normalised); the global node's features are the
-    architecture's embedding and a linear layer maps them to the score while training."""
+    architecture's embedding and a linear layer maps them to the score while training. Batch
+    norm sees the real nodes only, so padding does not shift its statistics."""
 
     def __init__(self, num_labels: int, hidden: int, layers: int) -> None:
         super().__init__()
@@ -127,8 +128,11 @@ class BonasGCN(nn.Module):
         x = torch.zeros(b, n + 1, labels + 1)
         x[:, :n, :labels] = g.x
         x[:, n, labels] = 1.0
+        real = torch.cat([g.mask, torch.ones(b, 1)], dim=1).bool()
         for conv, norm in zip(self.convs, self.norms, strict=True):
-            x = F.relu(norm(conv(x, a).transpose(1, 2)).transpose(1, 2))
+            h = conv(x, a)
+            x = torch.zeros_like(h)
+            x[real] = F.relu(norm(h[real]))
         emb = x[:, n]
         return self.fc(emb).squeeze(-1), emb
 

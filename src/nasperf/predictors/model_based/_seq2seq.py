@@ -22,10 +22,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ...exceptions import require
+from ...exceptions import InvalidDataError, require
 from ...records import Record, encode_records
-from ...spaces import get_space
-from ...spaces._structure import check_tokens
+from ...spaces import check_tokens, get_space
 from ...validation import Interval, Options
 from ..base import THREADS_CONSTRAINTS, Predictor, Requirements, SeededTorch
 from ._trees import ENCODING_CONSTRAINTS, TargetScaler
@@ -67,20 +66,32 @@ class _SequencePredictor(SeededTorch, Predictor):
         self.max_length_ = len(records[0].encode("seq"))
 
     def _tokens(self, records: list[Record]) -> np.ndarray:
+        what = f"{type(self).__name__} (fitted on {self.space_!r} sequences)"
+        for r in records:
+            if r.space != self.space_:
+                raise InvalidDataError(f"{what}: record {r.arch!r} is of space {r.space!r}")
         return check_tokens(
-            encode_records(records, "seq"),
-            self.vocabulary_,
-            self.max_length_,
-            f"{type(self).__name__} (fitted on {self.space_!r} sequences)",
+            encode_records(records, "seq"), self.vocabulary_, self.max_length_, what
         )
 
-    def _draw_unlabelled(self, n: int, seed: int) -> np.ndarray:
-        """Token sequences of ``n`` architectures drawn at random from the fitted space."""
+    def _draw_unlabelled(self, n: int, seed: int, known: np.ndarray) -> np.ndarray:
+        """Token sequences of ``n`` architectures drawn at random from the fitted space, none
+        of them among the ``known`` (labelled) sequences."""
         space = get_space(self.space_)
         rng = np.random.default_rng(seed)
-        rows = [space.encode(space.sample(rng), "seq") for _ in range(n)]
-        rows = np.asarray(rows).reshape(n, self.max_length_)
-        return check_tokens(rows, self.vocabulary_, self.max_length_, "unlabelled")
+        seen = {row.tobytes() for row in known.astype(np.float64)}
+        rows: list[np.ndarray] = []
+        for _ in range(100 * n + 100):  # a space smaller than n + known ends the draw
+            if len(rows) == n:
+                break
+            row = space.encode(space.sample(rng), "seq")
+            if row.tobytes() not in seen:
+                seen.add(row.tobytes())
+                rows.append(row)
+        if len(rows) < n:
+            logger.info("drew %d of %d unlabelled architectures (the rest repeat)", len(rows), n)
+        out = np.asarray(rows, dtype=np.float64).reshape(len(rows), self.max_length_)
+        return check_tokens(out, self.vocabulary_, self.max_length_, "unlabelled")
 
     # -- the network -------------------------------------------------------------------------
     def _settings(self, trade_off: float, epochs: int | None = None) -> Any:
@@ -117,8 +128,9 @@ class _SequencePredictor(SeededTorch, Predictor):
 class EmProxPredictor(_SequencePredictor):
     """EmProx: k nearest known architectures in the embedding of a sequence autoencoder.
 
-    Defaults follow the paper: embedding size 32, dropout 0.1, Adam at 1e-3 with weight decay
-    1e-4, batch 100, 50 epochs of reconstruction, Euclidean distance, k = 10. The autoencoder
+    Defaults follow the paper (as summarised in ``METHODS.md``, section 4): embedding size 32,
+    dropout 0.1, Adam at 1e-3 with weight decay 1e-4, batch 100, 50 epochs of reconstruction
+    loss alone, Euclidean distance, k = 10. The autoencoder
     learns from the training architectures plus ``n_unlabelled`` drawn from the space (their
     targets are not needed). A ``k`` larger than the known set uses all of it. The neighbours'
     targets are averaged after ``target_transform`` (rank-normal by default, so a diverged
@@ -175,7 +187,9 @@ class EmProxPredictor(_SequencePredictor):
         tokens = self._tokens(records)
         corpus = tokens
         if self.n_unlabelled:
-            extra = self._draw_unlabelled(int(self.n_unlabelled), int(self.random_state) + 1)
+            extra = self._draw_unlabelled(
+                int(self.n_unlabelled), int(self.random_state) + 1, tokens
+            )
             corpus = np.concatenate([tokens, extra])
         model = self._new_model(with_predictor=False)
         self.model_ = train_epd(model, corpus, None, self._settings(0.0), self._generator())
@@ -358,7 +372,9 @@ class SemiNASPredictor(NAOPredictor):
         settings = self._settings(float(self.trade_off))
         pretrain = self._settings(float(self.trade_off), int(self.pretrain_epochs))
         gen = self._generator()
-        unlabelled = self._draw_unlabelled(int(self.n_unlabelled), int(self.random_state) + 1)
+        unlabelled = self._draw_unlabelled(
+            int(self.n_unlabelled), int(self.random_state) + 1, tokens
+        )
         for _ in range(int(self.iterations)):
             train_epd(self.model_, tokens, z, pretrain, gen)
             if not len(unlabelled):
