@@ -36,6 +36,9 @@ class UnknownNameError(NasperfError, KeyError):
     def __str__(self) -> str:  # KeyError quotes its argument; keep the plain sentence
         return str(self.args[0])
 
+    def __reduce__(self) -> tuple:  # picklable, so a worker process can raise it
+        return (type(self), (self.kind, self.name, self.known))
+
 
 class DataNotFoundError(NasperfError, FileNotFoundError):
     """A data file that a benchmark or dataset needs is missing."""

@@ -329,3 +329,23 @@ def test_hyperparameters_in_the_name() -> None:
         make_predictor("xgb[max_depth=3")
     with pytest.raises(ConfigurationError, match="max_depth"):  # the value is checked as usual
         make_predictor("xgb[max_depth=-1]").capabilities()
+    with pytest.raises(ConfigurationError, match="given twice"):
+        make_predictor("xgb[max_depth=3;max_depth=4]")
+
+
+def test_bracketed_names_reach_the_search_surrogate() -> None:
+    from nasperf.search import BANANAS, NPENAS
+
+    assert BANANAS("xgb[max_depth=3]").predictor == "xgb[max_depth=3]"
+    NPENAS("gp-wl[h=1]")
+    with pytest.raises(UnknownNameError, match="unknown predictor 'nope'"):
+        BANANAS("nope[k=1]")
+
+
+def test_unknown_name_errors_survive_pickling() -> None:
+    """A worker process raises them; the pool must rebuild them, not hang."""
+    import pickle
+
+    err = UnknownNameError("predictor", "nope", ["xgb", "rf"])
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is UnknownNameError and str(back) == str(err) and back.known == ["xgb", "rf"]

@@ -305,9 +305,9 @@ class BANANAS(_Queries):
         if isinstance(features, str):
             raise ConfigurationError(f"features must be a list of score columns, got {features!r}")
         self.features = tuple(features)
-        from ..predictors import PREDICTORS
+        from ..predictors import PREDICTORS, split_params
 
-        PREDICTORS.check(self.predictor)
+        PREDICTORS.check(split_params(self.predictor)[0])
 
     def bind(self, state: SearchState) -> None:
         super().bind(state)
