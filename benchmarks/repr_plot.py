@@ -27,19 +27,47 @@ TITLES = {
 
 
 def load(run: Path) -> tuple[str, pd.DataFrame]:
+    """The run's summary; from its journal (``trials.jsonl``, the trials finished so far, with
+    their count per predictor in ``trials``) when the run has no summary yet."""
     import json
 
     settings = json.loads((run / "settings.json").read_text())
-    return settings.get("benchmark", run.name), pd.read_csv(run / "summary.csv")
+    name = settings.get("benchmark", run.name)
+    if (run / "summary.csv").exists():
+        summary = pd.read_csv(run / "summary.csv")
+        summary["trials"] = settings["config"]["trials"]
+        return name, summary
+    rows = [
+        row
+        for line in (run / "trials.jsonl").read_text().splitlines()
+        if line.strip()
+        for row in json.loads(line)["rows"]
+    ]
+    frame = pd.DataFrame(rows)
+    order = list(dict.fromkeys(frame["predictor"]))
+    summary = (
+        frame.groupby(["predictor", "train_size"], sort=False)
+        .agg(
+            kendall_tau_mean=("kendall_tau", "mean"),
+            kendall_tau_std=("kendall_tau", "std"),
+            fit_time_mean=("fit_time", "mean"),
+            trials=("trial", "nunique"),
+        )
+        .reset_index()
+    )
+    summary["predictor"] = pd.Categorical(summary["predictor"], order, ordered=True)
+    summary = summary.sort_values(["predictor", "train_size"])
+    summary["predictor"] = summary["predictor"].astype(str)
+    return name, summary
 
 
-def table(name: str, summary: pd.DataFrame, trials: str) -> str:
+def table(name: str, summary: pd.DataFrame) -> str:
     sizes = sorted(summary["train_size"].unique())
     lines = [
-        f"{TITLES.get(name, name)}, Kendall τ (mean over {trials} trials):",
+        f"{TITLES.get(name, name)}, Kendall τ (mean over trials):",
         "",
-        "| predictor | " + " | ".join(str(n) for n in sizes) + " | fit s at the largest |",
-        "|---|" + "---|" * (len(sizes) + 1),
+        "| predictor | trials | " + " | ".join(str(n) for n in sizes) + " | fit s at the largest |",
+        "|---|---|" + "---|" * (len(sizes) + 1),
     ]
     for pred, part in summary.groupby("predictor", sort=False):
         by_n = part.set_index("train_size")
@@ -50,7 +78,8 @@ def table(name: str, summary: pd.DataFrame, trials: str) -> str:
             for c, n in zip(cells, sizes, strict=True)
         ]
         fit = by_n.loc[max(by_n.index), "fit_time_mean"]
-        lines.append(f"| {pred} | " + " | ".join(cells) + f" | {fit:.2f} |")
+        trials = int(part["trials"].min())
+        lines.append(f"| {pred} | {trials} | " + " | ".join(cells) + f" | {fit:.2f} |")
     return "\n".join(lines)
 
 
@@ -88,21 +117,20 @@ def main() -> None:
         ax.set_title(TITLES.get(bench, bench), fontsize=10)
         ax.grid(alpha=0.3)
     handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=min(len(labels), 7), fontsize=9,
-               title="solid: learned representations (issue 15); dashed: encoding-based")  # fmt: skip
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(len(labels), 7),
+        fontsize=9,
+        title="solid: learned representations (issue 15); dashed: encoding-based",
+    )
     fig.tight_layout(rect=(0, 0.14, 1, 1))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out, dpi=110)
     if args.table:
-        for run, (bench, summary) in zip(args.runs, runs, strict=True):
-            trials = ""
-            try:
-                import json
-
-                trials = str(json.loads((run / "settings.json").read_text())["config"]["trials"])
-            except (KeyError, ValueError, OSError):
-                trials = "?"
-            print(table(bench, summary, trials) + "\n")
+        for bench, summary in runs:
+            print(table(bench, summary) + "\n")
 
 
 if __name__ == "__main__":
