@@ -258,13 +258,8 @@ class NB101Space(SearchSpace):
 
     def pruned_spec(self, arch: object) -> dict[str, list]:
         """Return the spec with dangling nodes removed, as NAS-Bench-101 builds the network."""
-        key = self.parse(arch)
-        matrix, codes = _split(key)
-        live = np.flatnonzero(_live_nodes(matrix))
-        return {
-            "matrix": matrix[np.ix_(live, live)].tolist(),
-            "ops": [OPS[codes[i]] for i in live],
-        }
+        matrix, codes = self._pruned(self.parse(arch))
+        return {"matrix": matrix.tolist(), "ops": [OPS[c] for c in codes]}
 
     def fingerprint(self, arch: object) -> str:
         """Return NAS-Bench-101's module hash: equal for cells that build the same network."""
@@ -286,6 +281,7 @@ class NB101Space(SearchSpace):
         return np.concatenate([matrix[_UPPER].astype(float), ops.reshape(-1)])
 
     def _pruned(self, arch: tuple[int, ...]) -> tuple[np.ndarray, list[int]]:
+        """The matrix and op codes of the cell's live nodes (a parsed key)."""
         matrix, codes = _split(arch)
         live = np.flatnonzero(_live_nodes(matrix))
         return matrix[np.ix_(live, live)], [codes[i] for i in live]

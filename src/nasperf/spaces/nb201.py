@@ -47,7 +47,7 @@ import numpy as np
 from ..exceptions import InvalidArchitectureError, InvalidDataError
 from ..paths import find_data_file
 from ._base import SearchSpace, literal_sequence
-from .structure import graph_vector
+from .structure import graph_vector, seq_from_graph
 
 __all__ = [
     "NB201Space",
@@ -391,12 +391,9 @@ class NB201Space(SearchSpace):
         return out
 
     def _encode_seq(self, arch: str) -> np.ndarray:
-        node_ops = [0, *(code + 1 for code in self.to_tuple(arch)), _N_EDGES]
-        tokens: list[int] = []
-        for col in range(1, _N_EDGES + 2):
-            tokens.extend(int(_ADJ[row, col]) + 1 for row in range(col))
-            tokens.append(node_ops[col] + 2)
-        return np.asarray(tokens, dtype=float)
+        # op tokens: input 0 (never written), op nodes code + 3 (3..7), output 8
+        tokens = [0, *(code + 3 for code in self.to_tuple(arch)), _N_EDGES + 2]
+        return seq_from_graph(_ADJ, tokens, _N_EDGES + 2)
 
     def _encode_graph(self, arch: str) -> np.ndarray:
         labels = [0, *(2 + OPS.index(NASLIB_OPS[c]) for c in self.to_tuple(arch)), 1]
