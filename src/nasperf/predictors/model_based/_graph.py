@@ -21,11 +21,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ...exceptions import ConfigurationError, InvalidDataError, require
+from ...exceptions import ConfigurationError, require
 from ...records import Record
-from ...spaces import CellGraph, decode_graph, get_space
+from ...spaces import CellGraph, decode_graph
 from ...validation import InstanceOf, Interval, Predicate, is_real
 from ..base import THREADS_CONSTRAINTS, Predictor, Requirements, SeededTorch
+from ._one_space import OneSpace
 from ._trees import ENCODING_CONSTRAINTS, TargetScaler
 
 __all__ = ["GCNPredictor", "BONASPredictor", "GPWLPredictor", "wl_kernel"]
@@ -40,26 +41,20 @@ _COMMON: dict[str, list[Any]] = {
 }
 
 
-class _GraphPredictor(Predictor):
+class _GraphPredictor(OneSpace, Predictor):
     """Reads, checks and remembers the label alphabet of the records' graphs."""
 
     family = "model-based"
+    reads = "graphs"
 
     def _requirements(self) -> Requirements:
         return Requirements(encoding="graph")
 
     def _learn_labels(self, records: list[Record]) -> None:
-        space = get_space(records[0].space)
-        self.space_ = space.name
-        self.labels_ = tuple(space.graph_labels)
+        self.labels_ = tuple(self._learn_space(records).graph_labels)
 
     def _graphs(self, records: list[Record]) -> list[CellGraph]:
-        for r in records:
-            if r.space != self.space_:
-                raise InvalidDataError(
-                    f"{type(self).__name__} was fitted on {self.space_!r} graphs; record "
-                    f"{r.arch!r} is of space {r.space!r}"
-                )
+        self._check_space(records)
         return [
             decode_graph(r.encode("graph"), len(self.labels_), f"graph of {r.arch!r}")
             for r in records
@@ -339,7 +334,7 @@ class GPWLPredictor(_GraphPredictor):
         train = _grakel_graphs(self._graphs(records))
         depths = [int(self.h)] if self.h is not None else list(range(int(self.max_h) + 1))
         n = len(z)
-        best: tuple[float, int, float, Any, np.ndarray] | None = None
+        best: tuple[float, int, float, Any, Any, np.ndarray, float] | None = None
         for h in depths:
             kernel = _wl(h, bool(self.kernel_normalize))
             K = np.asarray(kernel.fit_transform(train), dtype=np.float64)
@@ -350,12 +345,17 @@ class GPWLPredictor(_GraphPredictor):
                 logdet = 2.0 * np.log(np.diag(factor[0])).sum()
                 lml = -0.5 * n * (np.log(2 * np.pi * scale) + 1.0) - 0.5 * logdet
                 if best is None or lml > best[0]:
-                    best = (lml, h, float(noise), kernel, K)
+                    best = (lml, h, float(noise), kernel, factor, alpha, scale)
         assert best is not None
-        self.log_marginal_likelihood_, self.h_, self.noise_, self.kernel_, K = best
-        self.factor_ = cho_factor(K + self.noise_ * np.eye(n), lower=True)
-        self.alpha_ = cho_solve(self.factor_, z)
-        self.scale_ = max(float(z @ self.alpha_) / n, 1e-12)
+        (
+            self.log_marginal_likelihood_,
+            self.h_,
+            self.noise_,
+            self.kernel_,
+            self.factor_,
+            self.alpha_,
+            self.scale_,
+        ) = best
 
     def _posterior(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
         from scipy.linalg import cho_solve

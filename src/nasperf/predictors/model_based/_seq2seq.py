@@ -22,11 +22,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ...exceptions import InvalidDataError, require
+from ...exceptions import require
 from ...records import Record, encode_records
 from ...spaces import check_tokens, get_space
 from ...validation import Interval, Options
 from ..base import THREADS_CONSTRAINTS, Predictor, Requirements, SeededTorch
+from ._one_space import OneSpace
 from ._trees import ENCODING_CONSTRAINTS, TargetScaler
 
 __all__ = ["EmProxPredictor", "NAOPredictor", "SemiNASPredictor", "SEQ_CONSTRAINTS"]
@@ -49,27 +50,25 @@ SEQ_CONSTRAINTS: dict[str, list[Any]] = {
 }
 
 
-class _SequencePredictor(SeededTorch, Predictor):
+class _SequencePredictor(OneSpace, SeededTorch, Predictor):
     """Shared plumbing: token checks, unlabelled draws, the network and its training."""
 
     extra = "torch"
     family = "model-based"
+    reads = "sequences"
 
     def _requirements(self) -> Requirements:
         return Requirements(encoding="seq")
 
     # -- tokens ------------------------------------------------------------------------------
     def _learn_vocabulary(self, records: list[Record]) -> None:
-        space = get_space(records[0].space)
-        self.space_ = space.name
+        space = self._learn_space(records)
         self.vocabulary_ = int(space.seq_vocabulary)
         self.max_length_ = len(records[0].encode("seq"))
 
     def _tokens(self, records: list[Record]) -> np.ndarray:
+        self._check_space(records)
         what = f"{type(self).__name__} (fitted on {self.space_!r} sequences)"
-        for r in records:
-            if r.space != self.space_:
-                raise InvalidDataError(f"{what}: record {r.arch!r} is of space {r.space!r}")
         return check_tokens(
             encode_records(records, "seq"), self.vocabulary_, self.max_length_, what
         )
