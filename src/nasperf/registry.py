@@ -35,6 +35,8 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "ray": ("ray",),
     "optuna": ("optuna",),
     "graph": ("grakel",),
+    "gp": ("gpytorch",),
+    "mcmc": ("emcee",),
 }
 
 
