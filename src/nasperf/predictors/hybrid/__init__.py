@@ -1,0 +1,17 @@
+"""Hybrid predictors: OMNI (White et al. 2021) and omni-cv, which combine an encoding with
+zero-cost scores, early results and learning-curve features."""
+
+from ._features import FEATURE_GROUPS, FeatureSpec, FittedFeatures, early_columns, zero_cost_columns
+from ._omni import OMNIPredictor, OMNIXGBPredictor
+from ._stacked import OmniCVPredictor
+
+__all__ = [
+    "FEATURE_GROUPS",
+    "FeatureSpec",
+    "FittedFeatures",
+    "OMNIPredictor",
+    "OMNIXGBPredictor",
+    "OmniCVPredictor",
+    "early_columns",
+    "zero_cost_columns",
+]
