@@ -19,6 +19,7 @@ from .console import err, interrupted_message, mark_resumable, out, warnings_to_
 from .estimate import estimate
 from .evaluate import evaluate
 from .make_benchmark import make_benchmark
+from .map import budget_map
 from .predictors import predictors
 from .proxies import proxies
 from .search import search_app
@@ -54,6 +55,7 @@ app.add_typer(search_app, name="search")
 app.command("estimate")(estimate)
 app.command("benchmarks")(benchmarks)
 app.command("predictors")(predictors)
+app.command("map")(budget_map)
 app.command("stop-check")(stop_check)
 
 

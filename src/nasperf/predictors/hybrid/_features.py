@@ -89,11 +89,6 @@ class FeatureSpec:
 
     def check(self) -> None:
         """Raise ConfigurationError for a spec that can build no feature at all."""
-        for name, value in (("zero_cost", self.zero_cost), ("early", self.early)):
-            if isinstance(value, str) and value != "auto":
-                raise ConfigurationError(
-                    f"{name} must be 'auto', None or a tuple of column names, got {value!r}"
-                )
         if self.encoding is None and not self.zero_cost and not self.early and not self.fidelity:
             raise ConfigurationError(
                 "no features: give an encoding, zero-cost or early columns, or a fidelity"

@@ -29,14 +29,12 @@ __all__ = ["OMNIPredictor", "OMNIXGBPredictor", "FEATURE_CONSTRAINTS", "feature_
 
 
 def _columns_or_auto(value: object) -> bool:
-    return (
-        value is None
-        or value == "auto"
-        or (isinstance(value, tuple) and all(isinstance(v, str) and v for v in value))
-    )
+    if value is None or (isinstance(value, str) and value):
+        return True  # 'auto', or one column name
+    return isinstance(value, tuple | list) and all(isinstance(v, str) and v for v in value)
 
 
-_COLUMNS = [Predicate(_columns_or_auto, "'auto', None or a tuple of column names")]
+_COLUMNS = [Predicate(_columns_or_auto, "'auto', None, a column name or a tuple of them")]
 
 #: the constraints of the feature hyperparameters every hybrid predictor shares
 FEATURE_CONSTRAINTS: dict[str, list[Any]] = {

@@ -181,7 +181,8 @@ class OmniCVPredictor(_FeaturePredictor):
         self.scale_ = np.where(oof.std(axis=0) > 1e-12, oof.std(axis=0), 1.0)
         z = (oof - self.loc_) / self.scale_
         k_best, tau_best = 1, -np.inf
-        for k in range(_MIN_BLEND if self.stack else 1, min(_MAX_BLEND, len(candidates)) + 1):
+        sizes = range(_MIN_BLEND, min(_MAX_BLEND, len(candidates)) + 1) if self.stack else []
+        for k in sizes or [1]:
             tau_k = _tau(z[:, order[:k]].sum(axis=1), y)
             if k > 1:
                 self.cv_scores_["+".join(candidates[j].name for j in order[:k])] = tau_k

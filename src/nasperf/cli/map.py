@@ -1,0 +1,64 @@
+"""``nasperf map``: White et al.'s map of the best predictor at each budget, from evaluations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from .checks import check_out
+from .console import new_table, out
+from .options import out_option
+
+__all__ = ["budget_map"]
+
+RUNS: Any = typer.Argument(
+    ...,
+    help="finished `nasperf evaluate --out` directories (train sizes, fidelities or both)",
+    show_default=False,
+)
+EPOCHS: Any = typer.Option(
+    200, "--full-epochs", min=1, help="epochs of a full training (NB201: 200)"
+)
+EPOCH_SECONDS: Any = typer.Option(
+    20.0,
+    "--epoch-seconds",
+    min=0.0,
+    help="seconds one epoch of a candidate takes (the cost model; an assumption to state)",
+)
+
+
+def budget_map(
+    runs: list[Path] = RUNS,
+    full_epochs: int = EPOCHS,
+    epoch_seconds: float = EPOCH_SECONDS,
+    out_dir: Path = out_option("directory for map.png, map.csv and points.csv", required=True),
+) -> None:
+    """Map the best predictor at each initialisation and query budget (White et al.'s Fig. 1)."""
+    from ..evaluation.budget_map import (
+        CostModel,
+        best_predictor_map,
+        budget_points,
+        plot_budget_map,
+        read_rows,
+    )
+
+    check_out(out_dir, directory=True)
+    frames = [read_rows(run) for run in runs]  # every run read before any output
+    cost = CostModel(full_epochs, epoch_seconds)
+    points = budget_points(frames, cost)
+    table = best_predictor_map(points)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    points.to_csv(out_dir / "points.csv", index=False)
+    table.to_csv(out_dir / "map.csv", index=False)
+    title = (
+        f"best predictor (Kendall τ) at each budget; a full training = {full_epochs} epochs "
+        f"x {epoch_seconds:g} s"
+    )
+    plot_budget_map(table, out_dir / "map.png", title)
+    summary = new_table("winners", ("predictor", "family", "cells", "best τ"))
+    for name, part in table.groupby("best", sort=False):
+        summary.add_row(name, part["family"].iloc[0], str(len(part)), f"{part['tau'].max():.3f}")
+    out.print(summary)
+    out.print(f"wrote {out_dir / 'map.png'}, {out_dir / 'map.csv'} and {out_dir / 'points.csv'}")

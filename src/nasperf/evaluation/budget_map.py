@@ -1,0 +1,175 @@
+"""White et al.'s predictor map: the best predictor at each initialisation and query budget.
+
+Every evaluated configuration (a predictor at a train size and a fidelity) costs an
+initialisation budget, the seconds of fully training its training architectures plus its fit
+time, and a query budget, the epochs of partial training each candidate needs (0 for
+model-based and zero-cost predictors). A cell of the map (initialisation budget I, query budget
+Q) is won by the predictor whose best affordable configuration (initialisation <= I, query <= Q)
+has the highest mean Kendall τ. The seconds of one full training are ``epochs * epoch_seconds``,
+a cost model the caller states.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InvalidDataError
+
+__all__ = ["CostModel", "budget_points", "best_predictor_map", "plot_budget_map", "read_rows"]
+
+_METRIC = "kendall_tau"
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Seconds of training: ``epochs`` epochs of ``epoch_seconds`` each make a full training."""
+
+    epochs: int = 200
+    epoch_seconds: float = 20.0
+
+    @property
+    def full_training(self) -> float:
+        return self.epochs * self.epoch_seconds
+
+
+def read_rows(run_dir: Path) -> pd.DataFrame:
+    """The rows (one per trial, predictor, train size and fidelity) of a finished
+    ``nasperf evaluate --out`` directory, tagged with its benchmark."""
+    rows, settings = run_dir / "rows.csv", run_dir / "result.json"
+    if not rows.is_file() or not settings.is_file():
+        raise InvalidDataError(
+            f"{run_dir} holds no finished evaluation (rows.csv and result.json); give the "
+            "--out directory of a completed `nasperf evaluate`"
+        )
+    df = pd.read_csv(rows)
+    df["benchmark"] = json.loads(settings.read_text())["benchmark"]
+    if "fidelity" not in df:
+        df["fidelity"] = np.nan
+    return df
+
+
+def _base_name(label: str) -> str:
+    """``lce@10`` -> ``lce``: the predictor without the fidelity the protocol appended."""
+    return label.rsplit("@", 1)[0] if "@" in label and label.rsplit("@", 1)[1].isdigit() else label
+
+
+def _needs_training_data(name: str) -> tuple[bool, str]:
+    from ..predictors import make_predictor
+
+    caps = make_predictor(name).capabilities()
+    return caps.requires.targets, caps.family
+
+
+def budget_points(frames: Sequence[pd.DataFrame], cost: CostModel) -> pd.DataFrame:
+    """One row per predictor configuration: its family, mean τ over trials, initialisation
+    seconds and query epochs."""
+    df = pd.concat(list(frames), ignore_index=True)
+    if df.empty:
+        raise InvalidDataError("no evaluation rows to map")
+    df["name"] = df["predictor"].map(_base_name)
+    df["fidelity"] = df["fidelity"].fillna(0).astype(int)
+    keys = ["benchmark", "name", "train_size", "fidelity"]
+    agg = df.groupby(keys, as_index=False).agg(
+        tau=(_METRIC, "mean"), fit_time=("fit_time", "mean"), trials=("trial", "nunique")
+    )
+    info = {n: _needs_training_data(n) for n in agg["name"].unique()}
+    agg["family"] = agg["name"].map(lambda n: info[n][1])
+    learns = agg["name"].map(lambda n: info[n][0])
+    agg["init_seconds"] = np.where(learns, agg["train_size"] * cost.full_training, 0.0)
+    agg["init_seconds"] += agg["fit_time"].fillna(0.0)
+    agg["query_epochs"] = agg["fidelity"]
+    # a predictor that learns nothing is scored once, whatever the train size of its rows
+    agg = agg[learns | ~agg.duplicated(["benchmark", "name", "fidelity"])]
+    return agg.reset_index(drop=True)
+
+
+def _log_grid(values: pd.Series, per_decade: int = 2) -> list[float]:
+    positive = values[values > 0]
+    if positive.empty:
+        return [0.0]
+    lo, hi = math.floor(math.log10(positive.min())), math.ceil(math.log10(positive.max()))
+    steps = np.arange(lo * per_decade, hi * per_decade + 1) / per_decade
+    return [0.0, *(float(10**s) for s in steps)]
+
+
+def best_predictor_map(
+    points: pd.DataFrame,
+    init_budgets: Sequence[float] | None = None,
+    query_budgets: Sequence[int] | None = None,
+) -> pd.DataFrame:
+    """The winner of each (initialisation seconds, query epochs) cell, with its τ and the
+    runner-up's; cells nothing is affordable in are left out."""
+    init_budgets = list(init_budgets or _log_grid(points["init_seconds"]))
+    query_budgets = list(query_budgets or sorted({0, *points["query_epochs"].astype(int)}))
+    out = []
+    for q in query_budgets:
+        for i in init_budgets:
+            ok = points[(points["init_seconds"] <= i) & (points["query_epochs"] <= q)]
+            if ok.empty:
+                continue
+            best = ok.sort_values("tau", ascending=False).drop_duplicates("name")
+            first = best.iloc[0]
+            second = best.iloc[1] if len(best) > 1 else None
+            out.append(
+                {
+                    "init_seconds": i,
+                    "query_epochs": q,
+                    "best": first["name"],
+                    "family": first["family"],
+                    "tau": float(first["tau"]),
+                    "train_size": int(first["train_size"]),
+                    "fidelity": int(first["fidelity"]),
+                    "runner_up": None if second is None else second["name"],
+                    "runner_up_tau": None if second is None else float(second["tau"]),
+                }
+            )
+    return pd.DataFrame(out)
+
+
+def _seconds_label(s: float) -> str:
+    if s == 0:
+        return "0"
+    exp = math.log10(s)
+    return f"1e{exp:.0f}" if abs(exp - round(exp)) < 1e-9 else f"{s:.0e}".replace("e+0", "e")
+
+
+def plot_budget_map(table: pd.DataFrame, path: Path, title: str = "") -> Path:
+    """Draw the map: one coloured cell per budget pair, labelled with the winner's τ."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    inits = sorted(table["init_seconds"].unique())
+    queries = sorted(table["query_epochs"].unique())
+    names = list(dict.fromkeys(table.sort_values(["family", "best"])["best"]))
+    cmap = matplotlib.colormaps["tab20"].colors
+    colour = {n: cmap[(2 * k) % 20 + (k // 10) % 2] for k, n in enumerate(names)}
+    fig, ax = plt.subplots(figsize=(1.0 + 0.62 * len(inits), 1.6 + 0.42 * len(queries)))
+    for row in table.itertuples():
+        x, y = inits.index(row.init_seconds), queries.index(row.query_epochs)
+        ax.add_patch(plt.Rectangle((x - 0.5, y - 0.5), 1, 1, color=colour[row.best]))
+        ax.text(x, y, f"{row.tau:.2f}", ha="center", va="center", fontsize=7)
+    ax.set_xlim(-0.5, len(inits) - 0.5)
+    ax.set_ylim(-0.5, len(queries) - 0.5)
+    ax.set_xticks(range(len(inits)), [_seconds_label(s) for s in inits], rotation=45)
+    ax.set_yticks(range(len(queries)), [str(int(q)) for q in queries])
+    ax.set_xlabel("initialisation budget: seconds of full training + fit time")
+    ax.set_ylabel("query budget: epochs of training per candidate")
+    ax.set_title(title or "best predictor (Kendall τ) at each budget", fontsize=10)
+    families = dict(zip(table["best"], table["family"], strict=False))
+    handles = [Patch(color=colour[n], label=f"{n} ({families[n]})") for n in names]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
