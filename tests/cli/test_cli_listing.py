@@ -70,3 +70,21 @@ def test_benchmarks_lists_missing_data(capsys, monkeypatch, tmp_path) -> None:
     assert code == 0
     row = row_of(out, "nb201-cifar10")
     assert "missing" in row and "found" not in row and " MB" not in row
+
+
+def test_white_et_al_31_are_registered_in_their_families_and_every_entry_cites_a_paper(
+    capsys,
+) -> None:
+    from nasperf.predictors import PREDICTORS, make_predictor
+    from nasperf.predictors.registry import WHITE_ET_AL
+
+    names = [n for group in WHITE_ET_AL.values() for n in group]
+    assert len(names) == len(set(names)) == 31
+    for family, group in WHITE_ET_AL.items():
+        for name in group:
+            assert make_predictor(name).capabilities().family == family, name
+    assert all(spec.meta.get("paper") for spec in PREDICTORS.values())
+    code, out, _ = run(capsys, "predictors")
+    assert code == 0
+    marked = [n for n in PREDICTORS if row_of(out, n).split("│")[3].strip() == "W"]
+    assert sorted(marked) == sorted(names)

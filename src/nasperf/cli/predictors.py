@@ -11,26 +11,36 @@ __all__ = ["predictors", "predictor_row"]
 
 
 def predictors() -> None:
-    """List the predictors and what each needs."""
+    """List the predictors: family, what each needs, its paper, and White et al.'s 31 marked."""
     from ..predictors import PREDICTORS
-    from ..predictors.registry import COLUMN_PREFIX
+    from ..predictors.registry import COLUMN_PREFIX, WHITE_ET_AL
 
-    table = new_table("predictors", ("name", "family", "requires", "extra", "what"))
+    table = new_table(
+        "predictors (W: one of White et al. 2021's 31; the others are additions)",
+        ("name", "family", "W", "requires", "extra", "what", "paper"),
+    )
+    white = {name for names in WHITE_ET_AL.values() for name in names}
     for name, spec in PREDICTORS.items():
-        table.add_row(*predictor_row(name, spec))
+        name, family, requires, extra, what = predictor_row(name, spec)
+        mark = "W" if name in white else ""
+        table.add_row(name, family, mark, requires, extra, what, spec.meta.get("paper", ""))
     table.add_row(
         COLUMN_PREFIX + "NAME",
         "baseline",
+        "",
         "scores=NAME; no training data",
         "",
         "a numeric column (params, FLOPs, a proxy) as the score",
+        "",
     )
     table.add_row(
         COLUMN_PREFIX + "-NAME",
         "baseline",
+        "",
         "scores=NAME; no training data",
         "",
         "minus a numeric column where lower is better (a loss, latency)",
+        "",
     )
     out.print(table)
 

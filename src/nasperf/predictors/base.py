@@ -127,7 +127,8 @@ def resolve_encoding(records: Sequence[Record], encoding: str) -> str:
 class Capabilities:
     """What a predictor is and needs, in one object.
 
-    ``family``: model-based, learning-curve, zero-cost, training-based or baseline;
+    ``family``: model-based, learning-curve, hybrid, zero-cost, weight-sharing,
+    training-based or baseline;
     ``requires``: what each record must carry; ``has_dist``: whether ``predict_dist`` gives a
     predictive mean and standard deviation; ``min_train_size``: the fewest training records
     ``fit`` accepts (0 for predictors that learn nothing); ``extra``: the optional-dependency

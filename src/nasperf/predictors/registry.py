@@ -17,6 +17,7 @@ from .zero_cost import PROXIES
 
 __all__ = [
     "PREDICTORS",
+    "WHITE_ET_AL",
     "COLUMN_PREFIX",
     "predictor_names",
     "get_predictor_class",
@@ -30,120 +31,220 @@ PREDICTORS.add(
     "xgb",
     "nasperf.predictors.model_based._trees:XGBoostPredictor",
     "XGBoost regression on the one-hot encoding",
+    paper="Chen and Guestrin 2016, XGBoost: A Scalable Tree Boosting System",
 )
 PREDICTORS.add(
     "lgb",
     "nasperf.predictors.model_based._trees:LightGBMPredictor",
     "LightGBM regression on the one-hot encoding",
+    paper="Ke et al. 2017, LightGBM: A Highly Efficient Gradient Boosting Decision Tree",
 )
 PREDICTORS.add(
     "rf",
     "nasperf.predictors.model_based._trees:RandomForestPredictor",
     "random forest on the one-hot encoding",
+    paper="Breiman 2001, Random Forests",
 )
 PREDICTORS.add(
     "ngb",
     "nasperf.predictors.model_based._trees:NGBoostPredictor",
     "NGBoost (natural-gradient boosting, Gaussian) on the one-hot encoding",
+    paper="Duan et al. 2020, NGBoost: Natural Gradient Boosting for Probabilistic Prediction",
 )
 PREDICTORS.add(
     "gp",
     "nasperf.predictors.model_based._gp:GPPredictor",
     "Gaussian process (Matern 5/2 + noise, marginal-likelihood fit)",
+    paper="Rasmussen and Williams 2006, Gaussian Processes for Machine Learning",
+)
+PREDICTORS.add(
+    "blr",
+    "nasperf.predictors.model_based._bayes:BLRPredictor",
+    "Bayesian linear regression on the one-hot encoding (evidence-maximising alpha, beta)",
+    paper="Bishop 2006, Pattern Recognition and Machine Learning (sections 3.3, 3.5)",
+)
+PREDICTORS.add(
+    "dngo",
+    "nasperf.predictors.model_based._bayes:DNGOPredictor",
+    "DNGO: Bayesian linear regression on an MLP's last hidden layer",
+    paper="Snoek et al. 2015, Scalable Bayesian Optimization Using Deep Neural Networks",
+)
+PREDICTORS.add(
+    "bohamiann",
+    "nasperf.predictors.model_based._bayes:BOHAMIANNPredictor",
+    "BOHAMIANN: Bayesian neural network sampled by scale-adapted SGHMC",
+    paper="Springenberg et al. 2016, Bayesian Optimization with Robust Bayesian Neural Networks",
 )
 PREDICTORS.add(
     "mlp",
     "nasperf.predictors.model_based._mlp:MLPPredictor",
     "a plain MLP on the one-hot encoding",
+    paper="White et al. 2021, How Powerful are Performance Predictors in NAS?",
 )
 PREDICTORS.add(
     "bananas",
     "nasperf.predictors.model_based._mlp:BananasPredictor",
     "BANANAS: ensemble of 3 MLPs on the path encoding",
+    paper="White et al. 2021, BANANAS: Bayesian Optimization with Neural Architectures for NAS",
 )
 PREDICTORS.add(
     "emprox",
     "nasperf.predictors.model_based._seq2seq:EmProxPredictor",
     "EmProx: k nearest known architectures in a sequence autoencoder's embedding",
+    paper="Franken, Singh and Vanschoren 2022, EmProx: Neural Network Performance Estimation",
 )
 PREDICTORS.add(
     "nao",
     "nasperf.predictors.model_based._seq2seq:NAOPredictor",
     "NAO: encoder, performance MLP and decoder on the token sequence, trained jointly",
+    paper="Luo et al. 2018, Neural Architecture Optimization",
 )
 PREDICTORS.add(
     "seminas",
     "nasperf.predictors.model_based._seq2seq:SemiNASPredictor",
     "SemiNAS: NAO plus pseudo-labelled architectures drawn from the space",
+    paper="Luo et al. 2020, Semi-Supervised Neural Architecture Search",
 )
 PREDICTORS.add(
     "gcn",
     "nasperf.predictors.model_based._graph:GCNPredictor",
     "GCN neural predictor (Wen et al.): directed graph convolutions over the cell",
+    paper="Wen et al. 2020, Neural Predictor for Neural Architecture Search",
 )
 PREDICTORS.add(
     "bonas",
     "nasperf.predictors.model_based._graph:BONASPredictor",
     "BONAS: GCN embedding with Bayesian linear regression on top",
+    paper="Shi et al. 2020, Bridging the Gap between Sample-based and One-shot NAS with BONAS",
 )
 PREDICTORS.add(
     "gp-wl",
     "nasperf.predictors.model_based._graph:GPWLPredictor",
     "GP-WL (NAS-BOWL): Gaussian process with the Weisfeiler-Lehman graph kernel",
+    paper="Ru et al. 2021, Interpretable NAS via Bayesian Optimisation with WL Kernels",
+)
+PREDICTORS.add(
+    "sparse-gp",
+    "nasperf.predictors.model_based._sparse_gp:SparseGPPredictor",
+    "sparse GP (SGPR): inducing points, collapsed-bound fit (gpytorch)",
+    paper="Titsias 2009, Variational learning of inducing variables in sparse GPs",
+)
+PREDICTORS.add(
+    "var-sparse-gp",
+    "nasperf.predictors.model_based._sparse_gp:VariationalSparseGPPredictor",
+    "variational sparse GP (SVGP): inducing points, q(u) and kernel by the ELBO (gpytorch)",
+    paper="Hensman et al. 2013, Gaussian processes for big data",
 )
 PREDICTORS.add(
     "early-stop-acc",
     "nasperf.predictors.learning_curve:EarlyStopPredictor",
     "validation accuracy at the last observed epoch",
+    paper="White et al. 2021, How Powerful are Performance Predictors in NAS?",
 )
 PREDICTORS.add(
     "early-stop-loss",
     "nasperf.predictors.learning_curve:EarlyStopPredictor",
     "minus the validation loss at the last observed epoch",
     params={"curve": "val_loss"},
+    paper="White et al. 2021, How Powerful are Performance Predictors in NAS?",
 )
 PREDICTORS.add(
     "sotl",
     "nasperf.predictors.learning_curve:SoTLPredictor",
     "SoTL: minus the sum of training losses over the observed epochs",
+    paper="Ru et al. 2021, Speedy Performance Estimation for Neural Architectures",
 )
 PREDICTORS.add(
     "sotl-e",
     "nasperf.predictors.learning_curve:SoTLPredictor",
     "SoTL-E: minus the training loss of the last observed epoch",
     params={"window": 1},
+    paper="Ru et al. 2021, Speedy Performance Estimation for Neural Architectures",
+)
+PREDICTORS.add(
+    "sotl-ema",
+    "nasperf.predictors.learning_curve:SoTLPredictor",
+    "SoTL-EMA: minus the sum of an exponential moving average of the training losses",
+    params={"ema": 0.99},
+    paper="Ru et al. 2021, Speedy Performance Estimation for Neural Architectures",
 )
 PREDICTORS.add(
     "lce",
     "nasperf.predictors.learning_curve:LCEPredictor",
     "LCE: BIC-weighted parametric curve families extrapolated to the last epoch",
+    paper="Domhan, Springenberg and Hutter 2015, Speeding Up Automatic Hyperparameter Optimization",
+)
+PREDICTORS.add(
+    "lce-m",
+    "nasperf.predictors.learning_curve:LCEMPredictor",
+    "LCE-m: MCMC posterior of weighted parametric curve families at the last epoch",
+    paper="Domhan et al. 2015, Speeding Up Automatic Hyperparameter Optimization of Deep "
+    "Neural Networks by Extrapolation of Learning Curves",
 )
 PREDICTORS.add(
     "lcsvr",
     "nasperf.predictors.learning_curve:SequentialRegressionPredictor",
     "LcSVR (Baker et al.): ν-SVR on the curve prefix, its differences and the encoding",
+    paper="Baker et al. 2017, Accelerating NAS using Performance Prediction",
 )
 PREDICTORS.add(
     "lc-rf",
     "nasperf.predictors.learning_curve:SequentialRegressionPredictor",
     "Baker et al.'s sequential regression with a random forest",
     params={"model": "rf"},
+    paper="Baker et al. 2017, Accelerating NAS using Performance Prediction",
 )
 PREDICTORS.add(
     "lc-br",
     "nasperf.predictors.learning_curve:SequentialRegressionPredictor",
     "Baker et al.'s sequential regression with Bayesian ridge",
     params={"model": "bayesian_ridge"},
+    paper="Baker et al. 2017, Accelerating NAS using Performance Prediction",
+)
+PREDICTORS.add(
+    "omni",
+    "nasperf.predictors.hybrid:OMNIPredictor",
+    "OMNI: NGBoost on the encoding plus z-scored zero-cost scores, early values and curve",
+    paper="White et al. 2021, How Powerful are Performance Predictors in NAS?",
+)
+PREDICTORS.add(
+    "omni-xgb",
+    "nasperf.predictors.hybrid:OMNIXGBPredictor",
+    "OMNI with XGBoost in place of NGBoost",
+    paper="White et al. 2021 (NASLib's omni_xgb)",
+)
+PREDICTORS.add(
+    "omni-cv",
+    "nasperf.predictors.hybrid:OmniCVPredictor",
+    "ours: OMNI's features, model and stacked combination chosen by cross-validation",
+    paper="nasperf (this library), after White et al. 2021",
 )
 PREDICTORS.add(
     "feature-history",
     "nasperf.predictors.training_based:FeatureHistoryPredictor",
     "proxy classifier on the features of the first E epochs (Cao et al. 2021)",
+    paper="Cao, Wang and Kitani 2021, Efficient Model Performance Estimation via Feature Histories",
 )
 PREDICTORS.add(
     "fear",
     "nasperf.predictors.training_based:FearPredictor",
     "FEAR: train to a threshold, then only the tail; its accuracy (Dey et al. 2021)",
+    paper="Dey, Shah and Bubeck 2021, FEAR: A Simple Lightweight Method to Rank Architectures",
+)
+# weight sharing: one NB201 supernet trained in fit; records carry info['data']
+PREDICTORS.add(
+    "oneshot",
+    "nasperf.predictors.weight_sharing:OneShotPredictor",
+    "one-shot model: validation accuracy with weights inherited from a supernet trained "
+    "with all operations",
+    paper="Bender et al. 2018, Understanding and Simplifying One-Shot Architecture Search",
+)
+PREDICTORS.add(
+    "rs-ws",
+    "nasperf.predictors.weight_sharing:RSWSPredictor",
+    "RS-WS: validation accuracy with weights inherited from a supernet trained on uniformly "
+    "sampled single paths",
+    paper="Li and Talwalkar 2019, Random Search and Reproducibility for NAS",
 )
 # zero-cost proxies of a live model (records carry info['model'] and info['batch']): one
 # ZeroCostPredictor per proxy of the table, registered as zc-NAME
@@ -153,7 +254,20 @@ for _proxy in PROXIES.values():
         "nasperf.predictors.zero_cost:ZeroCostPredictor",
         _proxy.summary,
         params={"proxy": _proxy.name},
+        paper=_proxy.target.title,
     )
+
+#: White et al. 2021's 31 predictors by their family (every other entry is an addition)
+WHITE_ET_AL: dict[str, tuple[str, ...]] = {
+    "model-based": (
+        "bananas", "bohamiann", "bonas", "blr", "dngo", "gcn", "gp", "lgb",
+        "mlp", "nao", "ngb", "rf", "seminas", "sparse-gp", "var-sparse-gp", "xgb",
+    ),
+    "learning-curve": ("early-stop-acc", "early-stop-loss", "lce", "lce-m", "sotl", "sotl-e"),
+    "hybrid": ("lcsvr",),
+    "zero-cost": ("zc-fisher", "zc-grad_norm", "zc-grasp", "zc-jacov", "zc-snip", "zc-synflow"),
+    "weight-sharing": ("oneshot", "rs-ws"),
+}  # fmt: skip
 
 #: prefix of column baselines: ``col:NAME`` uses the numeric column NAME as the score,
 #: ``col:-NAME`` minus it (lower is better)

@@ -105,6 +105,8 @@ class SequentialRegressionPredictor(CurvePredictor):
     seeds on nb201-digits, docs/RESULTS.md), and ``"rank"`` otherwise.
     """
 
+    family = "hybrid"  # White et al.: the curve and the encoding together
+
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **CURVE_CONSTRAINTS,
         "model": [Options(("svr", "rf", "bayesian_ridge"))],
