@@ -27,17 +27,27 @@ NAMES = [*PREDICTORS, "col:s"]
 #: predictors that score a live model (zero-cost proxies) instead of reading the records' data
 CAPS = {n: make_predictor(n).capabilities() for n in NAMES}
 LIVE = [n for n in NAMES if CAPS[n].requires.live_model]
+#: weight-sharing predictors: NB201 cells carrying the small dataset their supernet trains on
+SUPERNET = [n for n in NAMES if CAPS[n].family == "weight-sharing"]
 
 
 #: predictors that read an architecture's structure (token sequence or graph), not a vector
 STRUCTURAL = [n for n in NAMES if CAPS[n].requires.encoding in ("seq", "graph")]
 #: shorter training for the API tests (the defaults are measured in docs/RESULTS.md)
 QUICK: dict[str, dict[str, object]] = {
+    "omni": {"n_estimators": 100},
+    "omni-cv": {"cv": 3, "gp_max_train": 0},
     "emprox": {"epochs": 10},
     "nao": {"epochs": 30},
     "seminas": {"pretrain_epochs": 30, "epochs": 5, "n_unlabelled": 40},
     "gcn": {"epochs": 40, "batch_size": 16, "learning_rate": 1e-3},
     "bonas": {"epochs": 40},
+    "dngo": {"epochs": 50},
+    "bohamiann": {"burn_in_steps": 500, "num_samples": 30, "keep_every": 20},
+    "var-sparse-gp": {"max_iter": 150},
+    "lce-m": {"n_steps": 60, "burn_in": 30},
+    "oneshot": {"epochs": 1, "C": 2, "N": 1, "bn_batches": 1},
+    "rs-ws": {"epochs": 1, "C": 2, "N": 1, "bn_batches": 1},
 }
 
 
@@ -67,6 +77,9 @@ def cell_records(n: int, seed: int = 0) -> list[Record]:
 
 def data(name: str, n: int, seed: int = 0) -> list[Record]:
     """Training or test records a predictor can read."""
+    if name in SUPERNET:
+        ds = tiny_data(seed)
+        return [Record(r.arch, "nb201", info={"data": ds}) for r in cell_records(n, seed)]
     return cell_records(n, seed) if name in STRUCTURAL else synthetic_records(n, seed=seed)
 
 
@@ -130,6 +143,10 @@ def test_fit_predict_shapes_and_quality(name: str) -> None:
         pred = build(name)
         assert pred.fit(live_records(3, seed=1)) is pred
         y = pred.predict(live_records(6, seed=2))
+        assert y.shape == (6,) and y.dtype == np.float64 and np.all(np.isfinite(y))
+        return
+    if name in SUPERNET:  # no targets: the shapes here, the weight sharing in its own tests
+        y = build(name).fit(data(name, 3, seed=1)).predict(data(name, 6, seed=2))
         assert y.shape == (6,) and y.dtype == np.float64 and np.all(np.isfinite(y))
         return
     train, test = data(name, 80, seed=1), data(name, 40, seed=2)
@@ -267,7 +284,8 @@ def test_predict_dist(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_capabilities_describe_the_predictor(name: str) -> None:
     caps = CAPS[name]
-    families = ("model-based", "learning-curve", "zero-cost", "training-based", "baseline")
+    families = ("model-based", "learning-curve", "zero-cost", "training-based", "baseline",
+                "weight-sharing", "hybrid")
     assert caps.family in families
     assert caps.extra is None or caps.extra in EXTRA_MODULES
     assert caps.min_train_size >= (2 if caps.requires.targets else 0)

@@ -2,7 +2,7 @@
 zero-cost scores, early results and learning-curve features."""
 
 from ._features import FEATURE_GROUPS, FeatureSpec, FittedFeatures, early_columns, zero_cost_columns
-from ._omni import OMNIPredictor, OMNIXGBPredictor
+from ._omni import OMNIPredictor, OMNIXGBPredictor, feature_records
 from ._stacked import OmniCVPredictor
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "OMNIXGBPredictor",
     "OmniCVPredictor",
     "early_columns",
+    "feature_records",
     "zero_cost_columns",
 ]

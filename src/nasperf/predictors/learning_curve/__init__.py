@@ -2,6 +2,7 @@
 
 from ._common import CurvePredictor, curve_from_steps, lower_is_better, observed_curves
 from ._lce import CURVE_FAMILIES, LCEPredictor, extrapolate_curve
+from ._lce_m import CurvePosterior, LCEMPredictor, sample_curve_posterior
 from ._rank import RankMap
 from ._simple import EarlyStopPredictor, SoTLPredictor
 from ._srm import ARCH_COLUMNS, SequentialRegressionPredictor, curve_features
@@ -11,6 +12,9 @@ __all__ = [
     "EarlyStopPredictor",
     "SoTLPredictor",
     "LCEPredictor",
+    "LCEMPredictor",
+    "CurvePosterior",
+    "sample_curve_posterior",
     "SequentialRegressionPredictor",
     "CURVE_FAMILIES",
     "extrapolate_curve",

@@ -3,9 +3,9 @@
 Each observed prefix is fitted by every standard curve family (bounded least squares, a couple
 of starts each), and the families are combined with weights from their BIC. The predictive
 distribution at the final epoch mixes the families' extrapolations with the residual noise.
-Domhan et al. sample the combination by MCMC, which takes tens of seconds per curve; the
-maximum-likelihood fit here takes milliseconds and, when training curves are given to ``fit``,
-its spread is calibrated on them.
+Domhan et al. sample the combination by MCMC, which takes tens of seconds per curve (a
+shortened form is ``lce-m``, :mod:`._lce_m`); the maximum-likelihood fit here takes
+milliseconds and, when training curves are given to ``fit``, its spread is calibrated on them.
 
 How far the spread can be trusted: the fit's own standard deviation barely tells good
 extrapolations from bad ones (on ``nb201-digits`` after 3 epochs it ranges from 0.03 to 30
@@ -164,6 +164,12 @@ def _fit_family(fam: _Family, x: np.ndarray, y: np.ndarray, max_nfev: int):
     return best
 
 
+def bic(rss: float, n: int, k: int) -> float:
+    """The BIC of a least-squares fit with ``k`` parameters and residual sum ``rss`` on ``n``
+    points (Gaussian noise at its maximum-likelihood variance, floored at 1e-8)."""
+    return n * math.log(max(rss / n, 1e-8)) + k * math.log(n)
+
+
 def extrapolate_curve(
     y: np.ndarray,
     horizon: int,
@@ -197,7 +203,7 @@ def extrapolate_curve(
         sigma2 = max(rss / n, 1e-8)
         preds.append(min(max(at_end, 0.0), 1.0))
         rsses.append(sigma2)
-        bics.append(n * math.log(sigma2) + k * math.log(n))
+        bics.append(bic(rss, n, k))
     last = float(y[-1])
     if not preds:
         # Too short to fit anything: the last value, with a spread that shrinks as it grows.
@@ -289,14 +295,14 @@ class LCEPredictor(CurvePredictor):
                 raise ConfigurationError(
                     f"horizon {horizon} is before the observed {obs.shape[1]} epochs"
                 )
-            m, s = extrapolate_curve(
-                unit,
-                horizon,
-                tuple(self.families) if self.families else None,
-                self.max_nfev,
-            )
-            means[i], stds[i] = back(m, s)
+            means[i], stds[i] = back(*self._extrapolate(unit, horizon))
         return means, stds
+
+    def _extrapolate(self, unit: np.ndarray, horizon: int) -> tuple[float, float]:
+        """Predictive mean and std at ``horizon`` of one curve in [0, 1] (a subclass may
+        replace the maximum-likelihood combination, e.g. by MCMC)."""
+        families = tuple(self.families) if self.families else None
+        return extrapolate_curve(unit, horizon, families, self.max_nfev)
 
     def _unit(self, obs: np.ndarray) -> tuple[np.ndarray, Callable[[float, float], tuple]]:
         """One record's curve as a rising curve in [0, 1], and the map of an extrapolation's
