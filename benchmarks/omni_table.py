@@ -1,0 +1,57 @@
+"""Must-show table of issue 16: OMNI and omni-cv against the best single predictor, per size.
+
+Reads finished ``nasperf evaluate --out`` directories and prints, for each train size, the
+mean Kendall τ (± standard error over trials) of the combined predictors and of the best single
+predictor of the same run (its name), and the gain of each combination over it.
+
+    python benchmarks/omni_table.py runs/omni/nb201 runs/omni/sz-nb101 runs/omni/sz-nb301
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+COMBINED = ("omni", "omni-xgb", "omni-cv")
+
+
+def table(run: Path, combined: tuple[str, ...]) -> str:
+    df = pd.read_csv(run / "rows.csv")
+    stats = df.groupby(["predictor", "train_size"])["kendall_tau"].agg(["mean", "sem", "count"])
+    sizes = sorted(df["train_size"].unique())
+    singles = [p for p in df["predictor"].unique() if p.split("[")[0] not in combined]
+    lines = [
+        f"**{run.name}** ({int(stats['count'].max())} trials)",
+        "",
+        "| n | best single | τ | " + " | ".join(f"{c} τ (gain)" for c in combined) + " |",
+        "|---|---|---|" + "---|" * len(combined),
+    ]
+    for n in sizes:
+        best = max(singles, key=lambda p: stats.loc[(p, n), "mean"])
+        b = stats.loc[(best, n), "mean"]
+        cells = []
+        for c in combined:
+            if (c, n) in stats.index:
+                m, s = stats.loc[(c, n), ["mean", "sem"]]
+                cells.append(f"{m:.3f}±{s:.3f} ({m - b:+.3f})")
+            else:
+                cells.append("")
+        sb = stats.loc[(best, n), "sem"]
+        lines.append(f"| {n} | {best} | {b:.3f}±{sb:.3f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("runs", nargs="+", type=Path)
+    ap.add_argument("--combined", default=",".join(COMBINED))
+    args = ap.parse_args()
+    for run in args.runs:
+        print(table(run, tuple(args.combined.split(","))))
+        print()
+
+
+if __name__ == "__main__":
+    main()
