@@ -18,8 +18,8 @@ RUNS: Any = typer.Argument(
     help="finished `nasperf evaluate --out` directories (train sizes, fidelities or both)",
     show_default=False,
 )
-EPOCHS: Any = typer.Option(
-    200, "--full-epochs", min=1, help="epochs of a full training (NB201: 200)"
+TRAINING_EPOCHS: Any = typer.Option(
+    200, "--training-epochs", min=1, help="epochs of a full training (NB201: 200)"
 )
 EPOCH_SECONDS: Any = typer.Option(
     20.0,
@@ -31,7 +31,7 @@ EPOCH_SECONDS: Any = typer.Option(
 
 def budget_map(
     runs: list[Path] = RUNS,
-    full_epochs: int = EPOCHS,
+    training_epochs: int = TRAINING_EPOCHS,
     epoch_seconds: float = EPOCH_SECONDS,
     out_dir: Path = out_option("directory for map.png, map.csv and points.csv", required=True),
 ) -> None:
@@ -46,14 +46,14 @@ def budget_map(
 
     check_out(out_dir, directory=True)
     frames = [read_rows(run) for run in runs]  # every run read before any output
-    cost = CostModel(full_epochs, epoch_seconds)
+    cost = CostModel(training_epochs, epoch_seconds)
     points = budget_points(frames, cost)
     table = best_predictor_map(points)
     out_dir.mkdir(parents=True, exist_ok=True)
     points.to_csv(out_dir / "points.csv", index=False)
     table.to_csv(out_dir / "map.csv", index=False)
     title = (
-        f"best predictor (Kendall τ) at each budget; a full training = {full_epochs} epochs "
+        f"best predictor (Kendall τ) at each budget; a full training = {training_epochs} epochs "
         f"x {epoch_seconds:g} s"
     )
     plot_budget_map(table, out_dir / "map.png", title)

@@ -178,8 +178,7 @@ PREDICTORS.add(
     "lce-m",
     "nasperf.predictors.learning_curve:LCEMPredictor",
     "LCE-m: MCMC posterior of weighted parametric curve families at the last epoch",
-    paper="Domhan et al. 2015, Speeding Up Automatic Hyperparameter Optimization of Deep "
-    "Neural Networks by Extrapolation of Learning Curves",
+    paper="Domhan, Springenberg and Hutter 2015, Speeding Up Automatic Hyperparameter Optimization",
 )
 PREDICTORS.add(
     "lcsvr",
