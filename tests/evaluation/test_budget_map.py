@@ -62,6 +62,14 @@ def test_budgets_of_each_configuration() -> None:
     assert by[("xgb", 100, 0)].family == "model-based"
 
 
+def test_an_early_result_column_costs_its_epochs_per_candidate() -> None:
+    df = rows()
+    extra = df[df["predictor"] == "col:s"].assign(predictor="col:val_acc_12ep")
+    points = budget_points([pd.concat([df, extra])], CostModel(epochs=10, epoch_seconds=2.0))
+    early = points[points["name"] == "col:val_acc_12ep"].iloc[0]
+    assert (early.query_epochs, early.init_seconds) == (12, 0.0)
+
+
 def test_each_cell_is_won_by_the_best_affordable_predictor() -> None:
     points = budget_points([rows()], CostModel(epochs=10, epoch_seconds=2.0))
     table = best_predictor_map(points, init_budgets=[0, 300, 3000], query_budgets=[0, 1, 10])

@@ -2,8 +2,9 @@
 
 Every evaluated configuration (a predictor at a train size and a fidelity) costs an
 initialisation budget, the seconds of fully training its training architectures plus its fit
-time, and a query budget, the epochs of partial training each candidate needs (0 for
-model-based and zero-cost predictors). A cell of the map (initialisation budget I, query budget
+time, and a query budget, the epochs of partial training each candidate needs: its fidelity,
+or the epochs of an early-result column it reads (``val_acc_12ep``: 12), else 0 (model-based
+and zero-cost predictors). A cell of the map (initialisation budget I, query budget
 Q) is won by the predictor whose best affordable configuration (initialisation <= I, query <= Q)
 has the highest mean Kendall τ. The seconds of one full training are ``epochs * epoch_seconds``,
 a cost model the caller states.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InvalidDataError
+from ..exceptions import InvalidDataError, NasperfError
 
 __all__ = ["CostModel", "budget_points", "best_predictor_map", "plot_budget_map", "read_rows"]
 
@@ -67,6 +69,37 @@ def _needs_training_data(name: str) -> tuple[bool, str]:
     return caps.requires.targets, caps.family
 
 
+_EPOCHS_IN_NAME = re.compile(r"_(\d+)ep$")
+
+
+def _benchmark_columns(benchmark: str) -> set[str]:
+    """The score columns of ``benchmark`` (none when it cannot be loaded here)."""
+    from ..benchmarks import load_benchmark
+
+    try:
+        records = load_benchmark(benchmark).records()
+    except NasperfError:
+        return set()
+    return set().union(*(r.scores for r in records)) if records else set()
+
+
+def _early_epochs(name: str, columns: set[str]) -> int:
+    """Epochs of training per candidate that the early-result columns ``name`` reads cost
+    (``col:val_acc_12ep``: 12; OMNI with ``early="auto"`` on a table with ``val_acc_12ep``: 12)."""
+    from ..predictors import make_predictor
+    from ..predictors.hybrid import early_columns
+
+    if name.startswith("col:"):
+        used = [name[4:].lstrip("-")]
+    else:
+        early = make_predictor(name).get_params().get("early")
+        if early is None:
+            return 0
+        used = early_columns(columns) if early == "auto" else list(np.atleast_1d(early))
+    found = [_EPOCHS_IN_NAME.search(c) for c in used]
+    return max((int(m.group(1)) for m in found if m), default=0)
+
+
 def budget_points(frames: Sequence[pd.DataFrame], cost: CostModel) -> pd.DataFrame:
     """One row per predictor configuration: its family, mean τ over trials, initialisation
     seconds and query epochs."""
@@ -84,7 +117,15 @@ def budget_points(frames: Sequence[pd.DataFrame], cost: CostModel) -> pd.DataFra
     learns = agg["name"].map(lambda n: info[n][0])
     agg["init_seconds"] = np.where(learns, agg["train_size"] * cost.full_training, 0.0)
     agg["init_seconds"] += agg["fit_time"].fillna(0.0)
-    agg["query_epochs"] = agg["fidelity"]
+    columns = {b: _benchmark_columns(b) for b in agg["benchmark"].unique()}
+    early = {
+        (b, n): _early_epochs(n, columns[b])
+        for b, n in agg[["benchmark", "name"]].drop_duplicates().itertuples(index=False)
+    }
+    agg["query_epochs"] = [
+        max(f, early[(b, n)])
+        for b, n, f in zip(agg["benchmark"], agg["name"], agg["fidelity"], strict=True)
+    ]
     # a predictor that learns nothing is scored once, whatever the train size of its rows
     agg = agg[learns | ~agg.duplicated(["benchmark", "name", "fidelity"])]
     return agg.reset_index(drop=True)
