@@ -79,3 +79,9 @@ def test_each_cell_is_won_by_the_best_affordable_predictor() -> None:
     assert win[(3000, 0)] == ("xgb", 0.8)
     assert win[(0, 1)] == ("col:s", 0.5)  # sotl-e after 1 epoch: 0.4
     assert win[(0, 10)] == ("sotl-e", 0.9)
+
+
+def test_a_predictor_on_two_benchmarks_is_kept_apart() -> None:
+    other = rows().assign(benchmark="c", kendall_tau=0.95)
+    points = budget_points([rows(), other], CostModel(epochs=10, epoch_seconds=2.0))
+    assert {"xgb (b)", "xgb (c)", "sotl-e (b)"} <= set(points["name"])

@@ -53,6 +53,9 @@ def test_columns_are_told_apart_by_name() -> None:
     ]
     assert zero_cost_columns(names) == ["jacob_cov", "naswot", "params_m", "synflow", "sz_jacov"]
     assert early_columns(names) == ["train_loss_5ep", "val_acc_12ep"]
+    # beside test_acc_200ep, 200 epochs is the full training: val_acc_200ep is no early result
+    assert early_columns([*names, "val_acc_200ep"]) == ["train_loss_5ep", "val_acc_12ep"]
+    assert early_columns(["val_acc_200ep"]) == ["val_acc_200ep"]  # nothing tells
 
 
 def test_features_are_z_scored_with_the_training_records_statistics() -> None:

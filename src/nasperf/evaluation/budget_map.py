@@ -7,7 +7,9 @@ or the epochs of an early-result column it reads (``val_acc_12ep``: 12), else 0 
 and zero-cost predictors). A cell of the map (initialisation budget I, query budget
 Q) is won by the predictor whose best affordable configuration (initialisation <= I, query <= Q)
 has the highest mean Kendall τ. The seconds of one full training are ``epochs * epoch_seconds``,
-a cost model the caller states.
+a cost model the caller states. Runs on several benchmarks can share one map, as White et al.'s
+combines the full table (model-based, zero-cost) with the curve set (learning-curve
+predictors); a predictor evaluated on more than one is then named with its benchmark.
 """
 
 from __future__ import annotations
@@ -127,7 +129,12 @@ def budget_points(frames: Sequence[pd.DataFrame], cost: CostModel) -> pd.DataFra
         for b, n, f in zip(agg["benchmark"], agg["name"], agg["fidelity"], strict=True)
     ]
     # a predictor that learns nothing is scored once, whatever the train size of its rows
-    agg = agg[learns | ~agg.duplicated(["benchmark", "name", "fidelity"])]
+    agg = agg[learns | ~agg.duplicated(["benchmark", "name", "fidelity"])].copy()
+    # a predictor evaluated on several benchmarks is one entry per benchmark, never credited
+    # with its best benchmark's τ under one name
+    shared = agg.groupby("name")["benchmark"].nunique()
+    several = agg["name"].isin(shared[shared > 1].index)
+    agg.loc[several, "name"] = agg["name"] + " (" + agg["benchmark"] + ")"
     return agg.reset_index(drop=True)
 
 

@@ -11,6 +11,7 @@ named ``test_*`` are never used: a search cannot observe test results.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ _ALIASES = frozenset(
     {"jacob_cov", "naswot", "logsynflow", "synflow_bn", "nregions", "params_m", "flops_m"}
 )
 _EARLY = re.compile(r"^(?:val|valid|train)_(?:acc|accuracy|loss|error)_\d+ep$")
+_EPOCHS = re.compile(r"_(\d+)ep$")
 #: share of the training records a column must cover to be used by ``"auto"``
 _AUTO_COVERAGE = 0.5
 
@@ -56,8 +58,16 @@ def zero_cost_columns(columns: Iterable[str]) -> list[str]:
 
 
 def early_columns(columns: Iterable[str]) -> list[str]:
-    """The columns of ``columns`` that hold an early result (``val_acc_12ep``), sorted."""
-    return sorted(c for c in set(columns) if _EARLY.match(c))
+    """The columns of ``columns`` that hold an early result (``val_acc_12ep``), sorted.
+
+    Where the columns name several epoch counts, the largest is taken for the full training
+    and its columns (``val_acc_200ep`` beside ``test_acc_200ep``) are final results, not early
+    ones; with a single epoch count nothing tells, and every such column counts as early.
+    """
+    names = set(columns)
+    epochs = {c: int(m.group(1)) for c in names if (m := _EPOCHS.search(c))}
+    full = max(epochs.values(), default=0) if len(set(epochs.values())) > 1 else math.inf
+    return sorted(c for c in names if _EARLY.match(c) and epochs[c] < full)
 
 
 def _finite_score(record: Record, column: str) -> float:

@@ -4,11 +4,17 @@ Candidates are model-based predictors fed the zero-cost, early and curve feature
 without the encoding (XGBoost, a Gaussian process on all features, one with a length scale per
 feature on the scores alone), a correlation-weighted vote of the z-scored scores (no fitting
 beyond one Spearman correlation per feature, strong with a handful of records), and the
-encoding alone. K-fold cross-validation inside the training records gives every candidate
-out-of-fold predictions, ranked by their out-of-fold Kendall τ. The stacked combination sums the
-standardised predictions of the best k candidates (k up to 3, kept only when the blend ranks the
-out-of-fold records better than fewer members; equal weights, because fitted weights overfit a
-few dozen records) and maps the sum back to target units. The test records are
+encoding alone (the vote only with ``vote=True``). K-fold cross-validation inside the training
+records gives every candidate out-of-fold predictions, ranked by their out-of-fold Kendall τ.
+The stacked combination sums the standardised predictions of the best k candidates, k = 2 or 3
+as the out-of-fold τ of the blend decides, with equal weights (fitted weights overfit a few
+dozen records), and maps the sum back to target units; ``stack=False`` keeps the single best
+candidate instead. On NB201 CIFAR-10 (8 trials at n = 24, 5 at n = 121) the single candidate
+chosen by cross-validation ranked worse than the blend of the two best (τ 0.716 against 0.745
+at n = 24, 0.823 against 0.827 at n = 121): with a few dozen records the choice of one is noisy,
+and a blend hedges it. The standardisation and the map to target units come from the fold
+models' out-of-fold predictions and are applied to the members refitted on every record, so
+the target units are approximate; the ranking is not affected. The test records are
 never seen: the protocol's split is the outer loop of a nested cross-validation.
 """
 
@@ -16,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -70,21 +76,19 @@ class _Candidate:
     groups: tuple[str, ...]
     make: Callable[[int], Any]  # random_state -> a model with fit(records|X, y) and predict
 
-    def fit_predict(
-        self,
-        feats: FittedFeatures,
-        train: list[Record],
-        y: np.ndarray,
-        test: list[Record],
-        seed: int,
-    ) -> tuple[Any, np.ndarray]:
+    def fit(self, feats: FittedFeatures, train: list[Record], y: np.ndarray, seed: int) -> Any:
+        """A new model of this candidate fitted on ``train``'s features."""
         model = self.make(seed)
-        Xtr, Xte = feats.transform(train, self.groups), feats.transform(test, self.groups)
+        X = feats.transform(train, self.groups)
         if isinstance(model, Predictor):
-            model.fit(feature_records(train, Xtr, y))
-            return model, model.predict(feature_records(test, Xte))
-        model.fit(Xtr, y)
-        return model, model.predict(Xte)
+            return model.fit(feature_records(train, X, y))
+        return model.fit(X, y)
+
+    def predict(self, feats: FittedFeatures, model: Any, records: list[Record]) -> np.ndarray:
+        X = feats.transform(records, self.groups)
+        if isinstance(model, Predictor):
+            return model.predict(feature_records(records, X))
+        return model.predict(X)
 
 
 def _tau(pred: np.ndarray, y: np.ndarray) -> float:
@@ -168,13 +172,21 @@ class OmniCVPredictor(_FeaturePredictor):
         spec, n = self._spec(), len(records)
         self.features_ = spec.fit(records)
         candidates = self._candidates(self.features_.present_groups(), n)
+        # the folds use the columns chosen on all training records (a column most records
+        # carry may fall under half of a fold), with z-scores from the fold alone
+        chosen_columns = replace(
+            spec,
+            zero_cost=self.features_.columns["zero_cost"],
+            early=self.features_.columns["early"],
+        )
         folds = KFold(min(self.cv, n), shuffle=True, random_state=self.random_state)
         oof = np.zeros((n, len(candidates)))
         for tr, te in folds.split(np.zeros(n)):
             train, test = [records[i] for i in tr], [records[i] for i in te]
-            inner = spec.fit(train)  # z-scores from the inner training fold only
+            inner = chosen_columns.fit(train)  # z-scores from the inner training fold only
             for j, cand in enumerate(candidates):
-                oof[te, j] = cand.fit_predict(inner, train, y[tr], test, self.random_state)[1]
+                model = cand.fit(inner, train, y[tr], self.random_state)
+                oof[te, j] = cand.predict(inner, model, test)
         self.cv_scores_ = {c.name: _tau(oof[:, j], y) for j, c in enumerate(candidates)}
         order = sorted(range(len(candidates)), key=lambda j: -self.cv_scores_[candidates[j].name])
         self.loc_ = oof.mean(axis=0)
@@ -193,18 +205,13 @@ class OmniCVPredictor(_FeaturePredictor):
         self.slope_, self.intercept_ = _affine(z[:, chosen].sum(axis=1), y)
         self.members_ = []
         for j in chosen:
-            model, _ = candidates[j].fit_predict(
-                self.features_, records, y, records[:1], self.random_state
-            )
+            model = candidates[j].fit(self.features_, records, y, self.random_state)
             self.members_.append((candidates[j], model, j))
         logger.info("omni-cv chose %s (out-of-fold τ %s)", self.choice_, self.cv_scores_)
 
     def _member_predict(self, member: tuple, records: list[Record]) -> np.ndarray:
         cand, model, _ = member
-        X = self.features_.transform(records, cand.groups)
-        if isinstance(model, Predictor):
-            return model.predict(feature_records(records, X))
-        return model.predict(X)
+        return cand.predict(self.features_, model, records)
 
     def _predict(self, records: list[Record]) -> np.ndarray:
         blend = sum(
