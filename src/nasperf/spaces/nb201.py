@@ -59,6 +59,19 @@ __all__ = [
     "INDEX_TABLE_FILE",
 ]
 
+#: the PyTorch modules of the network (``NB201Cell``, ``NB201Network``), imported on first use
+#: (they need torch)
+_TORCH_NAMES = ("NB201Cell", "NB201Network")
+
+
+def __getattr__(name: str) -> object:
+    if name in _TORCH_NAMES:
+        from . import _nb201_net
+
+        return getattr(_nb201_net, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 #: operation names in the order of NB201's own op list
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 #: operation names in NASLib's order: a NASLib tuple holds indices into this list

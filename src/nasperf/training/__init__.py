@@ -27,6 +27,8 @@ __all__ = [
     "TrainResult",
     "RunStatus",
     "Trainer",
+    "make_optimizer",
+    "learning_rate",
     "Callback",
     "TrainerView",
     "FeatureCapture",
@@ -43,6 +45,8 @@ __all__ = [
 
 _LAZY = {
     "Trainer": ".trainer",
+    "make_optimizer": ".trainer",
+    "learning_rate": ".trainer",
     "Callback": "._callback",
     "TrainerView": "._callback",
     "FeatureCapture": ".callbacks",
@@ -56,7 +60,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._callback import Callback, TrainerView
     from ._utils import resolve_device, seeded, torch_threads
     from .callbacks import FeatureCapture, StopAfter
-    from .trainer import Trainer
+    from .trainer import Trainer, learning_rate, make_optimizer
 
 
 def __getattr__(name: str) -> Any:

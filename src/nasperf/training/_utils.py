@@ -98,4 +98,3 @@ def resolve_device(device: str | None = "auto") -> str:
     elif parsed.type != "cpu":
         raise ConfigurationError(f"device {device!r} is not supported; use auto, cpu or cuda[:N]")
     return str(parsed)
-

@@ -24,7 +24,7 @@ from ._utils import model_device, restore_modes
 from .config import TrainConfig
 from .result import CURVES, RunStatus, TrainResult
 
-__all__ = ["Trainer"]
+__all__ = ["Trainer", "make_optimizer", "learning_rate"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,37 @@ _RESUMABLE_CHANGES = ("num_threads",)
 
 def _cosine(base: float, t: float, total: float) -> float:
     return 0.5 * base * (1.0 + math.cos(math.pi * t / total))
+
+
+def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """The optimizer of ``cfg`` over ``model``'s trainable parameters (SGD: Nesterov momentum)."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ConfigurationError(
+            f"{type(model).__name__} has no parameters with requires_grad=True; "
+            "unfreeze the parameters to train"
+        )
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(
+            params,
+            lr=cfg.lr,
+            momentum=cfg.momentum,
+            weight_decay=cfg.weight_decay,
+            nesterov=cfg.momentum > 0,
+        )
+    if cfg.optimizer == "adam":
+        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+def learning_rate(cfg: TrainConfig, epoch: int, step: int, steps: int) -> float:
+    """The learning rate of ``step`` (of ``steps``) in ``epoch``: constant, or cosine by epoch
+    or by step as ``cfg.schedule_unit`` says."""
+    if cfg.schedule == "constant":
+        return cfg.lr
+    if cfg.schedule_unit == "epoch":
+        return _cosine(cfg.lr, epoch, cfg.epochs)
+    return _cosine(cfg.lr, epoch * steps + step, cfg.epochs * steps)
 
 
 @dataclass
@@ -461,34 +492,14 @@ class Trainer:
 
     # -- pieces ------------------------------------------------------------------------------
     def _make_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:
-        cfg = self.config
-        params = [p for p in model.parameters() if p.requires_grad]
-        if not params:
-            raise ConfigurationError(
-                f"{type(model).__name__} has no parameters with requires_grad=True; "
-                "unfreeze the parameters to train"
-            )
-        if cfg.optimizer == "sgd":
-            return torch.optim.SGD(
-                params,
-                lr=cfg.lr,
-                momentum=cfg.momentum,
-                weight_decay=cfg.weight_decay,
-                nesterov=cfg.momentum > 0,
-            )
-        if cfg.optimizer == "adam":
-            return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        return make_optimizer(model, self.config)
 
     def _epoch_lrs(self, epoch: int, steps: int) -> list[float]:
         """The learning rate of every step of ``epoch`` (one value when it does not change)."""
         cfg = self.config
-        if cfg.schedule == "constant":
-            return [cfg.lr]
-        if cfg.schedule_unit == "epoch":
-            return [_cosine(cfg.lr, epoch, cfg.epochs)]
-        total = cfg.epochs * steps
-        return [_cosine(cfg.lr, epoch * steps + i, total) for i in range(steps)]
+        if cfg.schedule == "constant" or cfg.schedule_unit == "epoch":
+            return [learning_rate(cfg, epoch, 0, steps)]
+        return [learning_rate(cfg, epoch, i, steps) for i in range(steps)]
 
     def _result(self, status: RunStatus, reason: str) -> TrainResult:
         curves = {name: np.asarray(self.history[name], dtype=np.float64) for name in CURVES}

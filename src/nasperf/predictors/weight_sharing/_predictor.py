@@ -127,7 +127,7 @@ class _WeightSharing(SeededTorch, Predictor):
         "bn_batches": [Interval(int, 1, None)],
         "eval_batches": [None, Interval(int, 1, None)],
         "train_config": [None, InstanceOf(TrainConfig, "a TrainConfig")],
-        "random_state": [Interval(int, 0, 2**31 - 1)],
+        "random_state": [Interval(int, 0, 2**32 - 1)],
         **THREADS_CONSTRAINTS,
     }
 

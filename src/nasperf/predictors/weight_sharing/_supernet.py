@@ -1,7 +1,7 @@
 """The NB201 supernet: every edge of every cell holds all five candidate operations.
 
 :class:`NB201Supernet` has the macro-structure of nasperf's NB201 network
-(:class:`~nasperf.spaces._nb201_net.NB201Network`: stem, three stages of ``N`` cells with
+(:class:`~nasperf.spaces.nb201.NB201Network`: stem, three stages of ``N`` cells with
 ``C``, ``2C`` and ``4C`` channels, residual reductions, last BatchNorm-ReLU, pooling, linear
 classifier) and the same modules: its stem, reductions and head are built by that class, and
 operation ``j`` of edge ``k`` of a cell is edge ``k`` of an :class:`NB201Cell` whose six edges
@@ -34,9 +34,8 @@ from torch import nn
 from ...data import ArrayDataset
 from ...exceptions import ConfigurationError
 from ...spaces import get_space
-from ...spaces._nb201_net import NB201Cell, NB201Network
-from ...spaces.nb201 import CELL_EDGES, OPS
-from ...training import TrainConfig, seeded
+from ...spaces.nb201 import CELL_EDGES, OPS, NB201Cell, NB201Network
+from ...training import TrainConfig, learning_rate, make_optimizer, seeded
 
 __all__ = [
     "NB201Supernet",
@@ -175,30 +174,6 @@ class SupernetTraining:
     paths: tuple[Path, ...]
 
 
-def _optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
-    """The optimizer of ``config`` as nasperf's Trainer makes it (SGD: Nesterov momentum)."""
-    params = list(model.parameters())
-    if config.optimizer == "sgd":
-        return torch.optim.SGD(
-            params, lr=config.lr, momentum=config.momentum, weight_decay=config.weight_decay,
-            nesterov=config.momentum > 0,
-        )  # fmt: skip
-    if config.optimizer == "adam":
-        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
-    return torch.optim.AdamW(params, lr=config.lr, weight_decay=config.weight_decay)
-
-
-def _lr(config: TrainConfig, epoch: int, step: int, steps: int) -> float:
-    """The learning rate of ``step`` of ``epoch`` (the Trainer's cosine or constant schedule)."""
-    if config.schedule == "constant":
-        return config.lr
-    if config.schedule_unit == "epoch":
-        t, total = float(epoch), float(config.epochs)
-    else:
-        t, total = float(epoch * steps + step), float(config.epochs * steps)
-    return 0.5 * config.lr * (1.0 + math.cos(math.pi * t / total))
-
-
 def train_supernet(
     supernet: NB201Supernet,
     data: ArrayDataset,
@@ -225,7 +200,7 @@ def train_supernet(
     y = torch.from_numpy(data.y_train).to(device)
     order = torch.Generator().manual_seed(int(seed))
     paths_rng = np.random.default_rng([int(seed), 1])
-    optimizer = _optimizer(supernet, config)
+    optimizer = make_optimizer(supernet, config)
     bs, n = config.batch_size, len(y)
     steps = -(-n // bs)
     losses: list[float] = []
@@ -236,7 +211,7 @@ def train_supernet(
         total = torch.zeros((), device=device)
         for step in range(steps):
             for group in optimizer.param_groups:
-                group["lr"] = _lr(config, epoch, step, steps)
+                group["lr"] = learning_rate(config, epoch, step, steps)
             path = None
             if sampling == "uniform":
                 path = tuple(int(i) for i in paths_rng.integers(0, len(OPS), len(CELL_EDGES)))
@@ -268,7 +243,9 @@ def recalibrate_bn(net: nn.Module, x: torch.Tensor, batch_size: int, batches: in
     """Recompute every BatchNorm's running statistics of ``net`` from scratch: their plain
     average over the first ``batches`` batches of ``x`` (forwarded in train mode, without
     gradients). Leaves ``net`` in eval mode."""
-    norms = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    norms = [
+        m for m in net.modules() if isinstance(m, nn.BatchNorm1d | nn.BatchNorm2d | nn.BatchNorm3d)
+    ]
     momenta = [m.momentum for m in norms]
     for m in norms:
         m.reset_running_stats()
@@ -292,4 +269,3 @@ def accuracy(net: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int) 
         out = net(x[start : start + batch_size])
         correct += int((out.argmax(1) == y[start : start + batch_size]).sum())
     return 100.0 * correct / max(len(y), 1)
-
