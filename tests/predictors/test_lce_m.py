@@ -83,6 +83,8 @@ def test_lce_m_falls_back_on_a_prefix_too_short_to_fit() -> None:
 
 def test_lce_m_rejects_a_burn_in_as_long_as_the_chain() -> None:
     with pytest.raises(ConfigurationError, match="burn_in"):
+        LCEMPredictor(n_steps=100, burn_in=100).capabilities()  # before any work
+    with pytest.raises(ConfigurationError, match="burn_in"):
         LCEMPredictor(n_steps=100, burn_in=100).fit([])
 
 

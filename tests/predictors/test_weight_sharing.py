@@ -201,6 +201,9 @@ def test_refuses_other_spaces_and_records_without_data(name: str) -> None:
     with pytest.raises(InvalidDataError, match="one dataset"):
         pred.fit(mixed)
     pred.fit(records())
+    same_shape_other_data = [r for r in mixed if r.info["data"].name == "other"]
+    with pytest.raises(InvalidDataError, match="the supernet was trained on"):
+        pred.predict(same_shape_other_data)  # same channels and classes, another dataset
     with pytest.raises(MissingRequirementError, match="no live data"):
         pred.predict(records() + bare)
     with pytest.raises(MissingRequirementError, match="NB201 cells only"):

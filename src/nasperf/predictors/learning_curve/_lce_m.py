@@ -293,20 +293,19 @@ class LCEMPredictor(LCEPredictor):
         self.burn_in = burn_in
         self.random_state = random_state
 
-    def _check_chain(self) -> None:
-        require("emcee", "mcmc")
-        if self.burn_in >= self.n_steps:
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.burn_in >= self.n_steps:  # checked with the others, before any work
             raise ConfigurationError(
                 f"burn_in ({self.burn_in}) must be below n_steps ({self.n_steps}); lower "
                 "burn_in or raise n_steps"
             )
 
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
-        self._check_chain()
+        require("emcee", "mcmc")
         super()._fit(records, y)
 
     def _extrapolate(self, unit: np.ndarray, horizon: int) -> tuple[float, float]:
-        self._check_chain()
         post = sample_curve_posterior(
             unit,
             horizon,

@@ -102,14 +102,14 @@ class LiveCells(Requirements):
             _check_record(r)
 
 
+def _dataset_key(data: Any) -> tuple:
+    """What tells one dataset from another: its name, input shape, classes and split sizes."""
+    return (data.name, tuple(data.input_shape), data.num_classes, len(data.y_train),
+            len(data.y_val))  # fmt: skip
+
+
 def _same_dataset(a: Any, b: Any) -> bool:
-    return a is b or (
-        a.name == b.name
-        and a.input_shape == b.input_shape
-        and a.num_classes == b.num_classes
-        and len(a.y_train) == len(b.y_train)
-        and len(a.y_val) == len(b.y_val)
-    )
+    return a is b or _dataset_key(a) == _dataset_key(b)
 
 
 class _WeightSharing(SeededTorch, Predictor):
@@ -191,6 +191,7 @@ class _WeightSharing(SeededTorch, Predictor):
             supernet, data, config, sampling=self._sampling, seed=int(self.random_state)
         )
         self.supernet_ = supernet
+        self.dataset_key_ = _dataset_key(data)
         self.supernet_time_ = run.seconds
         self.supernet_losses_ = run.losses
         logger.info(
@@ -205,13 +206,12 @@ class _WeightSharing(SeededTorch, Predictor):
         datasets = [r.info["data"] for r in records]  # predict has checked the records
         if self.supernet_ is None:
             self._train(datasets[0])
-        net = self.supernet_
         for r, data in zip(records, datasets, strict=True):
-            if (data.input_shape[0], data.num_classes) != (net.in_channels, net.num_classes):
+            if _dataset_key(data) != self.dataset_key_:
                 raise InvalidDataError(
-                    f"record {r.arch!r}: its data has {data.input_shape[0]} input channels and "
-                    f"{data.num_classes} classes, the supernet {net.in_channels} and "
-                    f"{net.num_classes}; score records of the dataset it was fitted on"
+                    f"record {r.arch!r} carries dataset {_dataset_key(data)}, the supernet was "
+                    f"trained on {self.dataset_key_}; score records of the dataset it was "
+                    "fitted on (name, input shape, classes and split sizes)"
                 )
         splits: dict[int, tuple[Any, Any, Any]] = {}
         out = np.empty(len(records), dtype=np.float64)
