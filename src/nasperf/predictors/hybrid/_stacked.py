@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 _SCORES = tuple(g for g in FEATURE_GROUPS if g != "encoding")
 #: the fewest and most candidates a blend combines
 _MIN_BLEND, _MAX_BLEND = 2, 3
+#: fewer training records than this are cross-validated leave-one-out
+_LOO_BELOW = 30
 
 
 class _Vote:
@@ -149,19 +151,19 @@ class OmniCVPredictor(_FeaturePredictor):
 
         scores = tuple(g for g in groups if g in _SCORES)
         every = tuple(groups)
-        out = [_Candidate("xgb:all", every, model("xgb"))]
+        out = [
+            _Candidate("xgb:all", every, model("xgb")),
+            _Candidate("lgb:all", every, model("lgb")),
+        ]
         if scores and self.vote:
             out.append(_Candidate("vote:scores", scores, lambda seed: _Vote()))
-        if scores:
-            if n <= self.gp_max_train:
-                out.append(
-                    _Candidate(
-                        "gp-ard:scores", scores, model("gp", ard=True, n_restarts_optimizer=1)
-                    )
-                )
+        if scores and n <= self.gp_max_train:
+            gp_ard = model("gp", ard=True, n_restarts_optimizer=1)
+            out.append(_Candidate("gp-ard:scores", scores, gp_ard))
         if n <= self.gp_max_train and len(every) > len(scores):
             out.append(_Candidate("gp:all", every, model("gp", n_restarts_optimizer=1)))
         if scores and "encoding" in groups:
+            out.append(_Candidate("xgb:scores", scores, model("xgb")))
             out.append(_Candidate("xgb:encoding", ("encoding",), model("xgb")))
         return out
 
@@ -179,7 +181,10 @@ class OmniCVPredictor(_FeaturePredictor):
             zero_cost=self.features_.columns["zero_cost"],
             early=self.features_.columns["early"],
         )
-        folds = KFold(min(self.cv, n), shuffle=True, random_state=self.random_state)
+        # below _LOO_BELOW records each fold keeps all but one (leave-one-out): the folds'
+        # models are then closest to the one fitted on every record
+        k = n if n < _LOO_BELOW else min(self.cv, n)
+        folds = KFold(k, shuffle=True, random_state=self.random_state)
         oof = np.zeros((n, len(candidates)))
         for tr, te in folds.split(np.zeros(n)):
             train, test = [records[i] for i in tr], [records[i] for i in te]
