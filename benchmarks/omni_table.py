@@ -4,7 +4,8 @@ Reads finished ``nasperf evaluate --out`` directories and prints, for each train
 mean Kendall τ (± standard error over trials) of the combined predictors and of the best single
 predictor of the same run (its name), and the gain of each combination over it.
 
-    python benchmarks/omni_table.py runs/omni/nb201 runs/omni/sz-nb101 runs/omni/sz-nb301
+    python benchmarks/omni_table.py runs/omni/nb201+runs/omni/nb201-cv \
+        runs/omni/sz-nb101+runs/omni/sz-nb101-cv runs/omni/sz-nb301+runs/omni/sz-nb301-cv
 """
 
 from __future__ import annotations
@@ -17,13 +18,23 @@ import pandas as pd
 COMBINED = ("omni", "omni-xgb", "omni-cv")
 
 
-def table(run: Path, combined: tuple[str, ...]) -> str:
-    df = pd.read_csv(run / "rows.csv")
+def read(spec: str) -> tuple[str, pd.DataFrame]:
+    """``DIR`` or ``DIR+DIR2+...``: the rows of the runs, a predictor of a later run replacing
+    the same predictor of an earlier one (a rerun after a change)."""
+    frames = [pd.read_csv(Path(d) / "rows.csv") for d in spec.split("+")]
+    df = frames[0]
+    for later in frames[1:]:
+        df = pd.concat([df[~df["predictor"].isin(later["predictor"])], later])
+    return Path(spec.split("+")[0]).name, df
+
+
+def table(spec: str, combined: tuple[str, ...]) -> str:
+    name, df = read(spec)
     stats = df.groupby(["predictor", "train_size"])["kendall_tau"].agg(["mean", "sem", "count"])
     sizes = sorted(df["train_size"].unique())
     singles = [p for p in df["predictor"].unique() if p.split("[")[0] not in combined]
     lines = [
-        f"**{run.name}** ({int(stats['count'].max())} trials)",
+        f"**{name}** ({int(stats['count'].max())} trials)",
         "",
         "| n | best single | τ | " + " | ".join(f"{c} τ (gain)" for c in combined) + " |",
         "|---|---|---|" + "---|" * len(combined),
@@ -45,7 +56,7 @@ def table(run: Path, combined: tuple[str, ...]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("runs", nargs="+", type=Path)
+    ap.add_argument("runs", nargs="+", help="DIR, or DIR+DIR2 where DIR2 reruns some predictors")
     ap.add_argument("--combined", default=",".join(COMBINED))
     args = ap.parse_args()
     for run in args.runs:

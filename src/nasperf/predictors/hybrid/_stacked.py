@@ -127,7 +127,7 @@ class OmniCVPredictor(_FeaturePredictor):
         cv: int = 5,
         stack: bool = True,
         vote: bool = False,
-        gp_max_train: int = 300,
+        gp_max_train: int = 400,
         random_state: int = 0,
     ) -> None:
         self.encoding = encoding
