@@ -146,3 +146,16 @@ def test_omni_cv_chooses_on_training_records_and_predicts_each_record_alone() ->
     np.testing.assert_allclose(again.predict(test), batch)
     single = make_predictor("omni-cv", encoding="features", stack=False).fit(train)
     assert "+" not in single.choice_
+
+
+def test_omni_widens_its_distribution_by_a_held_out_scale_and_keeps_its_predictions() -> None:
+    train, test = scored_records(40, 0), scored_records(30, 1)
+    raw = make_predictor("omni", encoding="features", n_estimators=100, calibrate=False)
+    cal = make_predictor("omni", encoding="features", n_estimators=100)
+    raw.fit(train)
+    cal.fit(train)
+    m0, s0 = raw.predict_dist(test)
+    m1, s1 = cal.predict_dist(test)
+    np.testing.assert_allclose(m1, m0)
+    np.testing.assert_allclose(s1, s0 * cal.dist_scale_)
+    assert raw.dist_scale_ == 1.0 and cal.dist_scale_ > 0

@@ -25,6 +25,9 @@ from ...validation import InstanceOf, Interval, Predicate
 from ..base import Predictor, Requirements
 from ._features import FEATURE_GROUPS, FeatureSpec, FittedFeatures
 
+#: the standard-normal quantile of a central 90% interval, and the fewest held-out records
+_Z90, _MIN_HELD_OUT = 1.6448536269514722, 3
+
 __all__ = ["OMNIPredictor", "OMNIXGBPredictor", "FEATURE_CONSTRAINTS", "feature_records"]
 
 
@@ -103,7 +106,11 @@ class OMNIPredictor(_FeaturePredictor):
     ``zero_cost`` / ``early``: ``"auto"`` uses every such column most training records carry;
     a tuple names the columns, which every record must then carry (a benchmark without one is
     refused). ``fidelity``: read ``curve`` up to that epoch (its last value and its sum: SoTL-E
-    and SoTL for a loss). ``predict_dist`` is NGBoost's Normal, in target units.
+    and SoTL for a loss). ``predict_dist`` is NGBoost's Normal, in target units, its standard
+    deviation scaled (``calibrate=True``) so that 90% intervals cover 90% of records held out
+    of a second fit on 80% of the training set: NGBoost's own spread collapses on a few dozen
+    records (90% intervals covered 0.09 of the test targets on NB201 CIFAR-10 at n = 121). The
+    scaling costs a second fit; the predictions themselves are unchanged.
     """
 
     extra: ClassVar[str | None] = "trees"
@@ -112,6 +119,7 @@ class OMNIPredictor(_FeaturePredictor):
         **FEATURE_CONSTRAINTS,
         "n_estimators": [Interval(int, 1, None)],
         "learning_rate": [Interval(float, 0.0, None, closed="neither")],
+        "calibrate": [InstanceOf(bool, "True or False")],
     }
 
     def __init__(
@@ -123,6 +131,7 @@ class OMNIPredictor(_FeaturePredictor):
         fidelity: int | None = None,
         n_estimators: int = 500,
         learning_rate: float = 0.03,
+        calibrate: bool = True,
         random_state: int = 0,
     ) -> None:
         self.encoding = encoding
@@ -132,21 +141,45 @@ class OMNIPredictor(_FeaturePredictor):
         self.fidelity = fidelity
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
+        self.calibrate = calibrate
         self.random_state = random_state
 
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
         assert y is not None
-        from ..registry import make_predictor
-
         self.features_: FittedFeatures = self._spec().fit(records)
         X = self.features_.transform(records, FEATURE_GROUPS)
-        self.model_ = make_predictor(
+        self.model_ = self._model_for().fit(feature_records(records, X, y))
+        self.dist_scale_ = self._calibration(records, y) if self.calibrate else 1.0
+
+    def _model_for(self) -> Predictor:
+        from ..registry import make_predictor
+
+        return make_predictor(
             self._model,
             encoding="features",
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
             random_state=self.random_state,
-        ).fit(feature_records(records, X, y))
+        )
+
+    def _calibration(self, records: list[Record], y: np.ndarray) -> float:
+        """How much to widen (or narrow) the model's standard deviation: fitted on a random
+        80% of the training records, the 90% quantile of the held-out |error| / std over
+        1.645 (a split-conformal scale; 1 when too few records are held out)."""
+        if not hasattr(self.model_, "predict_dist"):
+            return 1.0
+        order = np.random.default_rng(self.random_state).permutation(len(records))
+        held = order[: max(_MIN_HELD_OUT, len(records) // 5)]
+        kept = order[len(held) :]
+        if len(kept) < 3:
+            return 1.0
+        train = [records[i] for i in kept]
+        test = [records[i] for i in held]
+        feats = self._spec().fit(train)
+        model = self._model_for().fit(feature_records(train, feats.transform(train), y[kept]))
+        mean, std = model.predict_dist(feature_records(test, feats.transform(test)))
+        z = np.abs(y[held] - mean) / np.maximum(std, 1e-12)
+        return float(np.quantile(z, 0.9) / _Z90)
 
     def _inputs(self, records: list[Record]) -> list[Record]:
         return feature_records(records, self.features_.transform(records, FEATURE_GROUPS))
@@ -155,7 +188,8 @@ class OMNIPredictor(_FeaturePredictor):
         return self.model_.predict(self._inputs(records))
 
     def _predict_dist(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
-        return self.model_.predict_dist(self._inputs(records))
+        mean, std = self.model_.predict_dist(self._inputs(records))
+        return mean, std * self.dist_scale_
 
 
 class OMNIXGBPredictor(OMNIPredictor):
