@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from .checks import check_out
 from .console import new_table, out
@@ -53,12 +54,14 @@ def budget_map(
     points.to_csv(out_dir / "points.csv", index=False)
     table.to_csv(out_dir / "map.csv", index=False)
     title = (
-        f"best predictor (Kendall τ) at each budget; a full training = {training_epochs} epochs "
+        f"best predictor (Kendall τ) at each budget\na full training = {training_epochs} epochs "
         f"x {epoch_seconds:g} s"
     )
     plot_budget_map(table, out_dir / "map.png", title)
     summary = new_table("winners", ("predictor", "family", "cells", "best τ"))
     for name, part in table.groupby("best", sort=False):
-        summary.add_row(name, part["family"].iloc[0], str(len(part)), f"{part['tau'].max():.3f}")
+        summary.add_row(
+            escape(name), part["family"].iloc[0], str(len(part)), f"{part['tau'].max():.3f}"
+        )
     out.print(summary)
     out.print(f"wrote {out_dir / 'map.png'}, {out_dir / 'map.csv'} and {out_dir / 'points.csv'}")

@@ -71,6 +71,19 @@ def _needs_training_data(name: str) -> tuple[bool, str]:
     return caps.requires.targets, caps.family
 
 
+def _family_of(name: str, family: str) -> str:
+    """A column baseline's family is what its column holds: a zero-cost score or an early
+    result; other predictors keep their own."""
+    from ..predictors.hybrid import early_columns, zero_cost_columns
+
+    if family != "baseline" or not name.startswith("col:"):
+        return family
+    column = name[4:].lstrip("-")
+    if zero_cost_columns([column]):
+        return "zero-cost"
+    return "learning-curve" if early_columns([column]) else family
+
+
 _EPOCHS_IN_NAME = re.compile(r"_(\d+)ep$")
 
 
@@ -115,7 +128,7 @@ def budget_points(frames: Sequence[pd.DataFrame], cost: CostModel) -> pd.DataFra
         tau=(_METRIC, "mean"), fit_time=("fit_time", "mean"), trials=("trial", "nunique")
     )
     info = {n: _needs_training_data(n) for n in agg["name"].unique()}
-    agg["family"] = agg["name"].map(lambda n: info[n][1])
+    agg["family"] = [_family_of(n, info[n][1]) for n in agg["name"]]
     learns = agg["name"].map(lambda n: info[n][0])
     agg["init_seconds"] = np.where(learns, agg["train_size"] * cost.full_training, 0.0)
     agg["init_seconds"] += agg["fit_time"].fillna(0.0)
@@ -139,7 +152,9 @@ def budget_points(frames: Sequence[pd.DataFrame], cost: CostModel) -> pd.DataFra
 
 
 def _log_grid(values: pd.Series, per_decade: int = 2) -> list[float]:
-    positive = values[values > 0]
+    """0 and half-decade steps over the budgets of at least a second (below that a budget is
+    a fit of a predictor that needs no training set, drawn at 0)."""
+    positive = values[values >= 1.0]
     if positive.empty:
         return [0.0]
     lo, hi = math.floor(math.log10(positive.min())), math.ceil(math.log10(positive.max()))
@@ -159,7 +174,8 @@ def best_predictor_map(
     out = []
     for q in query_budgets:
         for i in init_budgets:
-            ok = points[(points["init_seconds"] <= i) & (points["query_epochs"] <= q)]
+            init = points["init_seconds"].where(points["init_seconds"] >= 1.0, 0.0)
+            ok = points[(init <= i) & (points["query_epochs"] <= q)]
             if ok.empty:
                 continue
             best = ok.sort_values("tau", ascending=False).drop_duplicates("name")
@@ -201,7 +217,8 @@ def plot_budget_map(table: pd.DataFrame, path: Path, title: str = "") -> Path:
     names = list(dict.fromkeys(table.sort_values(["family", "best"])["best"]))
     cmap = matplotlib.colormaps["tab20"].colors
     colour = {n: cmap[(2 * k) % 20 + (k // 10) % 2] for k, n in enumerate(names)}
-    fig, ax = plt.subplots(figsize=(1.0 + 0.62 * len(inits), 1.6 + 0.42 * len(queries)))
+    # room on the right for the legend, and for the axis labels under a narrow grid
+    fig, ax = plt.subplots(figsize=(5.5 + 0.75 * len(inits), 1.8 + 0.42 * len(queries)))
     for row in table.itertuples():
         x, y = inits.index(row.init_seconds), queries.index(row.query_epochs)
         ax.add_patch(plt.Rectangle((x - 0.5, y - 0.5), 1, 1, color=colour[row.best]))
@@ -212,7 +229,7 @@ def plot_budget_map(table: pd.DataFrame, path: Path, title: str = "") -> Path:
     ax.set_yticks(range(len(queries)), [str(int(q)) for q in queries])
     ax.set_xlabel("initialisation budget: seconds of full training + fit time")
     ax.set_ylabel("query budget: epochs of training per candidate")
-    ax.set_title(title or "best predictor (Kendall τ) at each budget", fontsize=10)
+    ax.set_title(title or "best predictor (Kendall τ) at each budget", fontsize=10, wrap=True)
     families = dict(zip(table["best"], table["family"], strict=False))
     handles = [Patch(color=colour[n], label=f"{n} ({families[n]})") for n in names]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
