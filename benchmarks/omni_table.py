@@ -11,6 +11,7 @@ predictor of the same run (its name), and the gain of each combination over it.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -18,10 +19,29 @@ import pandas as pd
 COMBINED = ("omni", "omni-xgb", "omni-cv")
 
 
+def _rows(run: Path) -> pd.DataFrame:
+    """A run's rows: ``rows.csv`` when it finished, else the trials its journal holds."""
+    if (run / "rows.csv").is_file():
+        return pd.read_csv(run / "rows.csv")
+    rows = []
+    for line in (run / "trials.jsonl").read_text().splitlines():
+        entry = json.loads(line)
+        if "rows" in entry:
+            rows += [
+                {**r, "predictor": entry["predictor"], "trial": entry["trial"]}
+                for r in entry["rows"]
+            ]
+    return pd.DataFrame(rows)
+
+
+def _trials(df: pd.DataFrame, predictor: str) -> int:
+    return int(df.loc[df["predictor"] == predictor, "trial"].nunique())
+
+
 def read(spec: str) -> tuple[str, pd.DataFrame]:
     """``DIR`` or ``DIR+DIR2+...``: the rows of the runs, a predictor of a later run replacing
     the same predictor of an earlier one (a rerun after a change)."""
-    frames = [pd.read_csv(Path(d) / "rows.csv") for d in spec.split("+")]
+    frames = [_rows(Path(d)) for d in spec.split("+")]
     df = frames[0]
     for later in frames[1:]:
         df = pd.concat([df[~df["predictor"].isin(later["predictor"])], later])
@@ -36,7 +56,9 @@ def table(spec: str, combined: tuple[str, ...]) -> str:
     lines = [
         f"**{name}** ({int(stats['count'].max())} trials)",
         "",
-        "| n | best single | τ | " + " | ".join(f"{c} τ (gain)" for c in combined) + " |",
+        "| n | best single | τ | "
+        + " | ".join(f"{c} τ (gain), {_trials(df, c)} trials" for c in combined)
+        + " |",
         "|---|---|---|" + "---|" * len(combined),
     ]
     for n in sizes:
