@@ -37,6 +37,11 @@ def test_map_command_writes_png_and_csv(tmp_path, capsys) -> None:
     table = pd.read_csv(out_dir / "map.csv")
     assert set(table["best"]) <= {"rf", "col:x1"} and len(table) > 0
     assert (out_dir / "map.png").stat().st_size > 0 and "wrote" in out
+    code, _, err = run(capsys, "map", str(ev), "--exclude", "rf", "--out", str(tmp_path / "m2"))
+    assert code == 0, err
+    assert set(pd.read_csv(tmp_path / "m2" / "map.csv")["best"]) == {"col:x1"}
+    code, _, err = run(capsys, "map", str(ev), "--exclude", "rf,col:x1", "--out", str(tmp_path / "m3"))
+    assert code == 2 and "leaves no predictor" in err
 
 
 def test_map_refuses_a_directory_without_a_finished_evaluation(tmp_path, capsys) -> None:

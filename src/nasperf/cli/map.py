@@ -8,6 +8,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
+from ..exceptions import ConfigurationError
 from .checks import check_out
 from .console import new_table, out
 from .options import out_option
@@ -30,10 +31,18 @@ EPOCH_SECONDS: Any = typer.Option(
 )
 
 
+EXCLUDE: Any = typer.Option(
+    "",
+    "--exclude",
+    help="predictors left off the map, by name (omni,omni-cv: White et al.'s single families)",
+)
+
+
 def budget_map(
     runs: list[Path] = RUNS,
     training_epochs: int = TRAINING_EPOCHS,
     epoch_seconds: float = EPOCH_SECONDS,
+    exclude: str = EXCLUDE,
     out_dir: Path = out_option("directory for map.png, map.csv and points.csv", required=True),
 ) -> None:
     """Map the best predictor at each initialisation and query budget (White et al.'s Fig. 1)."""
@@ -49,6 +58,10 @@ def budget_map(
     frames = [read_rows(run) for run in runs]  # every run read before any output
     cost = CostModel(training_epochs, epoch_seconds)
     points = budget_points(frames, cost)
+    left_off = {n.strip() for n in exclude.split(",") if n.strip()}
+    points = points[~points["name"].map(lambda n: n.split("[")[0].split(" (")[0] in left_off)]
+    if points.empty:
+        raise ConfigurationError(f"--exclude {exclude} leaves no predictor to map")
     table = best_predictor_map(points)
     out_dir.mkdir(parents=True, exist_ok=True)
     points.to_csv(out_dir / "points.csv", index=False)
