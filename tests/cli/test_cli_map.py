@@ -40,7 +40,9 @@ def test_map_command_writes_png_and_csv(tmp_path, capsys) -> None:
     code, _, err = run(capsys, "map", str(ev), "--exclude", "rf", "--out", str(tmp_path / "m2"))
     assert code == 0, err
     assert set(pd.read_csv(tmp_path / "m2" / "map.csv")["best"]) == {"col:x1"}
-    code, _, err = run(capsys, "map", str(ev), "--exclude", "rf,col:x1", "--out", str(tmp_path / "m3"))
+    code, _, err = run(
+        capsys, "map", str(ev), "--exclude", "rf,col:x1", "--out", str(tmp_path / "m3")
+    )
     assert code == 2 and "leaves no predictor" in err
 
 
