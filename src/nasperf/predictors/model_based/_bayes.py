@@ -34,7 +34,7 @@ from ...exceptions import InvalidDataError, require
 from ...records import Record
 from ...validation import Interval
 from ..base import THREADS_CONSTRAINTS, EncodingPredictor, SeededTorch
-from ._trees import ENCODING_CONSTRAINTS, TargetScaler
+from ._trees import ENCODING_CONSTRAINTS, StandardisedTargets
 
 __all__ = [
     "BayesianLinearModel",
@@ -177,26 +177,7 @@ def _with_bias(X: np.ndarray) -> np.ndarray:
     return np.hstack([X, np.ones((X.shape[0], 1))])
 
 
-class _StandardisedTargets:
-    """Targets mapped by ``target_transform``, then standardised; predictions mapped back."""
-
-    target_transform: str
-
-    def _targets(self, y: np.ndarray) -> np.ndarray:
-        self.scaler_ = TargetScaler(self.target_transform)
-        z = self.scaler_.fit_transform(y)
-        self.z_mean_ = float(z.mean())
-        std = float(z.std())
-        self.z_scale_ = std if std > 1e-12 else 1.0
-        return (z - self.z_mean_) / self.z_scale_
-
-    def _to_targets(self, mean: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return self.scaler_.inverse_dist(
-            mean * self.z_scale_ + self.z_mean_, np.maximum(std, 1e-12) * self.z_scale_
-        )
-
-
-class BLRPredictor(_StandardisedTargets, EncodingPredictor):
+class BLRPredictor(StandardisedTargets, EncodingPredictor):
     """Bayesian linear regression on the encoding plus a constant feature.
 
     The weight precision ``alpha`` and noise precision ``beta`` (on standardised targets)
@@ -257,7 +238,7 @@ def _batches(n: int, batch_size: int, generator: Any) -> Iterator[Any]:
             yield order[start : start + batch_size]
 
 
-class DNGOPredictor(SeededTorch, _StandardisedTargets, EncodingPredictor):
+class DNGOPredictor(SeededTorch, StandardisedTargets, EncodingPredictor):
     """DNGO: an MLP's last hidden layer as basis functions for Bayesian linear regression.
 
     The network (``num_layers`` tanh layers of ``layer_width`` units and a linear output) is
@@ -479,7 +460,7 @@ class _FlatBNN:
         return h, chunks[-1]
 
 
-class BOHAMIANNPredictor(SeededTorch, _StandardisedTargets, EncodingPredictor):
+class BOHAMIANNPredictor(SeededTorch, StandardisedTargets, EncodingPredictor):
     """BOHAMIANN: a Bayesian neural network sampled by scale-adapted SGHMC.
 
     The model, on standardised targets: ``z ~ N(f(x; w), sigma^2)`` with ``f`` a tanh network

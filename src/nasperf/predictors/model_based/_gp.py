@@ -10,7 +10,7 @@ import numpy as np
 from ...records import Record
 from ...validation import InstanceOf, Interval
 from ..base import EncodingPredictor
-from ._trees import ENCODING_CONSTRAINTS, TargetScaler
+from ._trees import ENCODING_CONSTRAINTS, TargetScaler, column_scaling
 
 __all__ = ["GPPredictor"]
 
@@ -71,12 +71,7 @@ class GPPredictor(EncodingPredictor):
 
         X = self._features(records)
         d = X.shape[1]
-        if self.standardize_inputs:
-            self.x_mean_ = X.mean(axis=0)
-            std = X.std(axis=0)
-            self.x_scale_ = np.where(std > 1e-12, std, 1.0)
-        else:
-            self.x_mean_, self.x_scale_ = np.zeros(d), np.ones(d)
+        self.x_mean_, self.x_scale_ = column_scaling(X, self.standardize_inputs)
         Xs = (X - self.x_mean_) / self.x_scale_
         self.scaler_ = TargetScaler(self.target_transform)
         z = self.scaler_.fit_transform(y)

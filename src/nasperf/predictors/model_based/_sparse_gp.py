@@ -29,7 +29,7 @@ from ...exceptions import require
 from ...records import Record
 from ...validation import InstanceOf, Interval, Options
 from ..base import THREADS_CONSTRAINTS, EncodingPredictor, SeededTorch
-from ._trees import ENCODING_CONSTRAINTS, TargetScaler
+from ._trees import ENCODING_CONSTRAINTS, StandardisedTargets, column_scaling
 
 __all__ = ["SparseGPPredictor", "VariationalSparseGPPredictor", "SPARSE_GP_KERNELS"]
 
@@ -102,7 +102,7 @@ def _svgp_class() -> type:
     return SVGPModel
 
 
-class _SparseGP(SeededTorch, EncodingPredictor):
+class _SparseGP(StandardisedTargets, SeededTorch, EncodingPredictor):
     """Shared plumbing: inputs, targets, kernel, inducing points, optimisation, prediction."""
 
     extra: ClassVar[str | None] = "gp"
@@ -124,19 +124,8 @@ class _SparseGP(SeededTorch, EncodingPredictor):
     def _prepare(self, records: list[Record], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Standardised inputs and normalised transformed targets (learns both maps)."""
         X = self._features(records)
-        d = X.shape[1]
-        if self.standardize_inputs:
-            self.x_mean_ = X.mean(axis=0)
-            std = X.std(axis=0)
-            self.x_scale_ = np.where(std > 1e-12, std, 1.0)
-        else:
-            self.x_mean_, self.x_scale_ = np.zeros(d), np.ones(d)
-        self.scaler_ = TargetScaler(self.target_transform)
-        z = self.scaler_.fit_transform(y)
-        self.z_mean_ = float(z.mean())
-        std = float(z.std())
-        self.z_scale_ = std if std > 1e-12 else 1.0
-        return (X - self.x_mean_) / self.x_scale_, (z - self.z_mean_) / self.z_scale_
+        self.x_mean_, self.x_scale_ = column_scaling(X, self.standardize_inputs)
+        return (X - self.x_mean_) / self.x_scale_, self._targets(y)
 
     def _inputs(self, records: list[Record]) -> np.ndarray:
         return (self._features(records) - self.x_mean_) / self.x_scale_
@@ -232,9 +221,7 @@ class _SparseGP(SeededTorch, EncodingPredictor):
 
     def _predict_dist(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
         mean, std = self._normalised(records)
-        return self.scaler_.inverse_dist(
-            mean * self.z_scale_ + self.z_mean_, np.maximum(std * self.z_scale_, 1e-12)
-        )
+        return self._to_targets(mean, std)
 
 
 class _exact_settings:  # noqa: N801 - used as a context manager

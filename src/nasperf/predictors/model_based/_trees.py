@@ -19,6 +19,8 @@ from ..base import EncodingPredictor
 
 __all__ = [
     "TargetScaler",
+    "StandardisedTargets",
+    "column_scaling",
     "XGBoostPredictor",
     "LightGBMPredictor",
     "RandomForestPredictor",
@@ -102,6 +104,35 @@ class TargetScaler:
         if self.kind != "quantile":
             return self.inverse(mean), std * self.scale_
         return self.inverse(mean), 0.5 * (self.inverse(mean + std) - self.inverse(mean - std))
+
+
+def column_scaling(X: np.ndarray, standardize: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The mean and scale that standardise the columns of ``X`` (a constant column keeps
+    scale 1; ``standardize=False``: zeros and ones, the identity)."""
+    if not standardize:
+        return np.zeros(X.shape[1]), np.ones(X.shape[1])
+    std = X.std(axis=0)
+    return X.mean(axis=0), np.where(std > 1e-12, std, 1.0)
+
+
+class StandardisedTargets:
+    """Mixin: targets mapped by ``target_transform`` (:class:`TargetScaler`), then standardised;
+    a predictive mean and deviation mapped back to target units."""
+
+    target_transform: str
+
+    def _targets(self, y: np.ndarray) -> np.ndarray:
+        self.scaler_ = TargetScaler(self.target_transform)
+        z = self.scaler_.fit_transform(y)
+        self.z_mean_ = float(z.mean())
+        std = float(z.std())
+        self.z_scale_ = std if std > 1e-12 else 1.0
+        return (z - self.z_mean_) / self.z_scale_
+
+    def _to_targets(self, mean: np.ndarray, std: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return self.scaler_.inverse_dist(
+            mean * self.z_scale_ + self.z_mean_, np.maximum(std, 1e-12) * self.z_scale_
+        )
 
 
 class _TreePredictor(EncodingPredictor):
