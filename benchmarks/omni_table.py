@@ -80,7 +80,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("runs", nargs="+", help="DIR, or DIR+DIR2 where DIR2 reruns some predictors")
     ap.add_argument("--combined", default=",".join(COMBINED))
+    ap.add_argument(
+        "--write",
+        type=Path,
+        help="with one DIR+DIR2 run: write the merged rows there (rows.csv, result.json)",
+    )
     args = ap.parse_args()
+    if args.write:
+        first = Path(args.runs[0].split("+")[0])
+        _, df = read(args.runs[0])
+        args.write.mkdir(parents=True, exist_ok=True)
+        df.to_csv(args.write / "rows.csv", index=False)
+        meta = json.loads((first / "result.json").read_text())
+        meta["merged_from"] = args.runs[0]
+        (args.write / "result.json").write_text(json.dumps(meta))
     for run in args.runs:
         print(table(run, tuple(args.combined.split(","))))
         print()
