@@ -35,10 +35,23 @@ __all__ = [
     "SeededTorch",
     "THREADS_CONSTRAINTS",
     "resolve_encoding",
+    "Z90",
+    "coverage_scale",
 ]
 
 #: the constraint of a PyTorch predictor's ``num_threads``
 THREADS_CONSTRAINTS: dict[str, list[Any]] = {"num_threads": [Interval(int, 1, None)]}
+
+
+#: the z of a central 90% Normal interval
+Z90 = 1.6448536269514722
+
+
+def coverage_scale(errors: np.ndarray) -> float:
+    """The standard deviation whose central 90% Normal interval covers 90% of ``errors``
+    (absolute errors, or errors over their predicted deviations for a factor): their 90%
+    quantile over :data:`Z90`. The split-conformal scale of LCE, LcSVR and OMNI."""
+    return float(np.quantile(np.abs(errors), 0.9)) / Z90
 
 
 @dataclass(frozen=True)
@@ -328,4 +341,3 @@ class SeededTorch(TorchThreads):
 
         with super()._compute_context(), seeded(int(self.random_state)):
             yield
-

@@ -22,11 +22,11 @@ import numpy as np
 
 from ...records import Record
 from ...validation import InstanceOf, Interval, Predicate
-from ..base import Predictor, Requirements
+from ..base import Predictor, Requirements, coverage_scale
 from ._features import FEATURE_GROUPS, FeatureSpec, FittedFeatures
 
-#: the standard-normal quantile of a central 90% interval, and the fewest held-out records
-_Z90, _MIN_HELD_OUT = 1.6448536269514722, 3
+#: the fewest held-out records of the calibration fit
+_MIN_HELD_OUT = 3
 
 __all__ = ["OMNIPredictor", "OMNIXGBPredictor", "FEATURE_CONSTRAINTS", "feature_records"]
 
@@ -178,8 +178,7 @@ class OMNIPredictor(_FeaturePredictor):
         feats = self._spec().fit(train)
         model = self._model_for().fit(feature_records(train, feats.transform(train), y[kept]))
         mean, std = model.predict_dist(feature_records(test, feats.transform(test)))
-        z = np.abs(y[held] - mean) / np.maximum(std, 1e-12)
-        return float(np.quantile(z, 0.9) / _Z90)
+        return coverage_scale((y[held] - mean) / np.maximum(std, 1e-12))
 
     def _inputs(self, records: list[Record]) -> list[Record]:
         return feature_records(records, self.features_.transform(records, FEATURE_GROUPS))

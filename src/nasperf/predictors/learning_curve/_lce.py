@@ -35,6 +35,7 @@ from scipy.optimize import least_squares
 from ...exceptions import ConfigurationError, InvalidDataError
 from ...records import Record
 from ...validation import InstanceOf, Interval, Options, Predicate
+from ..base import Z90, coverage_scale
 from ._common import CURVE_CONSTRAINTS, CurvePredictor, lower_is_better
 
 __all__ = ["LCEPredictor", "CURVE_FAMILIES", "DEFAULT_FAMILIES", "extrapolate_curve"]
@@ -132,9 +133,6 @@ CURVE_FAMILIES: dict[str, _Family] = {
     ),
 }
 
-
-#: the z of a central 90% Normal interval
-_Z90 = 1.6448536269514722
 
 #: the families combined by default: on the NB201 CIFAR-10 curves and nb201-digits, the
 #: four-parameter families (Weibull, MMF, Janoschek, pow4) over-fit short noisy prefixes and
@@ -332,9 +330,9 @@ class LCEPredictor(CurvePredictor):
         # two ways for 90% of the calibration errors to fall inside the 90% interval: the
         # fit's std rescaled, or one std for all; the narrower on these records is kept
         self.std_factor_ = float(
-            np.clip(np.quantile(residual / np.maximum(stds, 1e-9), 0.9) / _Z90, 0.05, 100.0)
+            np.clip(coverage_scale(residual / np.maximum(stds, 1e-9)), 0.05, 100.0)
         )
-        self.std_constant_ = max(float(np.quantile(residual, 0.9)) / _Z90, 1e-9)
+        self.std_constant_ = max(coverage_scale(residual), 1e-9)
         scaled = float(np.mean(self.std_factor_ * stds))
         self.spread_ = "constant" if self.std_constant_ < scaled else "scaled"
 
@@ -347,7 +345,7 @@ class LCEPredictor(CurvePredictor):
             stds = stds * self.std_factor_
         # a 90% interval wider than twice the range of the curve says nothing more
         obs = self._observed(records, self.curve)
-        top = np.array([self._scale_of(y) for y in obs]) / _Z90
+        top = np.array([self._scale_of(y) for y in obs]) / Z90
         return means + self.shift_, np.minimum(stds, top)
 
     def _predict(self, records: list[Record]) -> np.ndarray:

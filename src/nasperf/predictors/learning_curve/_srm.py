@@ -32,7 +32,7 @@ from sklearn.preprocessing import StandardScaler
 from ...exceptions import ConfigurationError, InvalidDataError, MissingRequirementError
 from ...records import Record
 from ...validation import InstanceOf, Interval, Options
-from ..base import Requirements, resolve_encoding
+from ..base import Requirements, coverage_scale, resolve_encoding
 from ._common import CURVE_CONSTRAINTS, CurvePredictor, lower_is_better
 from ._rank import RankMap, orientation
 
@@ -295,7 +295,7 @@ class SequentialRegressionPredictor(CurvePredictor):
         self.cv_rmse_ = float(np.sqrt(np.mean(err**2)))
         # A Gaussian whose 90% interval covers 90% of the out-of-fold errors: the errors are
         # heavy-tailed (a few cells never learn), so the RMSE would give too wide an interval.
-        self.cv_scale_ = max(float(np.quantile(err, 0.9)) / 1.6449, 1e-9)
+        self.cv_scale_ = max(coverage_scale(err), 1e-9)
         self.members_ = []
         for _, residual, params, mean, std, _ in members:
             ys = (self._encode(y, obs, residual) - mean) / std
