@@ -1,11 +1,12 @@
 """omni-cv: OMNI whose features and model are chosen from the training data alone.
 
 Candidates are model-based predictors fed the zero-cost, early and curve features with or
-without the encoding (XGBoost, a Gaussian process on all features, one with a length scale per
-feature on the scores alone), a correlation-weighted vote of the z-scored scores (no fitting
-beyond one Spearman correlation per feature, strong with a handful of records), and the
-encoding alone (the vote only with ``vote=True``). K-fold cross-validation inside the training
-records gives every candidate out-of-fold predictions, ranked by their out-of-fold Kendall τ.
+without the encoding: XGBoost and LightGBM on everything, XGBoost on the scores alone, a
+Gaussian process with one length scale per score and one on everything (both up to
+``gp_max_train`` records), XGBoost on the encoding alone, and with ``vote=True`` a
+correlation-weighted vote of the z-scored scores (one Spearman correlation per feature).
+K-fold cross-validation inside the training records (leave-one-out below 30 of them) gives
+every candidate out-of-fold predictions, ranked by their out-of-fold Kendall τ.
 The stacked combination sums the standardised predictions of the best k candidates, k = 2 or 3
 as the out-of-fold τ of the blend decides, with equal weights (fitted weights overfit a few
 dozen records), and maps the sum back to target units; ``stack=False`` keeps the single best
@@ -26,8 +27,8 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.stats import kendalltau, spearmanr
 
+from ...evaluation.metrics import kendall_tau, spearman
 from ...records import Record
 from ...validation import InstanceOf, Interval
 from ..base import Predictor
@@ -49,19 +50,13 @@ class _Vote:
     """Each z-scored score weighted by its Spearman correlation with the target."""
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> _Vote:
-        rho = np.array([_spearman(X[:, j], y) for j in range(X.shape[1])])
+        rho = np.array([spearman(y, X[:, j]) for j in range(X.shape[1])])
         self.w_ = rho
         self.a_, self.b_ = _affine(X @ rho, y)
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.a_ * (X @ self.w_) + self.b_
-
-
-def _spearman(x: np.ndarray, y: np.ndarray) -> float:
-    if np.ptp(x) == 0 or np.ptp(y) == 0:
-        return 0.0
-    return float(np.nan_to_num(spearmanr(x, y)[0]))
 
 
 def _affine(s: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -91,12 +86,6 @@ class _Candidate:
         if isinstance(model, Predictor):
             return model.predict(feature_records(records, X))
         return model.predict(X)
-
-
-def _tau(pred: np.ndarray, y: np.ndarray) -> float:
-    if np.ptp(pred) == 0:
-        return 0.0
-    return float(np.nan_to_num(kendalltau(pred, y)[0]))
 
 
 class OmniCVPredictor(_FeaturePredictor):
@@ -192,7 +181,7 @@ class OmniCVPredictor(_FeaturePredictor):
             for j, cand in enumerate(candidates):
                 model = cand.fit(inner, train, y[tr], self.random_state)
                 oof[te, j] = cand.predict(inner, model, test)
-        self.cv_scores_ = {c.name: _tau(oof[:, j], y) for j, c in enumerate(candidates)}
+        self.cv_scores_ = {c.name: kendall_tau(y, oof[:, j]) for j, c in enumerate(candidates)}
         order = sorted(range(len(candidates)), key=lambda j: -self.cv_scores_[candidates[j].name])
         self.loc_ = oof.mean(axis=0)
         self.scale_ = np.where(oof.std(axis=0) > 1e-12, oof.std(axis=0), 1.0)
@@ -200,7 +189,7 @@ class OmniCVPredictor(_FeaturePredictor):
         k_best, tau_best = 1, -np.inf
         sizes = range(_MIN_BLEND, min(_MAX_BLEND, len(candidates)) + 1) if self.stack else []
         for k in sizes or [1]:
-            tau_k = _tau(z[:, order[:k]].sum(axis=1), y)
+            tau_k = kendall_tau(y, z[:, order[:k]].sum(axis=1))
             if k > 1:
                 self.cv_scores_["+".join(candidates[j].name for j in order[:k])] = tau_k
             if tau_k > tau_best:
