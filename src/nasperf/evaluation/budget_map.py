@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -64,27 +64,36 @@ def _base_name(label: str) -> str:
     return label.rsplit("@", 1)[0] if "@" in label and label.rsplit("@", 1)[1].isdigit() else label
 
 
-def _needs_training_data(name: str) -> tuple[bool, str]:
+@dataclass(frozen=True)
+class _Described:
+    """What the map needs of a predictor: whether it learns from a training set, its family,
+    the score column it reads (a column baseline) and its ``early`` parameter (OMNI)."""
+
+    learns: bool
+    family: str
+    column: str | None
+    early: Any
+
+
+def _describe(name: str) -> _Described:
     from ..predictors import make_predictor
 
-    caps = make_predictor(name).capabilities()
-    return caps.requires.targets, caps.family
+    pred = make_predictor(name)
+    caps, params = pred.capabilities(), pred.get_params()
+    column = params.get("column") if caps.family == "baseline" else None
+    return _Described(caps.requires.targets, caps.family, column, params.get("early"))
 
 
-def _family_of(name: str, family: str) -> str:
+def _family_of(d: _Described) -> str:
     """A column baseline's family is what its column holds: a zero-cost score or an early
     result; other predictors keep their own."""
     from ..predictors.hybrid import early_columns, zero_cost_columns
 
-    if family != "baseline" or not name.startswith("col:"):
-        return family
-    column = name[4:].lstrip("-")
-    if zero_cost_columns([column]):
+    if d.column is None:
+        return d.family
+    if zero_cost_columns([d.column]):
         return "zero-cost"
-    return "learning-curve" if early_columns([column]) else family
-
-
-_EPOCHS_IN_NAME = re.compile(r"_(\d+)ep$")
+    return "learning-curve" if early_columns([d.column]) else d.family
 
 
 def _benchmark_columns(benchmark: str) -> set[str]:
@@ -98,21 +107,18 @@ def _benchmark_columns(benchmark: str) -> set[str]:
     return set().union(*(r.scores for r in records)) if records else set()
 
 
-def _early_epochs(name: str, columns: set[str]) -> int:
-    """Epochs of training per candidate that the early-result columns ``name`` reads cost
+def _early_epochs(d: _Described, columns: set[str]) -> int:
+    """Epochs of training per candidate that the early-result columns a predictor reads cost
     (``col:val_acc_12ep``: 12; OMNI with ``early="auto"`` on a table with ``val_acc_12ep``: 12)."""
-    from ..predictors import make_predictor
-    from ..predictors.hybrid import early_columns
+    from ..predictors.hybrid import early_columns, epochs_of
 
-    if name.startswith("col:"):
-        used = [name[4:].lstrip("-")]
+    if d.column is not None:
+        used = [d.column]
+    elif d.early is None:
+        return 0
     else:
-        early = make_predictor(name).get_params().get("early")
-        if early is None:
-            return 0
-        used = early_columns(columns) if early == "auto" else list(np.atleast_1d(early))
-    found = [_EPOCHS_IN_NAME.search(c) for c in used]
-    return max((int(m.group(1)) for m in found if m), default=0)
+        used = early_columns(columns) if d.early == "auto" else list(np.atleast_1d(d.early))
+    return max((e for c in used if (e := epochs_of(c)) is not None), default=0)
 
 
 def budget_points(frames: Sequence[pd.DataFrame], cost: CostModel) -> pd.DataFrame:
@@ -127,14 +133,14 @@ def budget_points(frames: Sequence[pd.DataFrame], cost: CostModel) -> pd.DataFra
     agg = df.groupby(keys, as_index=False).agg(
         tau=(_METRIC, "mean"), fit_time=("fit_time", "mean"), trials=("trial", "nunique")
     )
-    info = {n: _needs_training_data(n) for n in agg["name"].unique()}
-    agg["family"] = [_family_of(n, info[n][1]) for n in agg["name"]]
-    learns = agg["name"].map(lambda n: info[n][0])
+    info = {n: _describe(n) for n in agg["name"].unique()}
+    agg["family"] = [_family_of(info[n]) for n in agg["name"]]
+    learns = agg["name"].map(lambda n: info[n].learns)
     agg["init_seconds"] = np.where(learns, agg["train_size"] * cost.full_training, 0.0)
     agg["init_seconds"] += agg["fit_time"].fillna(0.0)
     columns = {b: _benchmark_columns(b) for b in agg["benchmark"].unique()}
     early = {
-        (b, n): _early_epochs(n, columns[b])
+        (b, n): _early_epochs(info[n], columns[b])
         for b, n in agg[["benchmark", "name"]].drop_duplicates().itertuples(index=False)
     }
     agg["query_epochs"] = [

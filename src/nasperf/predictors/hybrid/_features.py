@@ -29,6 +29,7 @@ __all__ = [
     "FittedFeatures",
     "zero_cost_columns",
     "early_columns",
+    "epochs_of",
     "FEATURE_GROUPS",
 ]
 
@@ -57,6 +58,12 @@ def zero_cost_columns(columns: Iterable[str]) -> list[str]:
     return sorted(c for c in set(columns) if _is_zero_cost(c))
 
 
+def epochs_of(column: str) -> int | None:
+    """The epoch count a column's name gives (``val_acc_12ep``: 12), or None."""
+    match = _EPOCHS.search(column)
+    return int(match.group(1)) if match else None
+
+
 def early_columns(columns: Iterable[str]) -> list[str]:
     """The columns of ``columns`` that hold an early result (``val_acc_12ep``), sorted.
 
@@ -65,7 +72,7 @@ def early_columns(columns: Iterable[str]) -> list[str]:
     ones; with a single epoch count nothing tells, and every such column counts as early.
     """
     names = set(columns)
-    epochs = {c: int(m.group(1)) for c in names if (m := _EPOCHS.search(c))}
+    epochs = {c: e for c in names if (e := epochs_of(c)) is not None}
     full = max(epochs.values(), default=0) if len(set(epochs.values())) > 1 else math.inf
     return sorted(c for c in names if _EARLY.match(c) and epochs[c] < full)
 
