@@ -34,6 +34,7 @@ from ...exceptions import InvalidDataError, require
 from ...records import Record
 from ...validation import Interval
 from ..base import THREADS_CONSTRAINTS, EncodingPredictor, SeededTorch
+from ._mlp import train_mlp
 from ._trees import ENCODING_CONSTRAINTS, StandardisedTargets
 
 __all__ = [
@@ -221,14 +222,6 @@ class BLRPredictor(StandardisedTargets, EncodingPredictor):
         return self._predict_dist(records)[0]
 
 
-def _tanh_body(torch: Any, d_in: int, num_layers: int, width: int) -> Any:
-    layers: list[Any] = []
-    for _ in range(num_layers):
-        layers += [torch.nn.Linear(d_in, width), torch.nn.Tanh()]
-        d_in = width
-    return torch.nn.Sequential(*layers)
-
-
 def _batches(n: int, batch_size: int, generator: Any) -> Iterator[Any]:
     """Endless minibatch indices: a fresh permutation of ``range(n)`` each epoch."""
     torch = require("torch", "torch")
@@ -298,36 +291,30 @@ class DNGOPredictor(SeededTorch, StandardisedTargets, EncodingPredictor):
         assert y is not None
         torch = require("torch", "torch")
         z = self._targets(y)
-        X = torch.as_tensor(self._features(records), dtype=torch.float64)
+        X = self._features(records)
         n = len(X)
         gen = torch.Generator().manual_seed(int(self.random_state))
         held_out = np.zeros(n, dtype=bool)
         n_held = int(round(self.validation_fraction * n))
         if 0 < n_held < n:
             held_out[torch.randperm(n, generator=gen)[:n_held].numpy()] = True
-        fit_on = torch.as_tensor(~held_out)
-        self.body_ = self._train_net(X[fit_on], z[~held_out], gen)
-        self.blr_ = BayesianLinearModel().fit(self._basis(X), z, held_out=held_out)
-        logger.debug("DNGO: alpha=%.3g beta=%.3g", self.blr_.alpha_, self.blr_.beta_)
-
-    def _train_net(self, X: Any, z: np.ndarray, gen: Any) -> Any:
-        """Train body + linear head by least squares with Adam; return the body in eval mode."""
-        torch = require("torch", "torch")
-        zt = torch.as_tensor(z, dtype=torch.float64).reshape(-1, 1)
-        body = _tanh_body(torch, X.shape[1], self.num_layers, self.layer_width).double()
-        head = torch.nn.Linear(self.layer_width, 1).double()
-        params = [*body.parameters(), *head.parameters()]
-        opt = torch.optim.Adam(
-            params, lr=self.learning_rate, weight_decay=self.weight_decay, fused=True
+        net = train_mlp(
+            X[~held_out],
+            z[~held_out],
+            num_layers=int(self.num_layers),
+            layer_width=int(self.layer_width),
+            epochs=int(self.epochs),
+            batch_size=int(self.batch_size),
+            learning_rate=float(self.learning_rate),
+            weight_decay=float(self.weight_decay),
+            loss="mse",
+            seed=int(self.random_state),
+            activation="tanh",
         )
-        batch = min(self.batch_size, len(X))
-        batches = _batches(len(X), batch, gen)
-        for _ in range(self.epochs * math.ceil(len(X) / batch)):
-            idx = next(batches)
-            opt.zero_grad()
-            torch.nn.functional.mse_loss(head(body(X[idx])), zt[idx]).backward()
-            opt.step()
-        return body.eval()
+        self.body_ = net[:-1]  # the last hidden layer's outputs are the basis functions
+        basis = self._basis(torch.as_tensor(X, dtype=torch.float64))
+        self.blr_ = BayesianLinearModel().fit(basis, z, held_out=held_out)
+        logger.debug("DNGO: alpha=%.3g beta=%.3g", self.blr_.alpha_, self.blr_.beta_)
 
     def _basis(self, X: Any) -> np.ndarray:
         torch = require("torch", "torch")

@@ -22,10 +22,13 @@ __all__ = [
     "BananasPredictor",
     "train_mlp",
     "LOSSES",
+    "ACTIVATIONS",
     "MLP_CONSTRAINTS",
 ]
 
 LOSSES = ("mae", "mse")
+#: the hidden layers' activation functions :func:`train_mlp` offers
+ACTIVATIONS = ("relu", "tanh")
 
 #: the settings of one MLP (shared by :func:`train_mlp` and the MLP predictors)
 MLP_CONSTRAINTS: dict[str, list[Any]] = {
@@ -51,8 +54,11 @@ def train_mlp(
     weight_decay: float,
     loss: str,
     seed: int,
+    activation: str = "relu",
 ) -> Any:
-    """Train one ReLU MLP regressing ``z`` on ``X`` with Adam; return the model in eval mode.
+    """Train one MLP (``activation`` hidden layers, a linear output) regressing ``z`` on ``X``
+    with Adam; return the ``torch.nn.Sequential`` in eval mode (``model[:-1]``: its hidden
+    layers).
 
     All randomness (initial weights, minibatch order) comes from ``seed``, and the global torch
     RNG is left as it was.
@@ -60,16 +66,21 @@ def train_mlp(
     torch = require("torch", "torch")
     validate_params(
         locals(),
-        {**MLP_CONSTRAINTS, "seed": [Interval(int, 0, None)]},
+        {
+            **MLP_CONSTRAINTS,
+            "seed": [Interval(int, 0, None)],
+            "activation": [Options(ACTIVATIONS)],
+        },
         "train_mlp",
     )
+    act = torch.nn.Tanh if activation == "tanh" else torch.nn.ReLU
     from ...training import seeded  # every device's RNG saved and restored
 
     with seeded(seed):
         layers: list[Any] = []
         width_in = X.shape[1]
         for _ in range(num_layers):
-            layers += [torch.nn.Linear(width_in, layer_width), torch.nn.ReLU()]
+            layers += [torch.nn.Linear(width_in, layer_width), act()]
             width_in = layer_width
         layers.append(torch.nn.Linear(width_in, 1))
         model = torch.nn.Sequential(*layers).double()
