@@ -29,6 +29,7 @@ __all__ = [
     "Trainer",
     "make_optimizer",
     "learning_rate",
+    "evaluate_batches",
     "Callback",
     "TrainerView",
     "FeatureCapture",
@@ -47,6 +48,7 @@ _LAZY = {
     "Trainer": ".trainer",
     "make_optimizer": ".trainer",
     "learning_rate": ".trainer",
+    "evaluate_batches": ".trainer",
     "Callback": "._callback",
     "TrainerView": "._callback",
     "FeatureCapture": ".callbacks",
@@ -60,7 +62,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._callback import Callback, TrainerView
     from ._utils import resolve_device, seeded, torch_threads
     from .callbacks import FeatureCapture, StopAfter
-    from .trainer import Trainer, learning_rate, make_optimizer
+    from .trainer import Trainer, evaluate_batches, learning_rate, make_optimizer
 
 
 def __getattr__(name: str) -> Any:

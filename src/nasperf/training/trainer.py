@@ -24,7 +24,7 @@ from ._utils import model_device, restore_modes
 from .config import TrainConfig
 from .result import CURVES, RunStatus, TrainResult
 
-__all__ = ["Trainer", "make_optimizer", "learning_rate"]
+__all__ = ["Trainer", "make_optimizer", "learning_rate", "evaluate_batches"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +56,24 @@ def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
     if cfg.optimizer == "adam":
         return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+@torch.no_grad()
+def evaluate_batches(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
+) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy (%) of ``model`` on ``(x, y)`` in eval mode, in batches
+    of ``batch_size``; leaves it in eval mode."""
+    model.eval()
+    loss_sum = torch.zeros((), device=x.device)
+    correct = torch.zeros((), dtype=torch.int64, device=x.device)
+    for start in range(0, len(y), batch_size):
+        out = model(x[start : start + batch_size])
+        yb = y[start : start + batch_size]
+        loss_sum += F.cross_entropy(out, yb, reduction="sum")
+        correct += (out.argmax(1) == yb).sum()
+    n = len(y)
+    return loss_sum.item() / n, 100.0 * correct.item() / n
 
 
 def learning_rate(cfg: TrainConfig, epoch: int, step: int, steps: int) -> float:
@@ -475,20 +493,8 @@ class Trainer:
             mean_loss = float(step_losses[bad])
         return mean_loss, 100.0 * n_correct / n, bad
 
-    @torch.no_grad()
     def _evaluate(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-        """Mean cross-entropy and accuracy (%) on ``(x, y)`` in eval mode; leaves it in eval."""
-        model.eval()
-        bs = self.config.eval_batch
-        loss_sum = torch.zeros((), device=x.device)
-        correct = torch.zeros((), dtype=torch.int64, device=x.device)
-        for start in range(0, len(y), bs):
-            out = model(x[start : start + bs])
-            yb = y[start : start + bs]
-            loss_sum += F.cross_entropy(out, yb, reduction="sum")
-            correct += (out.argmax(1) == yb).sum()
-        n = len(y)
-        return loss_sum.item() / n, 100.0 * correct.item() / n
+        return evaluate_batches(model, x, y, self.config.eval_batch)
 
     # -- pieces ------------------------------------------------------------------------------
     def _make_optimizer(self, model: nn.Module) -> torch.optim.Optimizer:

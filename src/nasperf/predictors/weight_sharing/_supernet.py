@@ -35,7 +35,7 @@ from ...data import ArrayDataset
 from ...exceptions import ConfigurationError
 from ...spaces import get_space
 from ...spaces.nb201 import CELL_EDGES, OPS, NB201Cell, NB201Network
-from ...training import TrainConfig, learning_rate, make_optimizer, seeded
+from ...training import TrainConfig, evaluate_batches, learning_rate, make_optimizer, seeded
 
 __all__ = [
     "NB201Supernet",
@@ -260,12 +260,9 @@ def recalibrate_bn(net: nn.Module, x: torch.Tensor, batch_size: int, batches: in
         net.eval()
 
 
-@torch.no_grad()
 def accuracy(net: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> float:
-    """Top-1 accuracy (percent) of ``net`` on ``(x, y)`` in eval mode."""
-    net.eval()
-    correct = 0
-    for start in range(0, len(y), batch_size):
-        out = net(x[start : start + batch_size])
-        correct += int((out.argmax(1) == y[start : start + batch_size]).sum())
-    return 100.0 * correct / max(len(y), 1)
+    """Top-1 accuracy (percent) of ``net`` on ``(x, y)`` in eval mode (the Trainer's
+    evaluation; an empty split scores 0)."""
+    if len(y) == 0:
+        return 0.0
+    return evaluate_batches(net, x, y, batch_size)[1]
