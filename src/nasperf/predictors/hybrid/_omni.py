@@ -192,7 +192,8 @@ class OMNIPredictor(_FeaturePredictor):
 
 
 class OMNIXGBPredictor(OMNIPredictor):
-    """OMNI with XGBoost in place of NGBoost (NASLib's ``omni_xgb``); no distribution."""
+    """OMNI with XGBoost in place of NGBoost (NASLib's ``omni_xgb``); no distribution, so
+    ``calibrate`` (inherited) changes nothing."""
 
     _model: ClassVar[str] = "xgb"
     _predict_dist = Predictor._predict_dist  # XGBoost gives a point prediction only
