@@ -11,7 +11,11 @@ import numpy as np
 
 from .exceptions import InvalidDataError, MissingRequirementError
 
-__all__ = ["Record", "encode_records", "targets_of", "scores_of"]
+__all__ = ["Record", "ARCH_COLUMNS", "encode_records", "targets_of", "scores_of"]
+
+#: the score columns that describe the architecture itself (its size), not its training: the
+#: curve models use them as features, and a run carries them while it trains
+ARCH_COLUMNS = ("params_m", "params", "flops")
 
 
 @dataclass(eq=False)

@@ -13,12 +13,16 @@ resume after an interruption. They share these pieces:
 - :class:`JsonLinesFile` and :class:`CsvRowFile` are append-only row files, one row per line,
   each row flushed and fsynced as it is appended (:meth:`RowFile.appending`).
 - :func:`locked` holds an exclusive lock on a directory while a job writes into it.
+- :class:`Journal` puts them together for every resumable writer: a directory with the
+  settings file, a row file (and others beside it), checked on resume and locked while written.
+- :func:`json_ready` is the one conversion of settings and rows to what JSON stores.
 """
 
 from __future__ import annotations
 
 import abc
 import csv
+import dataclasses
 import io
 import json
 import logging
@@ -43,12 +47,17 @@ __all__ = [
     "CsvRowFile",
     "locked",
     "LOCK_FILE",
+    "json_ready",
+    "Journal",
+    "SETTINGS_FILE",
 ]
 
 log = logging.getLogger(__name__)
 
 #: the name of the lock file :func:`locked` keeps in a directory
 LOCK_FILE = ".lock"
+#: the name of a journal's settings file
+SETTINGS_FILE = "settings.json"
 
 _MISSING = object()
 
@@ -376,3 +385,121 @@ def locked(directory: str | Path, *, what: str = "files") -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+# -- JSON ----------------------------------------------------------------------------------------
+def json_ready(value: Any) -> Any:
+    """``value`` as JSON stores it: mappings with text keys, tuples and sets as lists, numpy
+    scalars and arrays as Python numbers and lists, dataclasses as mappings, paths as text;
+    any other object as its ``repr`` (settings name it, they do not rebuild it)."""
+    if isinstance(value, Mapping):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [json_ready(v) for v in value]
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return json_ready(dataclasses.asdict(value))
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays
+    if callable(tolist):
+        return json_ready(tolist())
+    return repr(value)
+
+
+# -- a journal -----------------------------------------------------------------------------------
+class Journal:
+    """A resumable job's directory: the settings it was made with, its rows, and a lock.
+
+    ``directory`` holds ``settings_file`` (the JSON object :func:`json_ready` makes of
+    ``settings``) and ``rows``, a JSON-lines file (``is_row`` checks each row read back; a
+    ``header`` makes it a CSV row file instead). :meth:`read` checks the saved settings against
+    ``settings`` (keys in ``may_differ`` may differ, ``names`` maps a key to the option a user
+    gives) and returns the rows made so far, a last line cut short by a kill dropped;
+    :meth:`open` holds the directory's lock, writes the settings and appends rows durably.
+    :meth:`row_file` gives another row file beside it, written under the same lock.
+    """
+
+    def __init__(
+        self,
+        directory: str | Path,
+        settings: Mapping[str, Any],
+        *,
+        rows: str = "rows.jsonl",
+        settings_file: str = SETTINGS_FILE,
+        is_row: Callable[[Any], bool] | None = None,
+        header: Sequence[str] | None = None,
+        may_differ: Iterable[str] = (),
+        names: Callable[[str], str] | None = None,
+        what: str = "rows",
+    ) -> None:
+        self.directory = Path(directory)
+        self.settings = json_ready(dict(settings))
+        self.settings_path = self.directory / settings_file
+        self.may_differ = tuple(may_differ)
+        self.names = names
+        self.what = what
+        self.rows: RowFile = (
+            JsonLinesFile(self.directory / rows, is_row, f"a row of {what}")
+            if header is None
+            else CsvRowFile(self.directory / rows, header)
+        )
+
+    def __repr__(self) -> str:
+        return f"Journal({str(self.directory)!r})"
+
+    def saved_settings(self) -> dict[str, Any] | None:
+        """The settings the directory was made with (None: a new journal)."""
+        return read_settings(self.settings_path) if self.settings_path.exists() else None
+
+    def check(self) -> None:
+        """Raise unless the directory is new or was made with the same settings (rows without
+        their settings file are refused: they were made by something else)."""
+        saved = self.saved_settings()
+        if saved is None:
+            if self.rows.exists():
+                raise ConfigurationError(
+                    f"{self.rows.path} exists without its {self.settings_path.name}; choose "
+                    "another --out"
+                )
+            return
+        check_settings(
+            saved,
+            self.settings,
+            where=self.directory,
+            may_differ=self.may_differ,
+            names=self.names,
+        )
+
+    def read(self, *, repair: bool = True) -> list[Any]:
+        """The rows made so far ([] for a new journal), after :meth:`check`."""
+        self.check()
+        return self.rows.read(repair=repair)
+
+    def write_settings(self) -> None:
+        """Record the settings (atomically)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        atomic_write(self.settings_path, json.dumps(self.settings, indent=1) + "\n")
+
+    def row_file(
+        self, name: str, is_row: Callable[[Any], bool] | None = None, what: str = "a row"
+    ) -> JsonLinesFile:
+        """Another JSON-lines file of rows in the directory (write it under :meth:`locked`)."""
+        return JsonLinesFile(self.directory / name, is_row, what)
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the directory's lock (made if missing) while the block runs."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        with locked(self.directory, what=self.what):
+            yield
+
+    @contextmanager
+    def open(self) -> Iterator[RowAppender]:
+        """Under the lock: check the settings, record them and append rows durably."""
+        with self.locked():
+            self.check()
+            self.write_settings()
+            with self.rows.appending() as appender:
+                yield appender

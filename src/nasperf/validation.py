@@ -15,11 +15,12 @@ for a name outside a closed set) that says what was expected and what was given.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import math
 import numbers
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 from .exceptions import ConfigurationError, UnknownNameError
 
@@ -33,6 +34,8 @@ __all__ = [
     "InstanceOf",
     "Predicate",
     "validate_params",
+    "validate_arguments",
+    "Validated",
     "is_int",
     "is_real",
 ]
@@ -218,8 +221,72 @@ def validate_params(
         if names and isinstance(value, str):
             raise UnknownNameError(names[0].kind, value, [str(v) for v in names[0].values])
         example = ""
-        if defaults is not None and name in defaults:
+        if defaults is not None and defaults.get(name) is not None:
             example = f"; e.g. {owner}({name}={defaults[name]!r})"
         raise ConfigurationError(
             f"{owner}: {name} must be {_describe(allowed)}, got {value!r}{example}"
         )
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def validate_arguments(constraints: Mapping[str, list[Any]]) -> Callable[[F], F]:
+    """A decorator that checks a public function's arguments named in ``constraints`` before
+    its body runs (the message names the function and ends with the default as an example).
+
+    >>> @validate_arguments({"k": [Interval(int, 1, None)]})
+    ... def top(values, k=2): return sorted(values)[-k:]
+    """
+
+    def decorate(func: F) -> F:
+        signature = inspect.signature(func)
+        defaults = signature_defaults(func)
+        unknown = set(constraints) - set(signature.parameters)
+        if unknown:
+            raise TypeError(f"{func.__name__} has no parameters {sorted(unknown)}")
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            validate_params(bound.arguments, constraints, func.__name__, defaults)
+            return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+class Validated:
+    """The one base of objects whose settings are checked against ``_parameter_constraints``
+    before any work: schedulers, stopping rules, search specs, the integrations' adapters.
+
+    A dataclass is checked field by field after it is made; another class calls
+    :meth:`_validate` with its constructor's arguments (``self._validate(locals())``). The
+    constraints of the classes it derives from apply too.
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
+
+    @classmethod
+    def parameter_constraints(cls) -> dict[str, list[Any]]:
+        """The constraints of ``cls`` and of the classes it derives from (its own win)."""
+        merged: dict[str, list[Any]] = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(vars(klass).get("_parameter_constraints", {}))
+        return merged
+
+    def __post_init__(self) -> None:
+        if dataclasses.is_dataclass(self):
+            self._validate({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+
+    def _validate(self, params: Mapping[str, Any]) -> None:
+        """Check ``params`` (constructor arguments by name) against their constraints."""
+        cls = type(self)
+        if dataclasses.is_dataclass(cls):
+            defaults = dataclass_defaults(cls)
+        else:
+            defaults = signature_defaults(cls.__init__)  # type: ignore[misc]
+        constraints = {k: v for k, v in cls.parameter_constraints().items() if k in params}
+        validate_params(params, constraints, cls.__name__, defaults)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run, write_csv
+from nasperf.search._backends import ExecutorBackend
 
 import nasperf.benchmarks
 import nasperf.search
@@ -17,7 +18,6 @@ from nasperf.cli import checks
 from nasperf.execution import LocalExecutor
 from nasperf.predictors import Predictor
 from nasperf.search import TabularBackend
-from nasperf.search._backends import ExecutorBackend
 
 
 class WorkStarted(Exception):

@@ -4,6 +4,7 @@ shared options reach a live search; seeds on a table; errors before any training
 from __future__ import annotations
 
 import csv
+import json
 import re
 
 import pytest
@@ -47,7 +48,7 @@ OWN = {
         "--c",
     },  # fmt: skip
 }
-for _name in SUBCOMMANDS[:-1]:  # every search but sample-and-estimate: seeds, in flight
+for _name in SUBCOMMANDS:  # every search: seeds, in flight (an alias of random too)
     OWN[_name] = OWN[_name] | {"--seeds", "--in-flight"}
 #: what every subcommand takes: where it runs, seeds, workers, curves: and live training
 COMMON = {"--benchmark", "--live", "--out", "--workers", "--executor", "--address",
@@ -70,8 +71,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     """A search that gets as far as its first seed, job or live run fails the test."""
     monkeypatch.setattr(nasperf.search, "run_seeds", _work)
     monkeypatch.setattr(TabularBackend, "submit", _work)
-    for name in ("LiveBackend", "sample_and_estimate", "sample_and_estimate_curves"):
-        monkeypatch.setattr(nasperf.search, name, _work)
+    monkeypatch.setattr(nasperf.search.backends.LiveBackend, "submit", _work)
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def live_config(monkeypatch: pytest.MonkeyPatch) -> list:
         seen.append((config, seed))
         raise Stop
 
-    monkeypatch.setattr(nasperf.search, "LiveBackend", evaluator)
+    monkeypatch.setattr(nasperf.search.backends, "LiveBackend", evaluator)
     return seen
 
 
@@ -218,21 +218,20 @@ BAD_SETTINGS = [
     (["bananas", *DIGITS, "--predictor", "no-such", "--queries", "20"], "unknown predictor"),
     (["bananas", *DIGITS, "--predictor", "sotl", "--queries", "20"], "use a model-based one"),
     (["npenas", *DIGITS, "--predictor", "sotl", "--queries", "20"], "use a model-based one"),
-    (["re", *DIGITS, "--queries", "20", "--budget", "600"], "--budget (epochs) or --queries"),
-    (["ls", *DIGITS, "--queries", "0"], "--queries must be >= 1"),
+    (["re", *DIGITS, "--queries", "20", "--budget", "600"], "a budget in epochs or in queries"),
+    (["ls", *DIGITS, "--queries", "0"], "queries must be an integer >= 1"),
     (["hyperband", "-b", "nbgraph-cora"], "'nbgraph-cora' has no learning curves; hyperband"),
     (["sh", "-b", "nbgraph-cora"], "'nbgraph-cora' has no learning curves; sh"),
     (["asha", "-b", "nbgraph-cora"], "'nbgraph-cora' has no learning curves; asha"),
     (["random", "-b", "nbgraph-cora", "--rule", "baker"], "'nbgraph-cora' has no learning"),
-    (["metaqnn", "-b", "nbgraph-cora", "--rule", "median"], "--rule median needs them"),
-    (["re", "--live", "--seeds", "2"], "a live search runs one seed"),
+    (["metaqnn", "-b", "nbgraph-cora", "--rule", "median"], "the median rule needs them"),
     (["re", *DIGITS, "--epochs", "3"], "--epochs only applies to --live"),
     (["re", *DIGITS, "--seeds", "0"], "--seeds must be >= 1"),
-    (["asha", *DIGITS, "--in-flight", "0"], "--in-flight must be >= 1"),
+    (["asha", *DIGITS, "--in-flight", "0"], "in_flight must be an integer >= 1"),
     (["hyperband", "--live", "--in-flight", "2"], "--in-flight only applies to a table"),
     (["hyperband", *DIGITS, "--dense"], "--dense only applies with a --rule"),
     (["metaqnn", *DIGITS, "--models", "0"], "--models must be >= 1"),
-    (["sample-and-estimate", *DIGITS, "--estimator", "sotl", "--seeds", "2"], "No such option"),
+    (["sample-and-estimate", *DIGITS, "--variant", "ema"], "--variant only applies to a live"),
 ]
 
 
@@ -265,7 +264,7 @@ def test_asha_keeps_four_jobs_in_flight_by_default(capsys, monkeypatch) -> None:
     for args in (["asha"], ["asha", "--in-flight", "2"], ["hyperband"], ["re"]):
         with pytest.raises(Stop):
             run(capsys, "search", *args, "-b", "nb201-digits")
-    assert [s.workers for s in specs] == [4, 2, 1, 1]
+    assert [s.in_flight for s in specs] == [4, 2, 1, 1]
     assert [s.strategy for s in specs] == ["asha", "asha", "hyperband", "re"]
 
 
@@ -273,8 +272,9 @@ def test_asha_keeps_four_jobs_in_flight_by_default(capsys, monkeypatch) -> None:
 def test_seeds_run_in_parallel_continue_and_refuse_other_settings(
     tmp_path, capsys, monkeypatch
 ) -> None:
+    import nasperf.search.spec as seeds_module
+
     import nasperf.execution
-    import nasperf.search._seeds as seeds_module
 
     asked, ran = [], []
     real_executor, real_task = nasperf.execution.make_executor, seeds_module._seed_task
@@ -353,8 +353,9 @@ def test_sample_and_estimate_on_a_table_draws_cells(capsys) -> None:
     args += ["--estimator", "early-stop-acc", "--cells", "10", "--short-epochs", "2"]
     code, out, err = run(capsys, *args)
     assert code == 0, err
-    assert "sample-and-estimate on nb201-digits (simulated, 1 workers)" in out
-    assert "2/10" not in out and "10/10" in out
+    assert "random+early-stop-acc on nb201-digits" in out  # an alias of random --fitness
+    row = _row(out)
+    assert row["started"] == "10" and row["completed"] == "2" and row["failed"] == "0"
 
 
 class Bars:
@@ -407,7 +408,7 @@ def _curves_without_time(monkeypatch) -> None:  # noqa: ANN001
 
 def test_a_table_without_recorded_time_counts_in_epochs(capsys, monkeypatch) -> None:
     from nasperf.benchmarks import load_benchmark
-    from nasperf.cli.search import records_time
+    from nasperf.cli.search_report import records_time
 
     assert records_time(load_benchmark("nb201-digits"))
     _curves_without_time(monkeypatch)
@@ -417,7 +418,7 @@ def test_a_table_without_recorded_time_counts_in_epochs(capsys, monkeypatch) -> 
     args = ["sample-and-estimate", "--estimator", "early-stop-acc", "--cells", "8"]
     code, out, err = run(capsys, "search", *args, "-b", "untimed")
     assert code == 0, err
-    assert "estimate epochs" in out and "estimate s" not in out
+    assert "no recorded time: cost in epochs" in out and "seconds" not in out
 
 
 def test_a_table_estimator_needs_what_the_table_records(capsys, monkeypatch) -> None:
@@ -451,8 +452,8 @@ def test_any_strategy_with_a_short_budget_fitness_on_a_table(capsys) -> None:  #
     [
         (["re", "--fitness", "feature-history", "--queries", "4"], "give feature histories"),
         (["re", "--top-k", "3", "--queries", "40"], "--top-k only applies with --fitness"),
-        (["random", "--fitness", "early-stop-acc", "--rule", "baker"], "no --rule with it"),
-        (["re", "--fitness", "sotl", "--short-epochs", "30", "--queries", "40"], "--short-epochs"),
+        (["random", "--fitness", "early-stop-acc", "--rule", "baker"], "no rule with it"),
+        (["re", "--fitness", "sotl", "--short-epochs", "30", "--queries", "40"], "short_epochs=30"),
         (["bananas", "-b", "nb201-cifar10", "--fitness", "early-stop-acc"], "no learning curves"),
         (["re", "--fitness", "fear", "--queries", "40"], "cannot give FEAR scores"),
         (["random", "--threshold", "0.5"], "--threshold only applies with --fitness"),
@@ -478,5 +479,8 @@ def test_fear_random_search_live_end_to_end(tmp_path, capsys) -> None:  # noqa: 
     code, out, err = run(capsys, *args)
     assert code == 0, err
     values = _row(out)
-    assert values["fully trained"] == "1" and values["estimated"].endswith("/4")
+    assert "random+fear on nb201/digits (live)" in out  # search fear: random --fitness fear
+    assert values["completed"] == "1" and values["started"] == "4"
     assert float(values["final val acc"]) > 10.0
+    estimates = json.loads((tmp_path / "estimates.json").read_text())
+    assert len(estimates) == 4 and all("stage1_seconds" in r for r in estimates if r["estimate"])

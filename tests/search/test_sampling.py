@@ -137,7 +137,7 @@ class FearStandIn:
         self.thresholds: list[float | None] = []
 
     def map_unordered(self, fn, items, *, retries=1):  # noqa: ANN001
-        from nasperf.search._sampling import _first_epoch
+        from nasperf.search.backends import first_epoch_accuracy as _first_epoch
 
         for i, task in enumerate(list(items)):
             if fn is _first_epoch:

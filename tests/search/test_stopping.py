@@ -83,7 +83,7 @@ def test_a_rules_checkpoints_lie_before_the_last_epoch(bench) -> None:  # noqa: 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, "5"])
 def test_min_completed_is_a_positive_int(bad: object) -> None:
-    with pytest.raises(ConfigurationError, match="min_completed must be an int >= 1"):
+    with pytest.raises(ConfigurationError, match="min_completed must be an integer >= 1"):
         MedianRule(min_completed=bad)
 
 
@@ -115,7 +115,7 @@ def test_probability_at_least_is_the_normal_tail() -> None:
 def test_baker_rule_settings_are_checked() -> None:
     with pytest.raises(ConfigurationError, match="fidelity and a predictive distribution"):
         BakerRule(predictor="xgb")
-    with pytest.raises(ConfigurationError, match="refit_growth must be >= 1"):
+    with pytest.raises(ConfigurationError, match="refit_growth must be a finite number >= 1"):
         BakerRule(refit_growth=0.5)
     assert BakerRule(min_completed=1).min_completed == 3  # the model needs a few curves
     # the sequential regression models predict the gain still to come by default

@@ -44,7 +44,7 @@ def stop_check(
     interval; nasperf does not run the jobs.
     """
     from ..benchmarks import read_curves
-    from ..search import stop_check as check
+    from ..integrations.stop_check import stop_check as check
 
     check_format(fmt)
     history, running = _without_prefix(history), _without_prefix(running)

@@ -1,98 +1,119 @@
-"""Search: schedulers on one loop, backends that train, and early-stopping rules.
+"""Search: schedulers decide, backends execute, one loop with one clock joins them.
 
-A :class:`Scheduler` decides (:class:`RandomSearch`, :class:`SuccessiveHalving`,
-:class:`Hyperband`, :class:`ASHA`, ...): it suggests the next :class:`Job` and hears each
-result. A :class:`Backend` executes: :class:`TabularBackend` replays a benchmark in simulated
-time, :class:`LiveBackend` trains on a :mod:`nasperf.execution` executor. :func:`run_search`
-joins them with one clock and ``workers`` jobs in flight, and asks a :class:`StoppingRule`
-(:class:`BakerRule`, :class:`MedianRule`) at its checkpoints whether a run can still win.
+- :class:`SearchSpec` describes a search on a table or live, with its rule and fitness;
+  :func:`run_spec` runs one seed, :func:`run_seeds` many (journalled, on any executor).
+- The loop (:func:`run_search`) asks a :class:`Scheduler` for :class:`Job` s, hands them to a
+  backend and asks a stopping rule at its checkpoints; it returns a :class:`SearchResult`.
+- :mod:`nasperf.search.schedulers` (random, SH, Hyperband, ASHA, RE, LS, BANANAS, NPENAS,
+  MetaQNN), :mod:`nasperf.search.backends` (:class:`TabularBackend`, :class:`LiveBackend`, the
+  estimate backends) and :mod:`nasperf.search.rules` (:class:`BakerRule`, :class:`MedianRule`).
+- :data:`STRATEGIES` and :data:`RULES` name them (:mod:`nasperf.search.strategies`).
 """
 
 from __future__ import annotations
 
-from ._backends import (
-    TEST_COLUMNS,
-    Backend,
-    Event,
-    ExecutorBackend,
-    LiveBackend,
-    TabularBackend,
-)
-from ._loop import (
-    Job,
-    Scheduler,
-    SchedulerError,
-    SearchResult,
-    SearchState,
-    TracePoint,
-    run_search,
-)
-from ._metaqnn import MetaQNN, metaqnn_schedule
-from ._nas import ACQUISITIONS, BANANAS, NPENAS, LocalSearch, RegularizedEvolution, mutant
-from ._sampling import (
-    LiveEstimateBackend,
+from ._anytime import anytime, plot_anytime
+from ._fitness import (
     SampleSearchResult,
-    ShortBudgetBackend,
     estimate_cells,
     estimate_then_train,
     sample_and_estimate,
     sample_and_estimate_curves,
 )
-from ._schedulers import (
-    ASHA,
-    Hyperband,
-    RandomSearch,
-    SuccessiveHalving,
-    asha,
-    bracket_cost,
-    check_budget,
-    hyperband,
-    hyperband_brackets,
-    minimum_budget,
-    permuted,
-    random_search,
-    successive_halving,
+from ._loop import Scheduler, SearchState, run_search
+from ._types import Job, Run, SchedulerError, SearchResult, TracePoint
+from .backends import (
+    TEST_COLUMNS,
+    Backend,
+    EstimateBackend,
+    Event,
+    ExecutorBackend,
+    LiveBackend,
+    LiveEstimateBackend,
+    ShortBudgetBackend,
+    TabularBackend,
 )
-from ._seeds import (
-    RULES,
-    STRATEGIES,
-    SearchSpec,
-    anytime,
-    fitness_result,
-    make_rule,
-    make_scheduler,
-    plot_anytime,
-    result_from_row,
-    result_row,
-    run_seeds,
-    run_spec,
-)
-from ._stop_check import CONTINUE, DONE, STOP, Decision, stop_check
-from ._stopping import (
+from .rules import (
     BakerRule,
     MedianRule,
-    Run,
     StoppingRule,
     check_delta,
     default_checkpoints,
     dense_checkpoints,
     probability_at_least,
 )
+from .schedulers import (
+    ACQUISITIONS,
+    ASHA,
+    BANANAS,
+    NPENAS,
+    Hyperband,
+    LocalSearch,
+    MetaQNN,
+    RandomSearch,
+    RegularizedEvolution,
+    SuccessiveHalving,
+    asha,
+    bracket_cost,
+    hyperband,
+    hyperband_brackets,
+    metaqnn_schedule,
+    mutant,
+    permuted,
+    random_search,
+    successive_halving,
+)
+from .spec import (
+    LIVE_FITNESS,
+    TABLE_FITNESS,
+    LiveCells,
+    SearchSpec,
+    fitness_result,
+    result_from_row,
+    result_row,
+    run_seeds,
+    run_spec,
+)
+from .strategies import (
+    RULES,
+    STRATEGIES,
+    check_budget,
+    make_rule,
+    make_scheduler,
+    minimum_budget,
+    strategy_class,
+)
 
 __all__ = [
-    "Backend",
-    "Event",
-    "ExecutorBackend",
-    "TabularBackend",
-    "LiveBackend",
-    "TEST_COLUMNS",
-    "Job",
+    # a search as data, and its seeds
+    "SearchSpec",
+    "LiveCells",
+    "run_spec",
+    "run_seeds",
+    "STRATEGIES",
+    "RULES",
+    "make_scheduler",
+    "make_rule",
+    "strategy_class",
+    "minimum_budget",
+    "check_budget",
+    "LIVE_FITNESS",
+    "TABLE_FITNESS",
+    "result_row",
+    "result_from_row",
+    "fitness_result",
+    "anytime",
+    "plot_anytime",
+    # the loop and its types
+    "run_search",
     "Scheduler",
-    "SchedulerError",
     "SearchState",
+    "Job",
+    "Run",
     "SearchResult",
     "TracePoint",
-    "run_search",
+    "SchedulerError",
+    # schedulers
     "RandomSearch",
     "SuccessiveHalving",
     "Hyperband",
@@ -105,19 +126,24 @@ __all__ = [
     "metaqnn_schedule",
     "ACQUISITIONS",
     "mutant",
-    "STRATEGIES",
-    "RULES",
-    "SearchSpec",
-    "make_scheduler",
-    "make_rule",
-    "run_spec",
-    "run_seeds",
-    "fitness_result",
-    "result_row",
-    "result_from_row",
-    "anytime",
-    "plot_anytime",
-    "Run",
+    "permuted",
+    "random_search",
+    "successive_halving",
+    "hyperband",
+    "asha",
+    "hyperband_brackets",
+    "bracket_cost",
+    # backends
+    "Backend",
+    "Event",
+    "TabularBackend",
+    "ExecutorBackend",
+    "LiveBackend",
+    "EstimateBackend",
+    "ShortBudgetBackend",
+    "LiveEstimateBackend",
+    "TEST_COLUMNS",
+    # stopping rules
     "StoppingRule",
     "BakerRule",
     "MedianRule",
@@ -125,24 +151,9 @@ __all__ = [
     "dense_checkpoints",
     "check_delta",
     "probability_at_least",
-    "stop_check",
-    "Decision",
-    "STOP",
-    "CONTINUE",
-    "DONE",
-    "random_search",
-    "successive_halving",
-    "hyperband",
-    "hyperband_brackets",
-    "bracket_cost",
-    "minimum_budget",
-    "check_budget",
-    "asha",
-    "permuted",
-    "estimate_cells",
-    "ShortBudgetBackend",
-    "LiveEstimateBackend",
+    # short-budget fitness drivers
     "estimate_then_train",
+    "estimate_cells",
     "sample_and_estimate",
     "sample_and_estimate_curves",
     "SampleSearchResult",

@@ -15,94 +15,21 @@ from __future__ import annotations
 import abc
 import logging
 import math
-from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
-from ..exceptions import ConfigurationError, NasperfError
-from ._stopping import Run, StoppingRule
+from ..exceptions import ConfigurationError
+from ._types import Job, Run, SchedulerError, SearchResult, TracePoint
+from .rules import StoppingRule
 
 if TYPE_CHECKING:
-    from ._backends import Backend
+    from .backends import Backend
 
-__all__ = [
-    "Job",
-    "Scheduler",
-    "SearchState",
-    "SearchResult",
-    "TracePoint",
-    "run_search",
-    "SchedulerError",
-]
+__all__ = ["Scheduler", "SearchState", "run_search"]
 
 logger = logging.getLogger(__name__)
-
-
-class SchedulerError(NasperfError):
-    """A scheduler broke the loop's contract (a bug in the scheduler, not the user's input)."""
-
-
-@dataclass(frozen=True)
-class Job:
-    """Bring the run of ``arch`` to epoch ``epochs`` (continuing it where it stands)."""
-
-    arch: Hashable
-    epochs: int
-
-
-@dataclass(frozen=True)
-class TracePoint:
-    """The incumbent after ``epochs`` epochs, at time ``seconds`` on the loop's clock."""
-
-    epochs: int
-    seconds: float
-    arch: Hashable
-    value: float  # its observed final validation value
-    true_value: float | None  # its final validation value in the table, where known
-    jobs: int = 0  # runs completed so far (queries, for a table without curves)
-    test_value: float | None = None  # its test value, where the benchmark records one
-
-
-@dataclass
-class SearchResult:
-    """What a search returns: the incumbent, its trace, and what it cost."""
-
-    strategy: str
-    best_arch: Hashable | None = None
-    best_value: float | None = None
-    trace: list[TracePoint] = field(default_factory=list)
-    epochs_used: int = 0
-    seconds_used: float = 0.0  # the clock when the last job ended (makespan on the workers)
-    configs: int = 0  # candidates started
-    completed: int = 0  # candidates trained to the last epoch
-    stopped: int = 0  # candidates stopped by the rule
-    failed: int = 0  # candidates whose training failed
-    jobs: int = 0  # jobs run (a promotion is a job)
-    seed: int | None = None
-
-    @property
-    def best_test(self) -> float | None:
-        """The test value of the incumbent (None when nothing completed)."""
-        return self.trace[-1].test_value if self.trace else None
-
-    def value_at(self, epochs: float) -> float | None:
-        """The incumbent's final value in the table (else its observed one) at ``epochs``."""
-        best = None
-        for p in self.trace:
-            if p.epochs > epochs:
-                break
-            best = p.true_value if p.true_value is not None else p.value
-        return best
-
-    def queries_to(self, archs: Iterable[Hashable]) -> int | None:
-        """The runs completed when the incumbent first was one of ``archs`` (None: never)."""
-        targets = set(archs)
-        for p in self.trace:
-            if p.arch in targets:
-                return p.jobs
-        return None
 
 
 class SearchState:
@@ -138,6 +65,19 @@ class SearchState:
     def space(self) -> Any:
         """The backend's :class:`~nasperf.spaces.SearchSpace` object."""
         return self.backend.search_space
+
+    @property
+    def space_name(self) -> str:
+        """The name of the search space (a record's ``space``)."""
+        return self.backend.space
+
+    def archs(self) -> list[Hashable] | None:
+        """Every candidate of a table (None: a space sampled live)."""
+        return self.backend.archs()
+
+    def scores(self, arch: Hashable) -> dict[str, float]:
+        """What is known of ``arch`` without training it (a table's zero-cost columns)."""
+        return self.backend.scores(arch)
 
     def run(self, arch: Hashable) -> Run:
         """The run of ``arch`` as far as it has been trained."""
@@ -214,6 +154,28 @@ class Scheduler(abc.ABC):
 
     name: str = ""
     state: SearchState
+    #: it trains runs part of the way (rungs), so on a table it needs learning curves
+    multi_fidelity: ClassVar[bool] = False
+    #: it takes a fixed list of candidates (``candidates=``), e.g. the cells a live search drew
+    takes_candidates: ClassVar[bool] = False
+
+    def minimum_budget(self, max_epochs: int, candidates: int) -> tuple[int, str]:
+        """The fewest epochs it needs to bring one run to ``max_epochs`` among ``candidates``,
+        and what that is (one full run, unless a scheduler says otherwise)."""
+        return max_epochs, f"one full run ({max_epochs} epochs)"
+
+    def check_budget(self, budget: int | None, max_epochs: int, candidates: int) -> None:
+        """Raise :class:`ConfigurationError`, before any training, if ``budget`` (None: no
+        limit) is below :meth:`minimum_budget`."""
+        if budget is None:
+            return
+        need, what = self.minimum_budget(max_epochs, candidates)
+        if budget < need:
+            name = self.name or type(self).__name__
+            raise ConfigurationError(
+                f"a budget of {budget} epochs is too small for {name}: {what} takes up to "
+                f"{need}; give a budget of at least {need}"
+            )
 
     def bind(self, state: SearchState) -> None:
         """Start a search on ``state`` (checks that need the backend go here)."""

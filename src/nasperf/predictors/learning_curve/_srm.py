@@ -30,16 +30,13 @@ from sklearn.model_selection import KFold
 from sklearn.preprocessing import StandardScaler
 
 from ...exceptions import ConfigurationError, InvalidDataError, MissingRequirementError
-from ...records import Record
+from ...records import ARCH_COLUMNS, Record
 from ...validation import InstanceOf, Interval, Options
 from ..base import Requirements, coverage_scale, resolve_encoding
 from ._common import CURVE_CONSTRAINTS, CurvePredictor, lower_is_better
 from ._rank import RankMap, orientation
 
 __all__ = ["SequentialRegressionPredictor", "curve_features", "ARCH_COLUMNS"]
-
-#: numeric columns used as architecture features when every training record has them
-ARCH_COLUMNS = ("params_m", "params", "flops")
 
 
 def curve_features(curves: np.ndarray) -> np.ndarray:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sized
+from typing import Any
 
 import numpy as np
 
-from ..exceptions import ConfigurationError
-from ._backends import Backend
-from ._loop import Job, Scheduler, SearchResult, SearchState, run_search
-from ._stopping import Run, StoppingRule
+from ...exceptions import ConfigurationError
+from ...validation import Interval, Validated, validate_arguments, validate_params
+from .._loop import Scheduler, SearchState, run_search
+from .._types import Job, Run, SearchResult
+from ..backends import Backend
+from ..rules import StoppingRule
 
 __all__ = [
     "RandomSearch",
@@ -30,39 +33,19 @@ __all__ = [
     "asha",
     "hyperband_brackets",
     "bracket_cost",
-    "minimum_budget",
-    "check_budget",
     "permuted",
 ]
 
 
-def _budget_error(strategy: str, budget: int, epochs: int, what: str) -> ConfigurationError:
-    return ConfigurationError(
-        f"a budget of {budget} epochs is too small for {strategy}: {what} takes up to "
-        f"{epochs}; give a budget of at least {epochs}"
-    )
+#: the settings of the halving schedulers
+_ETA = {"eta": [Interval(int, 2, None)]}
+_HALVING = {**_ETA, "min_epochs": [Interval(int, 1, None)]}
 
 
-def _require(state: SearchState, strategy: str, epochs: int, what: str) -> None:
-    if state.budget_epochs is not None and state.budget_epochs < epochs:
-        raise _budget_error(strategy, state.budget_epochs, epochs, what)
-
-
-def _check_eta(eta: object) -> int:
-    if isinstance(eta, bool) or not isinstance(eta, int) or eta < 2:
-        raise ConfigurationError(f"eta must be an int >= 2, got {eta!r}")
-    return eta
-
-
-def _check_min_epochs(min_epochs: object, max_epochs: int) -> int:
-    if (
-        isinstance(min_epochs, bool)
-        or not isinstance(min_epochs, (int, np.integer))
-        or not 1 <= min_epochs <= max_epochs
-    ):
-        raise ConfigurationError(
-            f"min_epochs must be an int in 1..{max_epochs} (the full run), got {min_epochs!r}"
-        )
+def _check_min_epochs(min_epochs: int, max_epochs: int, owner: str) -> int:
+    """``min_epochs`` within the full run of ``max_epochs`` (known only once bound)."""
+    within = {"min_epochs": [Interval(int, 1, max_epochs)]}
+    validate_params({"min_epochs": min_epochs}, within, owner)
     return int(min_epochs)
 
 
@@ -101,71 +84,18 @@ def _rungs_text(rungs: list[int]) -> str:
     return "rungs at " + ", ".join(map(str, rungs)) + " epochs"
 
 
+@validate_arguments(_HALVING)
 def hyperband_brackets(
     max_epochs: int, min_epochs: int = 1, eta: int = 3
 ) -> list[tuple[int, list[int]]]:
     """Hyperband's brackets as (number of candidates, rung epochs), most aggressive first."""
-    eta = _check_eta(eta)
-    min_epochs = _check_min_epochs(min_epochs, max_epochs)
+    min_epochs = _check_min_epochs(min_epochs, max_epochs, "hyperband_brackets")
     s_max = _halvings(min_epochs, max_epochs, eta)
     out = []
     for s in range(s_max, -1, -1):
         n = int(math.ceil((s_max + 1) / (s + 1) * eta**s))
         out.append((n, _ladder(s, max_epochs, eta)))
     return out
-
-
-def minimum_budget(
-    strategy: str,
-    max_epochs: int,
-    candidates: int,
-    *,
-    n: int | None = None,
-    min_epochs: int = 1,
-    eta: int = 3,
-) -> tuple[int, str]:
-    """The fewest epochs ``strategy`` (random, sh, hyperband or asha) needs to bring one run to
-    ``max_epochs`` among ``candidates`` (``n`` of them in an sh bracket), and what that is.
-
-    Random search needs one full run; successive halving its whole bracket; Hyperband its
-    first bracket; ASHA as much as that bracket, the fewest runs whose top 1/η at each rung
-    leaves one to promote to the last.
-    """
-    if strategy not in ("sh", "hyperband", "asha"):
-        return max_epochs, f"one full run ({max_epochs} epochs)"
-    eta = _check_eta(eta)
-    min_epochs = _check_min_epochs(min_epochs, max_epochs)
-    if strategy == "sh":
-        k = min(n or candidates, candidates)
-        rungs = _ladder(_halvings(min_epochs, max_epochs, eta), max_epochs, eta)
-        return bracket_cost(k, rungs, eta), f"its bracket of {k} runs ({_rungs_text(rungs)})"
-    first, rungs = hyperband_brackets(max_epochs, min_epochs, eta)[0]
-    k = min(first, candidates)
-    what = "its first bracket" if strategy == "hyperband" else "bringing one run to the end"
-    return bracket_cost(k, rungs, eta), f"{what} ({k} runs, {_rungs_text(rungs)})"
-
-
-def check_budget(
-    strategy: str,
-    budget: int | None,
-    max_epochs: int,
-    candidates: int,
-    *,
-    n: int | None = None,
-    min_epochs: int = 1,
-    eta: int = 3,
-) -> None:
-    """Raise ConfigurationError, before any training, if ``budget`` (None: no limit) is below
-    :func:`minimum_budget` (the schedulers check it too, when they start)."""
-    if budget is None:
-        return
-    if budget < 1:
-        raise ConfigurationError(f"budget must be at least one epoch, got {budget}")
-    need, what = minimum_budget(
-        strategy, max_epochs, candidates, n=n, min_epochs=min_epochs, eta=eta
-    )
-    if budget < need:
-        raise _budget_error(strategy, budget, need, what)
 
 
 def permuted(archs: list[Hashable], seed: int) -> Iterator[Hashable]:
@@ -179,6 +109,7 @@ class _Candidates:
     """The candidates a scheduler starts: those given, in order, else the state's draws."""
 
     def __init__(self, given: Iterable[Hashable] | None) -> None:
+        self.count = len(given) if isinstance(given, Sized) else None  # None: not known
         self.given = None if given is None else iter(given)
         self.state: SearchState | None = None
 
@@ -202,6 +133,7 @@ class RandomSearch(Scheduler):
     """Train candidates to the last epoch, one per free worker, while a full run fits."""
 
     name = "random"
+    takes_candidates = True
 
     def __init__(self, candidates: Iterable[Hashable] | None = None) -> None:
         self._candidates = _Candidates(candidates)
@@ -209,8 +141,7 @@ class RandomSearch(Scheduler):
     def bind(self, state: SearchState) -> None:
         super().bind(state)
         self._candidates.state = state
-        top = state.max_epochs
-        _require(state, self.name, top, f"one full run ({top} epochs)")
+        self.check_budget(state.budget_epochs, state.max_epochs, 1)
 
     def suggest(self) -> Job | None:
         if not self.state.fits(self.state.max_epochs):
@@ -260,35 +191,66 @@ class _Bracket:
             self.results[job.arch] = run.last
 
 
-class SuccessiveHalving(Scheduler):
-    """One bracket: ``n`` candidates from ``min_epochs``, the top 1/η promoted at each rung."""
+class _Halving(Validated, Scheduler):
+    """What the halving schedulers share: the rate η, the lowest rung, the candidates."""
+
+    multi_fidelity = True
+    takes_candidates = True
+    _parameter_constraints = _HALVING
+
+    def __init__(
+        self, min_epochs: int = 1, eta: int = 3, candidates: Iterable[Hashable] | None = None
+    ) -> None:
+        self._validate({"min_epochs": min_epochs, "eta": eta})
+        self.min_epochs = min_epochs
+        self.eta = eta
+        self._candidates = _Candidates(candidates)
+
+    def _rungs(self, max_epochs: int) -> list[int]:
+        min_epochs = _check_min_epochs(self.min_epochs, max_epochs, type(self).__name__)
+        return _ladder(_halvings(min_epochs, max_epochs, self.eta), max_epochs, self.eta)
+
+    def _first_bracket(self, max_epochs: int, candidates: int) -> tuple[int, list[int], int]:
+        """Hyperband's first bracket: its size, its rungs and its cost on ``candidates``."""
+        first, rungs = hyperband_brackets(max_epochs, self.min_epochs, self.eta)[0]
+        k = min(first, candidates)
+        return k, rungs, bracket_cost(k, rungs, self.eta)
+
+
+class SuccessiveHalving(_Halving):
+    """One bracket: ``n`` candidates (None: all of a table's) from ``min_epochs``, the top 1/η
+    promoted at each rung."""
 
     name = "sh"
+    _parameter_constraints = {"n": [Interval(int, 1, None), None]}
 
     def __init__(
         self,
-        n: int,
+        n: int | None = None,
         min_epochs: int = 1,
         eta: int = 3,
         candidates: Iterable[Hashable] | None = None,
     ) -> None:
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ConfigurationError(f"n must be an int >= 1, got {n!r}")
+        self._validate({"n": n})
+        super().__init__(min_epochs, eta, candidates)
         self.n = n
-        self.min_epochs = min_epochs
-        self.eta = _check_eta(eta)
-        self._candidates = _Candidates(candidates)
+
+    def minimum_budget(self, max_epochs: int, candidates: int) -> tuple[int, str]:
+        k = min(self.n or candidates, candidates)
+        rungs = self._rungs(max_epochs)
+        return bracket_cost(k, rungs, self.eta), f"its bracket of {k} runs ({_rungs_text(rungs)})"
 
     def bind(self, state: SearchState) -> None:
         super().bind(state)
         self._candidates.state = state
-        top = state.max_epochs
-        min_epochs = _check_min_epochs(self.min_epochs, top)
-        rungs = _ladder(_halvings(min_epochs, top, self.eta), top, self.eta)
-        archs = self._candidates.take(self.n)
-        cost = bracket_cost(len(archs), rungs, self.eta)
-        _require(state, self.name, cost, f"its bracket of {len(archs)} runs ({_rungs_text(rungs)})")
-        self.bracket = _Bracket(archs, rungs, self.eta)
+        n = self.n
+        if n is None:
+            n = self._candidates.count or len(state.archs() or ())
+            if not n:
+                raise ConfigurationError("sh needs n (candidates in its bracket) on a space")
+        archs = self._candidates.take(n)
+        self.check_budget(state.budget_epochs, state.max_epochs, len(archs))
+        self.bracket = _Bracket(archs, self._rungs(state.max_epochs), self.eta)
 
     def suggest(self) -> Job | None:
         return self.bracket.suggest(self.state)
@@ -300,19 +262,16 @@ class SuccessiveHalving(Scheduler):
         self.bracket.heard(job, None)
 
 
-class Hyperband(Scheduler):
+class Hyperband(_Halving):
     """Hyperband (Li et al. 2017): its brackets of successive halving in turn, most aggressive
     first, again and again, until the next bracket's full cost (:func:`bracket_cost`) would
     exceed what is left of the budget or the candidates run out."""
 
     name = "hyperband"
 
-    def __init__(
-        self, min_epochs: int = 1, eta: int = 3, candidates: Iterable[Hashable] | None = None
-    ) -> None:
-        self.min_epochs = min_epochs
-        self.eta = _check_eta(eta)
-        self._candidates = _Candidates(candidates)
+    def minimum_budget(self, max_epochs: int, candidates: int) -> tuple[int, str]:
+        k, rungs, cost = self._first_bracket(max_epochs, candidates)
+        return cost, f"its first bracket ({k} runs, {_rungs_text(rungs)})"
 
     def bind(self, state: SearchState) -> None:
         super().bind(state)
@@ -327,8 +286,7 @@ class Hyperband(Scheduler):
         archs = self._candidates.take(n)
         cost = bracket_cost(len(archs), rungs, self.eta)
         if not self.opened:
-            what = f"its first bracket ({len(archs)} runs, {_rungs_text(rungs)})"
-            _require(self.state, self.name, cost, what)
+            self.check_budget(self.state.budget_epochs, self.state.max_epochs, len(archs))
         if not archs or not self.state.fits(cost):
             return None
         self.opened += 1
@@ -353,7 +311,7 @@ class Hyperband(Scheduler):
         self.bracket.heard(job, None)
 
 
-class ASHA(Scheduler):
+class ASHA(_Halving):
     """Asynchronous successive halving (Li et al. 2020).
 
     A free worker promotes a run that is in the top 1/η of its rung (highest rung first),
@@ -363,24 +321,19 @@ class ASHA(Scheduler):
 
     name = "asha"
 
-    def __init__(
-        self, min_epochs: int = 1, eta: int = 3, candidates: Iterable[Hashable] | None = None
-    ) -> None:
-        self.min_epochs = min_epochs
-        self.eta = _check_eta(eta)
-        self._candidates = _Candidates(candidates)
+    def minimum_budget(self, max_epochs: int, candidates: int) -> tuple[int, str]:
+        k, rungs, cost = self._first_bracket(max_epochs, candidates)
+        return cost, f"bringing one run to the end ({k} runs, {_rungs_text(rungs)})"
 
     def bind(self, state: SearchState) -> None:
         super().bind(state)
         self._candidates.state = state
         top = state.max_epochs
-        min_epochs = _check_min_epochs(self.min_epochs, top)
-        first, first_rungs = hyperband_brackets(top, min_epochs, self.eta)[0]
+        first, _ = hyperband_brackets(top, self.min_epochs, self.eta)[0]
         head = self._candidates.take(first)  # as many as the fewest that promote one run
-        what = f"bringing one run to the end ({len(head)} runs, {_rungs_text(first_rungs)})"
-        _require(state, self.name, bracket_cost(len(head), first_rungs, self.eta), what)
+        self.check_budget(state.budget_epochs, top, len(head))
         self._head = head
-        self.rungs = _ladder(_halvings(min_epochs, top, self.eta), top, self.eta)
+        self.rungs = self._rungs(top)
         self.results: list[dict[Hashable, float]] = [{} for _ in self.rungs]
         self.promoted: list[set[Hashable]] = [set() for _ in self.rungs]
 
@@ -410,9 +363,9 @@ class ASHA(Scheduler):
 def random_search(
     backend: Backend,
     candidates: Iterable[Hashable] | None = None,
+    *,
     budget_epochs: int | None = None,
     rule: StoppingRule | None = None,
-    *,
     workers: int = 1,
     seed: int = 0,
     on_progress: Callable[[SearchResult], None] | None = None,
@@ -420,67 +373,49 @@ def random_search(
     """:class:`RandomSearch` on ``backend`` (one call of :func:`run_search`; ``on_progress``
     is called with the result each time a run completes)."""
     return run_search(
-        RandomSearch(candidates), backend, workers=workers, budget_epochs=budget_epochs,
-        rule=rule, seed=seed, on_progress=on_progress,
-    )  # fmt: skip
+        RandomSearch(candidates),
+        backend,
+        workers=workers,
+        budget_epochs=budget_epochs,
+        rule=rule,
+        seed=seed,
+        on_progress=on_progress,
+    )
 
 
 def successive_halving(
     backend: Backend,
-    candidates: Iterable[Hashable] | None,
-    n: int,
+    candidates: Iterable[Hashable] | None = None,
+    *,
+    n: int | None = None,
     min_epochs: int = 1,
     eta: int = 3,
-    budget_epochs: int | None = None,
-    rule: StoppingRule | None = None,
-    *,
-    workers: int = 1,
-    seed: int = 0,
-    on_progress: Callable[[SearchResult], None] | None = None,
+    **options: Any,
 ) -> SearchResult:
-    """:class:`SuccessiveHalving` on ``backend`` (one call of :func:`run_search`)."""
-    scheduler = SuccessiveHalving(n, min_epochs, eta, candidates)
-    return run_search(
-        scheduler, backend, workers=workers, budget_epochs=budget_epochs, rule=rule, seed=seed,
-        on_progress=on_progress,
-    )  # fmt: skip
+    """:class:`SuccessiveHalving` on ``backend``; ``options`` are :func:`run_search`'s."""
+    return run_search(SuccessiveHalving(n, min_epochs, eta, candidates), backend, **options)
 
 
 def hyperband(
     backend: Backend,
-    candidates: Iterable[Hashable] | None,
-    budget_epochs: int,
+    candidates: Iterable[Hashable] | None = None,
+    *,
     min_epochs: int = 1,
     eta: int = 3,
-    rule: StoppingRule | None = None,
-    *,
-    workers: int = 1,
-    seed: int = 0,
-    on_progress: Callable[[SearchResult], None] | None = None,
+    **options: Any,
 ) -> SearchResult:
-    """:class:`Hyperband` on ``backend`` (one call of :func:`run_search`)."""
-    scheduler = Hyperband(min_epochs, eta, candidates)
-    return run_search(
-        scheduler, backend, workers=workers, budget_epochs=budget_epochs, rule=rule, seed=seed,
-        on_progress=on_progress,
-    )  # fmt: skip
+    """:class:`Hyperband` on ``backend``; ``options`` are :func:`run_search`'s."""
+    return run_search(Hyperband(min_epochs, eta, candidates), backend, **options)
 
 
 def asha(
     backend: Backend,
-    candidates: Iterable[Hashable] | None,
-    budget_epochs: int,
+    candidates: Iterable[Hashable] | None = None,
+    *,
     min_epochs: int = 1,
     eta: int = 3,
     workers: int = 4,
-    rule: StoppingRule | None = None,
-    *,
-    seed: int = 0,
-    on_progress: Callable[[SearchResult], None] | None = None,
+    **options: Any,
 ) -> SearchResult:
-    """:class:`ASHA` with ``workers`` jobs in flight (one call of :func:`run_search`)."""
-    scheduler = ASHA(min_epochs, eta, candidates)
-    return run_search(
-        scheduler, backend, workers=workers, budget_epochs=budget_epochs, rule=rule, seed=seed,
-        on_progress=on_progress,
-    )  # fmt: skip
+    """:class:`ASHA` with ``workers`` jobs in flight; ``options`` are :func:`run_search`'s."""
+    return run_search(ASHA(min_epochs, eta, candidates), backend, workers=workers, **options)

@@ -23,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
-from ..benchmarks import Benchmark
-from ..exceptions import ConfigurationError
-from ..predictors.learning_curve import ARCH_COLUMNS
-from ..training import RunStatus
-from ._stopping import Run
+from ...benchmarks import Benchmark
+from ...exceptions import ConfigurationError
+from ...records import ARCH_COLUMNS
+from ...training import RunStatus
+from .._types import Run
 
 __all__ = [
     "Backend",
@@ -62,6 +62,8 @@ class Backend(abc.ABC):
 
     max_epochs: int
     space: str
+    #: where runs train (``cpu`` where nothing trains)
+    device: str = "cpu"
 
     def __init__(self) -> None:
         self._runs: dict[Hashable, Run] = {}
@@ -76,7 +78,7 @@ class Backend(abc.ABC):
     @property
     def search_space(self) -> Any:
         """The :class:`~nasperf.spaces.SearchSpace` of the candidates."""
-        from ..spaces import get_space
+        from ...spaces import get_space
 
         return get_space(self.space)
 
@@ -215,8 +217,8 @@ class _LiveTask:
 
 def _train_until(task: _LiveTask) -> dict[str, Any]:
     """Build the cell (seeded), train or continue it up to ``task.upto``; return its curves."""
-    from ..benchmarks.cells import build_cell, cell_data
-    from ..training import Trainer, torch_threads
+    from ...benchmarks.cells import build_cell, cell_data
+    from ...training import Trainer, torch_threads
 
     config = task.config
     with torch_threads(task.threads):
@@ -242,7 +244,7 @@ class ExecutorBackend(Backend):
     result into the run (:meth:`_apply`)."""
 
     def __init__(self, executor: Any, seed: int = 0) -> None:
-        from ..execution import Feed
+        from ...execution import Feed
 
         super().__init__()
         self.executor = executor
@@ -316,22 +318,22 @@ class LiveBackend(ExecutorBackend):
         seed: int = 0,
         device: str = "cpu",
     ) -> None:
-        from ..training import resolve_device
+        from ...training import resolve_device
 
         super().__init__(executor, seed)
         self.device = resolve_device(device)
         self.config = config
-        self.workdir = Path(workdir)
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir = Path(workdir)  # made at the first segment: binding writes nothing
         self.max_epochs = int(config.epochs)
         self.space = config.space
         self._tests: dict[Hashable, float] = {}
 
     def _task(self, arch: str, upto: int) -> _LiveTask:
-        from ..benchmarks.cells import cell_key, cell_seed
-        from ..execution import threads_per_worker
+        from ...benchmarks.cells import cell_key, cell_seed
+        from ...execution import threads_per_worker
 
         key = cell_key(self.seed, arch)
+        self.workdir.mkdir(parents=True, exist_ok=True)
         path = str(self.workdir / f"{key}.pt")
         threads = threads_per_worker(self.executor)
         return _LiveTask(arch, upto, cell_seed(self.seed, arch), path, self.config, threads,

@@ -18,10 +18,11 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 
-from ..exceptions import ConfigurationError
-from ..records import Record
-from ._loop import Job, Scheduler, SearchState
-from ._stopping import Run
+from ...exceptions import ConfigurationError
+from ...records import Record
+from ...validation import InstanceOf, Interval, Options, Predicate, Validated
+from .._loop import Scheduler, SearchState
+from .._types import Job, Run
 
 __all__ = [
     "RegularizedEvolution",
@@ -41,10 +42,7 @@ _RESULT = re.compile(r"acc|loss|err|test|valid|(^|_)val(_|$)", re.IGNORECASE)
 ACQUISITIONS = ("its", "ucb", "exploit")
 
 
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigurationError(f"{name} must be an int >= 1, got {value!r}")
-    return int(value)
+_COUNT = [Interval(int, 1, None)]
 
 
 def mutant(
@@ -97,17 +95,19 @@ class _Queries(Scheduler):
         return len(self.history) + len(self.state.running)
 
 
-class RegularizedEvolution(_Queries):
+class RegularizedEvolution(Validated, _Queries):
     """Regularised (aging) evolution (Real et al. 2019): ``population`` random candidates,
     then each step the best of ``sample`` members drawn from the population (with
     replacement) is mutated and the child replaces the oldest member. NASLib's setting:
     population 30, sample 10."""
 
     name = "re"
+    _parameter_constraints = {"population": _COUNT, "sample": _COUNT}
 
     def __init__(self, population: int = 30, sample: int = 10) -> None:
-        self.population = _positive_int("population", population)
-        self.sample = _positive_int("sample", sample)
+        self._validate({"population": population, "sample": sample})
+        self.population = int(population)
+        self.sample = int(sample)
         if self.sample > self.population:
             raise ConfigurationError(
                 f"the tournament sample ({sample}) cannot exceed the population ({population})"
@@ -141,20 +141,21 @@ class RegularizedEvolution(_Queries):
             self.members.popleft()
 
 
-class LocalSearch(_Queries):
+class LocalSearch(Validated, _Queries):
     """Local search (White et al. 2021, NASLib's): from the best of ``init`` random candidates,
     evaluate every neighbour (one edit) of the current centre; move to the best of them if it
     beats the centre, else restart from a random candidate. ``first_improvement``: move as
     soon as a neighbour beats the centre instead."""
 
     name = "ls"
+    _parameter_constraints = {
+        "init": _COUNT,
+        "first_improvement": [InstanceOf(bool, "True or False")],
+    }
 
     def __init__(self, init: int = 10, first_improvement: bool = False) -> None:
-        self.init = _positive_int("init", init)
-        if not isinstance(first_improvement, bool):
-            raise ConfigurationError(
-                f"first_improvement must be True or False, got {first_improvement!r}"
-            )
+        self._validate({"init": init, "first_improvement": first_improvement})
+        self.init = int(init)
         self.first_improvement = first_improvement
 
     def bind(self, state: SearchState) -> None:
@@ -218,7 +219,7 @@ class _Surrogate:
     """A registered predictor as a surrogate with a mean and a spread."""
 
     def __init__(self, predictor: str, n_models: int, params: dict, seed: int) -> None:
-        from ..predictors import make_predictor
+        from ...predictors import make_predictor
 
         self.predictor = predictor
         self.params = dict(params)
@@ -236,7 +237,7 @@ class _Surrogate:
         self.fit_seconds = 0.0
 
     def fit_predict(self, train: list[Record], query: list[Record]) -> tuple[np.ndarray, ...]:
-        from ..predictors import make_predictor
+        from ...predictors import make_predictor
 
         tick = time.perf_counter()
         self.refits += 1
@@ -255,7 +256,7 @@ class _Surrogate:
         return stack.mean(axis=0), stack.std(axis=0)
 
 
-class BANANAS(_Queries):
+class BANANAS(Validated, _Queries):
     """BANANAS (White et al. 2021): ``init`` random candidates, then rounds of: fit the
     surrogate on every evaluated candidate, mutate the ``parents`` best into ``candidates``
     new ones (``mutations`` edits each), and evaluate the ``k`` best by the acquisition
@@ -270,6 +271,14 @@ class BANANAS(_Queries):
     name = "bananas"
     default_predictor = "bananas"
     default_acquisition = "its"
+    _parameter_constraints = {
+        "acquisition": [Options(ACQUISITIONS), None],
+        **{name: _COUNT for name in ("init", "k", "candidates", "parents", "mutations")},
+        "n_models": _COUNT,
+        "explore": [Interval(float, 0, None)],
+        "features": [Predicate(lambda v: not isinstance(v, str) and all(
+            isinstance(c, str) for c in v), "a list of score columns")],
+    }
 
     def __init__(
         self,
@@ -286,26 +295,18 @@ class BANANAS(_Queries):
         features: Sequence[str] = (),
         predictor_params: dict | None = None,
     ) -> None:
+        counts = {"init": init, "k": k, "candidates": candidates, "parents": parents}
+        counts.update(mutations=mutations, n_models=n_models)
+        self._validate({**counts, "acquisition": acquisition, "explore": explore,
+                        "features": features})
         self.predictor = predictor or self.default_predictor
         self.acquisition = acquisition or self.default_acquisition
-        if self.acquisition not in ACQUISITIONS:
-            raise ConfigurationError(
-                f"acquisition must be one of {', '.join(ACQUISITIONS)}, got {acquisition!r}"
-            )
-        self.init = _positive_int("init", init)
-        self.k = _positive_int("k", k)
-        self.candidates = _positive_int("candidates", candidates)
-        self.parents = _positive_int("parents", parents)
-        self.mutations = _positive_int("mutations", mutations)
-        self.n_models = _positive_int("n_models", n_models)
-        if isinstance(explore, bool) or not isinstance(explore, (int, float)) or explore < 0:
-            raise ConfigurationError(f"explore must be a number >= 0, got {explore!r}")
+        self.init, self.k, self.candidates = int(init), int(k), int(candidates)
+        self.parents, self.mutations, self.n_models = int(parents), int(mutations), int(n_models)
         self.explore = float(explore)
         self.predictor_params = dict(predictor_params or {})
-        if isinstance(features, str):
-            raise ConfigurationError(f"features must be a list of score columns, got {features!r}")
         self.features = tuple(features)
-        from ..predictors import PREDICTORS, split_params
+        from ...predictors import PREDICTORS, split_params
 
         PREDICTORS.check(split_params(self.predictor)[0])
 
@@ -332,9 +333,9 @@ class BANANAS(_Queries):
     def _free_features(self, state: SearchState) -> tuple[str, dict[str, np.ndarray]]:
         """The surrogate's encoding, and each zero-cost column's sorted values over the table
         (known without training anything: the free features)."""
-        from ..predictors import make_predictor
+        from ...predictors import make_predictor
 
-        archs = state.backend.archs()
+        archs = state.archs()
         if archs is None:
             raise ConfigurationError(
                 "zero-cost features come from a table's columns; a live search has none"
@@ -346,12 +347,12 @@ class BANANAS(_Queries):
                     f"column {name!r} is a result of training, not a free feature; give "
                     "zero-cost or architecture columns (e.g. sz_jacov, naswot, params_m)"
                 )
-            values = np.array([state.backend.scores(a).get(name, np.nan) for a in archs])
+            values = np.array([state.scores(a).get(name, np.nan) for a in archs])
             known = np.sort(values[~np.isnan(values)])  # -inf is a value: the lowest
             if not len(known):
                 raise ConfigurationError(
                     f"the table has no values of the column {name!r}; its columns are "
-                    + ", ".join(sorted(state.backend.scores(archs[0])))
+                    + ", ".join(sorted(state.scores(archs[0])))
                 )
             scale[name] = known
         encoding = make_predictor(self.predictor).get_params().get("encoding", "default")
@@ -361,7 +362,7 @@ class BANANAS(_Queries):
 
     def _record(self, arch: Hashable, target: float | None = None) -> Record:
         state = self.state
-        scores = state.backend.scores(arch)
+        scores = state.scores(arch)
         features = None
         if self._scale:  # each column as its quantile in the table, a missing value at 0.5
             q = []
@@ -369,7 +370,7 @@ class BANANAS(_Queries):
                 v = scores.get(name, np.nan)
                 q.append(0.5 if np.isnan(v) else np.searchsorted(known, v) / len(known))
             features = np.concatenate([state.space.encode(arch, self._encoding), q])
-        return Record(arch=arch, space=state.backend.space, target=target, scores=scores,
+        return Record(arch=arch, space=state.space_name, target=target, scores=scores,
                       features=features)  # fmt: skip
 
     def _pool(self) -> list[Hashable]:

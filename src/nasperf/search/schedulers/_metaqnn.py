@@ -14,9 +14,10 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 
-from ..exceptions import ConfigurationError
-from ._loop import Job, Scheduler, SearchState
-from ._stopping import Run
+from ...exceptions import ConfigurationError
+from ...validation import Interval, Validated
+from .._loop import Scheduler, SearchState
+from .._types import Job, Run
 
 __all__ = ["MetaQNN", "metaqnn_schedule"]
 
@@ -52,7 +53,7 @@ def metaqnn_schedule(models: int) -> list[tuple[float, int]]:
     return out
 
 
-class MetaQNN(Scheduler):
+class MetaQNN(Validated, Scheduler):
     """MetaQNN's Q-learning search on NB201 cells.
 
     ``schedule`` lists (ε, models) steps and the search ends with it (default: Baker et al.'s,
@@ -67,6 +68,11 @@ class MetaQNN(Scheduler):
     """
 
     name = "metaqnn"
+    _parameter_constraints = {
+        "alpha": [Interval(float, 0, 1, closed="right")],
+        "gamma": [Interval(float, 0, 1, closed="right")],
+        "replay": [Interval(int, 0, None)],
+    }
 
     def __init__(
         self,
@@ -78,13 +84,7 @@ class MetaQNN(Scheduler):
         q_init: float = 0.5,
         reward_scale: float = 0.01,
     ) -> None:
-        for name, value, low, high in (("alpha", alpha, 0.0, 1.0), ("gamma", gamma, 0.0, 1.0)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ConfigurationError(f"{name} must be a number in ({low}, {high}]")
-            if not low < value <= high:
-                raise ConfigurationError(f"{name} must lie in ({low}, {high}], got {value}")
-        if isinstance(replay, bool) or not isinstance(replay, int) or replay < 0:
-            raise ConfigurationError(f"replay must be an int >= 0, got {replay!r}")
+        self._validate({"alpha": alpha, "gamma": gamma, "replay": replay})
         if schedule is not None:
             schedule = [(float(e), int(n)) for e, n in schedule]
             if not schedule or any(not 0 <= e <= 1 or n < 1 for e, n in schedule):
@@ -118,10 +118,10 @@ class MetaQNN(Scheduler):
             self.steps = metaqnn_schedule(state.budget_epochs // top)
         else:
             self.steps = list(PAPER_SCHEDULE)
-        from ..spaces.nb201 import OPS
+        from ...spaces.nb201 import OPS
 
         self.n_ops = len(OPS)
-        archs = state.backend.archs()
+        archs = state.archs()
         pool = space.all_archs() if archs is None else archs
         self._open: dict[tuple[int, ...], int] = {}  # prefix -> candidates not yet started
         for arch in pool:

@@ -10,7 +10,7 @@ import pytest
 
 from nasperf.benchmarks import read_curves
 from nasperf.exceptions import ConfigurationError, InvalidDataError
-from nasperf.search import CONTINUE, DONE, STOP, stop_check
+from nasperf.integrations.stop_check import CONTINUE, DONE, STOP, stop_check
 
 EPOCHS = 10
 

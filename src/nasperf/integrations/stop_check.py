@@ -21,10 +21,9 @@ from scipy.special import ndtri
 
 from ..benchmarks import CurveRuns, read_curves
 from ..exceptions import ConfigurationError, InvalidDataError
-from ..predictors.learning_curve import ARCH_COLUMNS
-from ..records import Record
+from ..records import ARCH_COLUMNS, Record
+from ..search import BakerRule, Run, check_delta, probability_at_least
 from ..validation import Interval, validate_params
-from ._stopping import BakerRule, Run, check_delta, probability_at_least
 
 __all__ = ["Decision", "stop_check", "STOP", "CONTINUE", "DONE"]
 

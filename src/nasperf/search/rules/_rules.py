@@ -12,16 +12,15 @@ from __future__ import annotations
 import abc
 import logging
 import math
-from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from ..exceptions import ConfigurationError, UnknownNameError
-from ..records import Record
+from ...exceptions import ConfigurationError, UnknownNameError
+from ...validation import Interval, Validated
+from .._types import Run
 
 __all__ = [
-    "Run",
     "StoppingRule",
     "BakerRule",
     "MedianRule",
@@ -36,36 +35,6 @@ __all__ = [
 CURVE_MODELS = ("lcsvr", "lc-rf", "lc-br", "lce")
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Run:
-    """A candidate being trained: its curves so far (``val_acc`` at least) and what is known."""
-
-    arch: Hashable
-    space: str
-    curves: dict[str, np.ndarray] = field(default_factory=dict)
-    scores: Mapping[str, float] = field(default_factory=dict)
-    features: np.ndarray | None = None
-
-    @property
-    def epochs(self) -> int:
-        return len(self.curves.get("val_acc", ()))
-
-    @property
-    def last(self) -> float:
-        return float(self.curves["val_acc"][-1])
-
-    def record(self, target: float | None = None) -> Record:
-        """The run as a predictor record (target: its final value when complete)."""
-        return Record(
-            arch=self.arch,
-            space=self.space,
-            target=target,
-            curves=self.curves,
-            scores=self.scores,
-            features=self.features,
-        )
 
 
 def check_delta(delta: object) -> float:
@@ -120,12 +89,13 @@ def _check_checkpoints(checkpoints: Sequence[int] | None, max_epochs: int) -> li
     return out
 
 
-class StoppingRule(abc.ABC):
+class StoppingRule(Validated, abc.ABC):
     """Decides at checkpoint epochs whether to stop a run; learns from completed runs."""
 
+    _parameter_constraints = {"min_completed": [Interval(int, 1, None)]}
+
     def __init__(self, checkpoints: Sequence[int] | None = None, min_completed: int = 5) -> None:
-        if not isinstance(min_completed, int) or min_completed < 1:
-            raise ConfigurationError(f"min_completed must be an int >= 1, got {min_completed!r}")
+        self._validate({"min_completed": min_completed})
         self.checkpoints = checkpoints
         self.min_completed = min_completed
         self.completed: list[Run] = []
@@ -164,6 +134,11 @@ class BakerRule(StoppingRule):
     regressing the final value itself stops the best run in most seeds).
     """
 
+    _parameter_constraints = {
+        "refit_growth": [Interval(float, 1, None)],
+        "max_train": [Interval(int, 1, None)],
+    }
+
     def __init__(
         self,
         delta: float = 0.05,
@@ -175,14 +150,14 @@ class BakerRule(StoppingRule):
         predictor_params: Mapping[str, object] | None = None,
     ) -> None:
         delta = check_delta(delta)
-        if refit_growth < 1:
-            raise ConfigurationError(f"refit_growth must be >= 1, got {refit_growth}")
+        settings = {"refit_growth": refit_growth, "max_train": max_train}
+        self._validate({"min_completed": min_completed, **settings})
         super().__init__(checkpoints, max(min_completed, 3))
         self.delta = float(delta)
         self.predictor = predictor
         self.refit_growth = refit_growth
         self.max_train = max_train
-        from ..predictors import PREDICTORS, make_predictor, split_params
+        from ...predictors import PREDICTORS, make_predictor, split_params
 
         if split_params(str(predictor))[0] not in PREDICTORS:  # name the usable models, not all
             raise UnknownNameError("curve model", str(predictor), list(CURVE_MODELS))
@@ -201,7 +176,7 @@ class BakerRule(StoppingRule):
             )
 
     def _model(self, tau: int):  # noqa: ANN202 - a fitted Predictor
-        from ..predictors import make_predictor
+        from ...predictors import make_predictor
 
         n = len(self.completed)
         cached = self._fitted.get(tau)
