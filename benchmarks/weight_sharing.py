@@ -25,7 +25,7 @@ import numpy as np
 from scipy.stats import kendalltau, spearmanr
 
 from nasperf.predictors import make_predictor
-from nasperf.predictors.weight_sharing import live_benchmark_records
+from nasperf.benchmarks import live_benchmark_records
 
 
 def _correlations(scores: np.ndarray, truth: np.ndarray) -> dict[str, float]:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import run, write_csv
-from nasperf.search._backends import ExecutorBackend
 
 import nasperf.benchmarks
 import nasperf.search
@@ -18,6 +17,7 @@ from nasperf.cli import checks
 from nasperf.execution import LocalExecutor
 from nasperf.predictors import Predictor
 from nasperf.search import TabularBackend
+from nasperf.search.backends import ExecutorBackend
 
 
 class WorkStarted(Exception):

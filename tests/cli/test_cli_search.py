@@ -272,9 +272,8 @@ def test_asha_keeps_four_jobs_in_flight_by_default(capsys, monkeypatch) -> None:
 def test_seeds_run_in_parallel_continue_and_refuse_other_settings(
     tmp_path, capsys, monkeypatch
 ) -> None:
-    import nasperf.search.spec as seeds_module
-
     import nasperf.execution
+    import nasperf.search.spec as seeds_module
 
     asked, ran = [], []
     real_executor, real_task = nasperf.execution.make_executor, seeds_module._seed_task

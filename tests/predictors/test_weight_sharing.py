@@ -8,6 +8,7 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+from nasperf.benchmarks import live_benchmark_records  # noqa: E402
 from nasperf.data import ArrayDataset  # noqa: E402
 from nasperf.exceptions import InvalidDataError, MissingRequirementError  # noqa: E402
 from nasperf.predictors import make_predictor  # noqa: E402
@@ -17,7 +18,6 @@ from nasperf.predictors.weight_sharing import (  # noqa: E402
     RSWSPredictor,
     SuperCell,
     accuracy,
-    live_benchmark_records,
     path_of,
     recalibrate_bn,
     train_supernet,

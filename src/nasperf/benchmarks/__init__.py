@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigurationError, UnknownNameError
 from ..paths import DATA_ENV, data_dir
+from ..records import Record
 from ..registry import Registry
 from ._base import Benchmark, TabularBenchmark
 from ._curves import (
@@ -49,6 +51,7 @@ from ._proxy_table import (
 from .cells import LiveBenchmarkConfig, build_cell, cell_data, cell_seed, select_cells
 
 __all__ = [
+    "live_benchmark_records",
     "Benchmark",
     "TabularBenchmark",
     "benchmark_status",
@@ -95,6 +98,20 @@ def live_benchmark_dir(name: str | Path) -> Path:
     (``nb201-digits``), or any other directory made by ``nasperf make-benchmark``."""
     shipped = Path(__file__).parent / "_shipped" / str(name)
     return shipped if str(name) in _SHIPPED else Path(name)
+
+
+def live_benchmark_records(name: str) -> tuple[list[Record], dict[str, Any]]:
+    """The records of the live benchmark ``name`` (``nb201-digits``, ``nb201-mnist`` or a
+    directory made by ``nasperf make-benchmark``), each carrying the benchmark's dataset (the
+    same splits) in ``info["data"]``, and the predictor parameters of how its cells were made:
+    ``{"C": ..., "N": ..., "train_config": ...}``. The records are copies; their target is the
+    benchmark's (``final_val_acc``)."""
+    path = live_benchmark_dir(name)
+    config = read_live_config(path)
+    bench = load_live_benchmark(path)
+    data = cell_data(config)
+    records = [replace(r, info={**r.info, "data": data}) for r in bench.records()]
+    return records, {"C": config.C, "N": config.N, "train_config": config.train}
 
 
 def _shipped(name: str) -> Benchmark:

@@ -220,7 +220,7 @@ def _read_meta(path: Path) -> dict[str, Any]:
 
 def _write_meta(path: Path, config: LiveBenchmarkConfig) -> None:
     """Write ``meta.json`` atomically (a temporary file, then a rename)."""
-    from .. import __version__
+    from ..version import __version__
 
     try:
         import torch

@@ -12,8 +12,8 @@ import typer
 from rich.logging import RichHandler
 from rich.markup import escape
 
-from .. import __version__
 from ..exceptions import ConfigurationError, NasperfError
+from ..version import __version__
 from .benchmarks import benchmarks
 from .console import err, interrupted_message, mark_resumable, out, warnings_to_log
 from .estimate import estimate

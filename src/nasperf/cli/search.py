@@ -538,7 +538,7 @@ def _search(
     estimator_settings: dict[str, Any] | None = None,
 ) -> None:
     """Check the options, make the spec, run its seeds and report them."""
-    from ..search import LiveCells, SearchSpec, strategy_class
+    from ..search import LiveRuns, SearchSpec, strategy_class
 
     _check_where(where)
     check_seed(training.seed)
@@ -553,7 +553,7 @@ def _search(
             cells = tuple(training.archs())
         else:
             refuse(("cells",), f"does not apply to {strategy} (it draws cells from the space)")
-        live = LiveCells(training.config(), str(where.out_dir / "runs"), training.device, cells)
+        live = LiveRuns(training.config(), str(where.out_dir / "runs"), training.device, cells)
         settings.update(live=live)
     else:
         if spend.queries != training.cells or given("queries"):  # not sample-and-estimate's

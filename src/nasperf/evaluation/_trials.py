@@ -12,6 +12,7 @@ import importlib.util
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
@@ -22,11 +23,12 @@ import numpy as np
 
 from ..exceptions import ConfigurationError, InvalidDataError, NasperfError
 from ..store import JsonLinesFile, atomic_write, check_settings, locked, read_settings
+from ._config import ProtocolConfig
+from .metrics import compute_metrics, interval_metrics
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..predictors import Predictor
     from ..records import Record
-    from .protocol import ProtocolConfig
 
 __all__ = [
     "TrialTask",
@@ -126,14 +128,13 @@ def _warm_up(task: TrialTask) -> None:
 def run_trial(task: TrialTask) -> list[dict[str, Any]]:
     """The rows of ``task``, one per train size (a picklable top-level function)."""
     from ..records import targets_of
-    from .protocol import _run_one
 
     y_test = targets_of(task.test)
     rows = []
     with one_thread(torch=task.template.capabilities().requires.live_model):
         _warm_up(task)
         for n in task.sizes:
-            row = _run_one(
+            row = fit_and_score(
                 task.name, task.template, task.train[:n], task.test, y_test, task.config, task.trial
             )
             row.update(predictor=task.name, train_size=n, trial=task.trial)
@@ -320,3 +321,36 @@ def sort_rows(rows: list[dict[str, Any]], sizes: Sequence[int], names: Sequence[
     size_at = {n: i for i, n in enumerate(sizes)}
     name_at = {n: i for i, n in enumerate(names)}
     rows.sort(key=lambda r: (r["trial"], size_at[r["train_size"]], name_at[r["predictor"]]))
+
+
+def fit_and_score(
+    name: str,
+    template: Predictor,
+    train: list[Record],
+    test: list[Record],
+    y_test: np.ndarray,
+    config: ProtocolConfig,
+    trial: int,
+) -> dict:
+    """Fit a clone of ``template`` on ``train`` (its seed from the protocol's seed and the
+    trial), query it on ``test`` and score it against ``y_test``: the metrics, the fit time and
+    the query time per candidate, and the interval metrics of a predictive distribution."""
+    from sklearn.base import clone
+
+    pred = clone(template)
+    if "random_state" in pred.get_params():
+        pred.set_params(
+            random_state=int(np.random.default_rng([config.seed, trial, 1]).integers(2**31))
+        )
+    t0 = time.perf_counter()
+    pred.fit(train)
+    t1 = time.perf_counter()
+    y_pred = pred.predict(test)
+    t2 = time.perf_counter()
+    row: dict = compute_metrics(y_test, y_pred, config.metrics)
+    row["fit_time"] = t1 - t0
+    row["query_time"] = (t2 - t1) / len(test)
+    if hasattr(pred, "predict_dist"):  # its interval's coverage beside its width
+        mean, std = pred.predict_dist(test)
+        row.update(interval_metrics(y_test, mean, std))
+    return row

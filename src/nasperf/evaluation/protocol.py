@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import logging
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -24,8 +23,8 @@ from ..benchmarks import Benchmark
 from ..exceptions import ConfigurationError, MissingRequirementError, NasperfError
 from ..predictors import Capabilities, Predictor, Requirements, make_predictor
 from ..records import Record, targets_of
+from ._config import WHITE_TRAIN_SIZES, ProtocolConfig
 from ._trials import TrialJournal, TrialTask, journal_settings, run_trials, sort_rows
-from .metrics import compute_metrics, interval_metrics
 
 __all__ = [
     "ProtocolConfig",
@@ -39,68 +38,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: train sizes of White et al. (log-spaced 5..1000)
-WHITE_TRAIN_SIZES = (5, 8, 14, 24, 42, 71, 121, 205, 347, 589, 1000)
-
-
-@dataclass(frozen=True)
-class ProtocolConfig:
-    """Settings of one evaluation; ``test_size=None`` uses every candidate not used for training."""
-
-    train_sizes: tuple[int, ...] = (14, 24, 42, 71, 121, 205, 347, 589, 1000)
-    test_size: int | None = 200
-    trials: int = 20
-    seed: int = 0
-    metrics: tuple[str, ...] | None = None
-    fidelities: tuple[int, ...] | None = None
-
-    def check_fidelities(self) -> None:
-        """Raise ConfigurationError unless the fidelities are whole numbers of epochs >= 1."""
-        if self.fidelities is not None and (
-            not self.fidelities
-            or any(isinstance(f, bool) or not isinstance(f, int) or f < 1 for f in self.fidelities)
-        ):
-            raise ConfigurationError(
-                f"fidelities are whole numbers of epochs >= 1, got {list(self.fidelities or ())}"
-            )
-
-    def validate(
-        self, pool_size: int, needs_training: bool, min_train: tuple[str, int] | None = None
-    ) -> None:
-        """Raise ConfigurationError for impossible settings, before any work starts.
-
-        ``min_train``: the predictor that needs the most training records, and how many.
-        """
-        if self.trials < 1:
-            raise ConfigurationError(f"--trials must be at least 1, got {self.trials}")
-        if self.seed < 0:
-            raise ConfigurationError(f"--seed must be >= 0, got {self.seed}")
-        if not self.train_sizes:
-            raise ConfigurationError("give at least one train size")
-        if any(n < 0 for n in self.train_sizes):
-            raise ConfigurationError(f"train sizes must be >= 0, got {list(self.train_sizes)}")
-        if needs_training and min(self.train_sizes) < 2:
-            raise ConfigurationError(
-                "a predictor that learns from data needs train sizes of at least 2; "
-                "train size 0 only suits predictors that need no training data (col:NAME)"
-            )
-        if min_train is not None and min(self.train_sizes) < min_train[1]:
-            raise ConfigurationError(
-                f"{min_train[0]} needs at least {min_train[1]} training records, but a train "
-                f"size is {min(self.train_sizes)}; raise the smallest --train-sizes"
-            )
-        if self.test_size is not None and self.test_size < 2:
-            raise ConfigurationError(f"--test-size must be at least 2, got {self.test_size}")
-        self.check_fidelities()
-        needed = max(self.train_sizes) + (self.test_size or 2)
-        if needed > pool_size:
-            raise ConfigurationError(
-                f"largest train size {max(self.train_sizes)} + test size "
-                f"{self.test_size or 2} = {needed} exceeds the {pool_size} usable candidates; "
-                "lower --train-sizes or --test-size"
-            )
-
 
 @dataclass
 class EvaluationResult:
@@ -348,7 +285,6 @@ def evaluate_predictors(
     if not predictors:
         raise ConfigurationError("give at least one predictor")
     fidelity_of: dict[str, int | None] = {}
-    config.check_fidelities()
     predictors = expand_fidelities(predictors, config.fidelities, benchmark, fidelity_of)
     caps = {name: p.capabilities() for name, p in predictors.items()}  # checks every setting
     pools = predictor_pools(benchmark.records(), caps, benchmark.name)
@@ -407,33 +343,3 @@ def _split(
     test = [pool[i] for i in order[:test_n]]
     train_all = [pool[i] for i in order[test_n : test_n + max(sizes)]]
     return test, train_all, targets_of(test)
-
-
-def _run_one(
-    name: str,
-    template: Predictor,
-    train: list[Record],
-    test: list[Record],
-    y_test: np.ndarray,
-    config: ProtocolConfig,
-    trial: int,
-) -> dict:
-    from sklearn.base import clone
-
-    pred = clone(template)
-    if "random_state" in pred.get_params():
-        pred.set_params(
-            random_state=int(np.random.default_rng([config.seed, trial, 1]).integers(2**31))
-        )
-    t0 = time.perf_counter()
-    pred.fit(train)
-    t1 = time.perf_counter()
-    y_pred = pred.predict(test)
-    t2 = time.perf_counter()
-    row: dict = compute_metrics(y_test, y_pred, config.metrics)
-    row["fit_time"] = t1 - t0
-    row["query_time"] = (t2 - t1) / len(test)
-    if hasattr(pred, "predict_dist"):  # its interval's coverage beside its width
-        mean, std = pred.predict_dist(test)
-        row.update(interval_metrics(y_test, mean, std))
-    return row

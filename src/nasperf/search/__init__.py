@@ -66,7 +66,7 @@ from .schedulers import (
 from .spec import (
     LIVE_FITNESS,
     TABLE_FITNESS,
-    LiveCells,
+    LiveRuns,
     SearchSpec,
     fitness_result,
     result_from_row,
@@ -87,7 +87,7 @@ from .strategies import (
 __all__ = [
     # a search as data, and its seeds
     "SearchSpec",
-    "LiveCells",
+    "LiveRuns",
     "run_spec",
     "run_seeds",
     "STRATEGIES",

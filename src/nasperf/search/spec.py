@@ -2,7 +2,7 @@
 
 A :class:`SearchSpec` is plain data (it travels to an executor's workers): the strategy of
 :data:`~nasperf.search.STRATEGIES` and its settings, where it runs (a benchmark table replayed in
-simulated time, or :class:`LiveCells` trained on an executor), the budget, the stopping rule and
+simulated time, or :class:`LiveRuns` trained on an executor), the budget, the stopping rule and
 an optional short-budget fitness. :meth:`SearchSpec.check` checks all of it before any work, with
 one dry bind of the scheduler to the backend; :meth:`SearchSpec.build` gives the scheduler, the
 backend and the rule of one seed; :func:`run_spec` runs one seed and :func:`run_seeds` many,
@@ -29,7 +29,7 @@ from .strategies import RULES, STRATEGIES, make_rule, make_scheduler, strategy_c
 
 __all__ = [
     "SearchSpec",
-    "LiveCells",
+    "LiveRuns",
     "Built",
     "LIVE_FITNESS",
     "TABLE_FITNESS",
@@ -51,7 +51,7 @@ _FEAR_MAX_EPOCHS = 10
 
 
 @dataclass(frozen=True)
-class LiveCells(Validated):
+class LiveRuns(Validated):
     """Where a live search trains: the cells' settings (a
     :class:`~nasperf.benchmarks.LiveBenchmarkConfig`), the directory of the runs' checkpoints,
     the device, and the candidates of a strategy that takes a fixed list (``cells``: the cells
@@ -115,7 +115,7 @@ class SearchSpec(Validated):
     short_epochs: int = 2
     top_k: int = 2
     fitness_params: Mapping[str, Any] = field(default_factory=dict)
-    live: LiveCells | None = None
+    live: LiveRuns | None = None
 
     _parameter_constraints = {
         "strategy": [Options(tuple(STRATEGIES), kind="search strategy")],
@@ -127,7 +127,7 @@ class SearchSpec(Validated):
         "fitness": [InstanceOf(str, "an estimator name"), None],
         "short_epochs": [Interval(int, 1, None)],
         "top_k": [Interval(int, 1, None)],
-        "live": [InstanceOf(LiveCells, "a LiveCells"), None],
+        "live": [InstanceOf(LiveRuns, "a LiveRuns"), None],
     }
 
     def __post_init__(self) -> None:

@@ -28,8 +28,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ...evaluation.metrics import kendall_tau, spearman
 from ...records import Record
+from ...stats import kendall_tau, spearman
 from ...validation import InstanceOf, Interval
 from ..base import Predictor
 from ._features import FEATURE_GROUPS, FittedFeatures

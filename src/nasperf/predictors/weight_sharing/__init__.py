@@ -3,7 +3,8 @@
 :class:`OneShotPredictor` (``oneshot``) and :class:`RSWSPredictor` (``rs-ws``) follow the
 Predictor contract; :class:`NB201Supernet`, :func:`train_supernet` and the scoring helpers
 are the pieces (they need torch and are imported on first use).
-:func:`live_benchmark_records` gives a live benchmark's records with the data they need.
+:func:`nasperf.benchmarks.live_benchmark_records` gives a live benchmark's records with the data
+they need.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from ._predictor import (
     LiveCells,
     OneShotPredictor,
     RSWSPredictor,
-    live_benchmark_records,
 )
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "RSWSPredictor",
     "LiveCells",
     "BN_MODES",
-    "live_benchmark_records",
     "NB201Supernet",
     "SuperCell",
     "SupernetTraining",

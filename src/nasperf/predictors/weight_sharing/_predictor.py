@@ -3,9 +3,10 @@
 Both train one NB201 supernet (:class:`~._supernet.NB201Supernet`) in ``fit`` and score a cell
 by the validation accuracy of the network it inherits from it. Records are NB201 cells
 (``space == "nb201"``) carrying the live dataset in ``info["data"]`` (an
-:class:`~nasperf.data.ArrayDataset`); no targets are read. :func:`live_benchmark_records` gives
-the records of a live benchmark (``nb201-digits``, ``nb201-mnist``, ``live:DIR``) that way,
-with the predictor parameters (``C``, ``N``, ``train_config``) of how its cells were made.
+:class:`~nasperf.data.ArrayDataset`); no targets are read.
+:func:`nasperf.benchmarks.live_benchmark_records` gives the records of a live benchmark
+(``nb201-digits``, ``nb201-mnist``, ``live:DIR``) that way, with the predictor parameters
+(``C``, ``N``, ``train_config``) of how its cells were made.
 
 How the two differ is taken from NASLib, where both are ``OneShotPredictor``
 (``naslib/predictors/oneshot/``) over a supernet trained by an optimizer:
@@ -50,7 +51,6 @@ __all__ = [
     "RSWSPredictor",
     "LiveCells",
     "BN_MODES",
-    "live_benchmark_records",
 ]
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def _check_record(record: Record) -> Any:
         raise MissingRequirementError(
             f"record {record.arch!r} carries no live data; a weight-sharing predictor needs "
             "info['data'] = the ArrayDataset its supernet trains and is scored on (see "
-            "nasperf.predictors.weight_sharing.live_benchmark_records)"
+            "nasperf.benchmarks.live_benchmark_records)"
         )
     if not isinstance(data, ArrayDataset):
         raise InvalidDataError(
@@ -277,19 +277,3 @@ class RSWSPredictor(_WeightSharing):
     """
 
     _sampling = "uniform"
-
-
-def live_benchmark_records(name: str) -> tuple[list[Record], dict[str, Any]]:
-    """The records of the live benchmark ``name`` (``nb201-digits``, ``nb201-mnist`` or a
-    directory made by ``nasperf make-benchmark``), each carrying the benchmark's dataset (the
-    same splits) in ``info["data"]``, and the predictor parameters of how its cells were made:
-    ``{"C": ..., "N": ..., "train_config": ...}``. The records are copies; their target is the
-    benchmark's (``final_val_acc``)."""
-    from ...benchmarks import cell_data, live_benchmark_dir, load_live_benchmark, read_live_config
-
-    path = live_benchmark_dir(name)
-    config = read_live_config(path)
-    bench = load_live_benchmark(path)
-    data = cell_data(config)
-    records = [replace(r, info={**r.info, "data": data}) for r in bench.records()]
-    return records, {"C": config.C, "N": config.N, "train_config": config.train}
