@@ -26,6 +26,7 @@ import dataclasses
 import io
 import json
 import logging
+import math
 import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -48,6 +49,7 @@ __all__ = [
     "locked",
     "LOCK_FILE",
     "json_ready",
+    "json_float",
     "Journal",
     "SETTINGS_FILE",
 ]
@@ -361,8 +363,10 @@ class CsvRowFile(RowFile):
 
 # -- a lock --------------------------------------------------------------------------------------
 @contextmanager
-def locked(directory: str | Path, *, what: str = "files") -> Iterator[None]:
-    """Hold an exclusive lock on ``directory`` (its :data:`LOCK_FILE`) while the block runs.
+def locked(
+    directory: str | Path, *, what: str = "files", name: str = LOCK_FILE
+) -> Iterator[None]:
+    """Hold an exclusive lock on ``directory`` (its lock file ``name``) while the block runs.
 
     A second holder fails at once with a :class:`ConfigurationError` saying another process is
     writing ``what`` there. The OS releases the lock if the process dies. Not POSIX: no lock.
@@ -373,7 +377,7 @@ def locked(directory: str | Path, *, what: str = "files") -> Iterator[None]:
         yield
         return
     directory = Path(directory)
-    with (directory / LOCK_FILE).open("a") as fh:
+    with (directory / name).open("a") as fh:
         try:
             fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
@@ -408,23 +412,34 @@ def json_ready(value: Any) -> Any:
     return repr(value)
 
 
+def json_float(value: float | None) -> float | None:
+    """``value`` as a float JSON can store: None for None, NaN and infinities."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
 # -- a journal -----------------------------------------------------------------------------------
 class Journal:
     """A resumable job's directory: the settings it was made with, its rows, and a lock.
 
     ``directory`` holds ``settings_file`` (the JSON object :func:`json_ready` makes of
     ``settings``) and ``rows``, a JSON-lines file (``is_row`` checks each row read back; a
-    ``header`` makes it a CSV row file instead). :meth:`read` checks the saved settings against
+    ``header`` makes it a CSV row file instead; ``settings`` None: a journal only read or
+    appended to, whose settings are not compared). :meth:`read` checks the saved settings against
     ``settings`` (keys in ``may_differ`` may differ, ``names`` maps a key to the option a user
-    gives) and returns the rows made so far, a last line cut short by a kill dropped;
+    gives; ``what`` names the job in a lock's message, ``row_what`` a row in a bad line's) and
+    returns the rows made so far, a last line cut short by a kill dropped;
     :meth:`open` holds the directory's lock, writes the settings and appends rows durably.
-    :meth:`row_file` gives another row file beside it, written under the same lock.
+    :meth:`row_file` gives another row file beside it, written under the same lock. Several
+    journals may share a directory, each with its own files and ``lock_file``.
     """
 
     def __init__(
         self,
         directory: str | Path,
-        settings: Mapping[str, Any],
+        settings: Mapping[str, Any] | None = None,
         *,
         rows: str = "rows.jsonl",
         settings_file: str = SETTINGS_FILE,
@@ -433,15 +448,18 @@ class Journal:
         may_differ: Iterable[str] = (),
         names: Callable[[str], str] | None = None,
         what: str = "rows",
+        row_what: str = "a row",
+        lock_file: str = LOCK_FILE,
     ) -> None:
         self.directory = Path(directory)
-        self.settings = json_ready(dict(settings))
+        self.lock_file = lock_file
+        self.settings = None if settings is None else json_ready(dict(settings))
         self.settings_path = self.directory / settings_file
         self.may_differ = tuple(may_differ)
         self.names = names
         self.what = what
         self.rows: RowFile = (
-            JsonLinesFile(self.directory / rows, is_row, f"a row of {what}")
+            JsonLinesFile(self.directory / rows, is_row, row_what)
             if header is None
             else CsvRowFile(self.directory / rows, header)
         )
@@ -464,6 +482,8 @@ class Journal:
                     "another --out"
                 )
             return
+        if self.settings is None:
+            return
         check_settings(
             saved,
             self.settings,
@@ -479,6 +499,8 @@ class Journal:
 
     def write_settings(self) -> None:
         """Record the settings (atomically)."""
+        if self.settings is None:
+            raise ConfigurationError(f"{self}: a journal without settings cannot record them")
         self.directory.mkdir(parents=True, exist_ok=True)
         atomic_write(self.settings_path, json.dumps(self.settings, indent=1) + "\n")
 
@@ -492,7 +514,7 @@ class Journal:
     def locked(self) -> Iterator[None]:
         """Hold the directory's lock (made if missing) while the block runs."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        with locked(self.directory, what=self.what):
+        with locked(self.directory, what=self.what, name=self.lock_file):
             yield
 
     @contextmanager

@@ -34,7 +34,7 @@ def test_impossible_fidelities_are_refused() -> None:
     with pytest.raises(ConfigurationError, match="exceed the 30 epochs"):
         evaluate_predictors(bench, ["lce"], ProtocolConfig((10,), 20, 1, fidelities=(31,)))
     with pytest.raises(ConfigurationError, match=">= 1"):
-        evaluate_predictors(bench, ["lce"], ProtocolConfig((10,), 20, 1, fidelities=(0,)))
+        ProtocolConfig((10,), 20, 1, fidelities=(0,))
     # LcSVR's 3-fold cross-validation needs 3 curves: refused before any work, not mid-run
     with pytest.raises(ConfigurationError, match="lcsvr@5 needs at least 3 training records"):
         evaluate_predictors(bench, ["lcsvr"], ProtocolConfig((2, 10), 20, 1, fidelities=(5,)))

@@ -85,13 +85,26 @@ def test_summary_and_files(bench, tmp_path) -> None:
     [
         (ProtocolConfig(train_sizes=(200,), test_size=200), "exceeds the 300"),
         (ProtocolConfig(train_sizes=(0,), test_size=10), "at least 2"),
-        (ProtocolConfig(train_sizes=(10,), test_size=10, trials=0), "trials"),
-        (ProtocolConfig(train_sizes=(10,), test_size=1), "test-size"),
     ],
 )
 def test_impossible_settings(bench, cfg: ProtocolConfig, message: str) -> None:
     with pytest.raises(ConfigurationError, match=message):
         evaluate_predictors(bench, {"spy": Spy()}, cfg)
+
+
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"trials": 0}, "trials must be an integer >= 1, got 0"),
+        ({"test_size": 1}, "test_size must be an integer >= 2"),
+        ({"seed": -1}, "seed must be an integer >= 0"),
+        ({"train_sizes": ()}, "train_sizes must be one or more whole numbers >= 0"),
+        ({"fidelities": (0,)}, "fidelities must be whole numbers of epochs >= 1"),
+    ],
+)
+def test_bad_settings_are_refused_when_the_config_is_made(settings: dict, message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        ProtocolConfig(**{"train_sizes": (10,), **settings})
 
 
 def test_a_column_baseline_is_scored_on_its_own_coverage() -> None:
@@ -179,6 +192,6 @@ def test_a_fidelity_past_the_curves_is_named(bench) -> None:
     )
 
 
-def test_a_negative_seed_is_refused(bench) -> None:
-    with pytest.raises(ConfigurationError, match="--seed must be >= 0"):
-        evaluate_predictors(bench, {"spy": Spy()}, ProtocolConfig(train_sizes=(5,), seed=-1))
+def test_a_negative_seed_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="seed must be an integer >= 0"):
+        ProtocolConfig(train_sizes=(5,), seed=-1)

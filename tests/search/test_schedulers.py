@@ -158,7 +158,7 @@ def _run(name: str, ev: TabularBackend, archs: list, budget: int, n: int | None 
         return random_search(ev, order, budget_epochs=budget)
     if name == "sh":
         return successive_halving(ev, order, n=n or len(archs), budget_epochs=budget)
-    return {"hyperband": hyperband, "asha": asha}[name](ev, order, budget)
+    return {"hyperband": hyperband, "asha": asha}[name](ev, order, budget_epochs=budget)
 
 
 @pytest.mark.parametrize("name", ["random", "hyperband", "asha"])

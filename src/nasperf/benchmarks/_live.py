@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,7 +45,7 @@ import numpy as np
 
 from ..exceptions import ConfigurationError, DataNotFoundError, InvalidDataError
 from ..records import Record
-from ..store import LOCK_FILE, JsonLinesFile, atomic_write, check_settings, locked
+from ..store import LOCK_FILE, Journal, JsonLinesFile, RowFile, json_float
 from ..training import RunStatus
 from ..validation import Interval, validate_params
 from ._base import TabularBenchmark
@@ -104,12 +103,6 @@ def _proxy_batch(config: LiveBenchmarkConfig, data: Any) -> tuple[Any, Any]:
     return data.batch(n, "train", seed=config.seed)
 
 
-def _json_float(value: float | None) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
-
 
 class CellTrainingError(RuntimeError):
     """A cell's training raised (the trainer recorded it as failed); worth another attempt."""
@@ -146,9 +139,9 @@ def _run_cell(task: _CellTask) -> dict[str, Any]:
         "test_acc": done["test_acc"],
         "test_loss": done["test_loss"],
         "train_time": done["total_time"],
-        "params_m": _json_float(params_m),
-        "flops": _json_float(flops),
-        "scores": {name: _json_float(v) for name, v in scores.items()},
+        "params_m": json_float(params_m),
+        "flops": json_float(flops),
+        "scores": {name: json_float(v) for name, v in scores.items()},
         "errors": errors,
         "proxy_time": proxy_time,
     }
@@ -218,8 +211,28 @@ def _read_meta(path: Path) -> dict[str, Any]:
     return data
 
 
-def _write_meta(path: Path, config: LiveBenchmarkConfig) -> None:
-    """Write ``meta.json`` atomically (a temporary file, then a rename)."""
+def _journal(path: Path, config: LiveBenchmarkConfig | None = None) -> Journal:
+    """The benchmark directory as a :class:`~nasperf.store.Journal`: ``meta.json`` (format,
+    settings, versions; a resume may change the number of cells and the data root),
+    ``cells.jsonl``, and ``seeds.jsonl`` beside them, written under its lock (``config`` None:
+    only read or appended to)."""
+    differ = [f"config.{key}" for key in _RESUMABLE] + ["versions"]
+    meta = None if config is None else _meta(config)
+    return Journal(
+        path,
+        meta,
+        rows=CELLS_FILE,
+        settings_file=META_FILE,
+        is_row=_is_cell_row,
+        may_differ=differ,
+        names=lambda key: key.removeprefix("config."),  # the settings as the user gives them
+        what="the benchmark",
+        row_what="a cell record",
+    )
+
+
+def _meta(config: LiveBenchmarkConfig) -> dict[str, Any]:
+    """What ``meta.json`` holds: the format, the settings and the versions that made it."""
     from ..version import __version__
 
     try:
@@ -228,21 +241,20 @@ def _write_meta(path: Path, config: LiveBenchmarkConfig) -> None:
         torch_version: str | None = torch.__version__
     except ImportError:  # pragma: no cover - make_benchmark needs torch
         torch_version = None
-    meta = {
+    return {
         "format": _FORMAT,
         "config": config.to_dict(),
         "versions": {"nasperf": __version__, "torch": torch_version},
     }
-    atomic_write(path / META_FILE, json.dumps(meta, indent=1) + "\n")
 
 
 def _is_cell_row(row: Any) -> bool:
     return isinstance(row, dict) and {"arch", "index", "status"} <= set(row)
 
 
-def _cells_file(path: Path) -> JsonLinesFile:
+def _cells_file(path: Path) -> RowFile:
     """The benchmark's ``cells.jsonl`` in the directory ``path``."""
-    return JsonLinesFile(path / CELLS_FILE, is_row=_is_cell_row, what="a cell record")
+    return _journal(path).rows
 
 
 def _check_rows(path: Path, rows: list[dict[str, Any]], sample: list[str]) -> None:
@@ -275,13 +287,13 @@ def _prepare_dir(path: Path, config: LiveBenchmarkConfig) -> int:
             "their position); it still loads as live:DIR, but cannot be extended: choose "
             "another --out"
         )
-    check_settings(meta["config"], config.to_dict(), where=path, may_differ=_RESUMABLE)
+    _journal(path, config).check()
     return int(meta["config"].get("cells", 0))
 
 
 def _open_cells(
     path: Path, config: LiveBenchmarkConfig
-) -> tuple[JsonLinesFile, list[dict[str, Any]], list[str]]:
+) -> tuple[RowFile, list[dict[str, Any]], list[str]]:
     """Under the lock: check the directory again, repair ``cells.jsonl``, record the settings
     and drop the cells that failed before; return the file, its rows and the draw."""
     stored = _prepare_dir(path, config)
@@ -290,7 +302,7 @@ def _open_cells(
     rows = cells.read(repair=True)
     _check_rows(cells.path, rows, sample)
     if config.cells > stored:
-        _write_meta(path, config)
+        _journal(path, config).write_settings()
     failed_before = [row for row in rows if row["status"] == RunStatus.FAILED]
     if failed_before:  # they raised or their worker died: try them again
         rows = [row for row in rows if row["status"] != RunStatus.FAILED]
@@ -406,7 +418,7 @@ def make_benchmark(
     own = executor is None
     runner = LocalExecutor(1) if executor is None else executor
     try:
-        with locked(path, what="the benchmark"):
+        with _journal(path).locked():
             cells, rows, sample = _open_cells(path, config)
             done = {row["arch"] for row in rows}
             tally = _Tally(config.cells, on_cell)
@@ -489,7 +501,7 @@ def _is_seed_row(row: Any) -> bool:
 
 
 def _seeds_file(path: Path) -> JsonLinesFile:
-    return JsonLinesFile(path / SEEDS_FILE, is_row=_is_seed_row, what="an extra-seed record")
+    return _journal(path).row_file(SEEDS_FILE, _is_seed_row, "an extra-seed record")
 
 
 def add_seeds(
@@ -522,7 +534,7 @@ def add_seeds(
     own = executor is None
     runner = LocalExecutor(1) if executor is None else executor
     try:
-        with locked(path, what="the benchmark"):
+        with _journal(path).locked():
             file = _seeds_file(path)
             rows = file.read(repair=True) if file.path.exists() else []
             have = {(r["arch"], r["replicate"]) for r in rows}

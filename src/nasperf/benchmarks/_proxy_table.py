@@ -13,7 +13,6 @@ cut short by a kill is dropped and recomputed), so an interrupted run resumes wh
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigurationError, NasperfError, UnknownNameError
-from ..store import CsvRowFile, atomic_write, check_settings
+from ..store import CsvRowFile, Journal
 from ..validation import Interval, validate_params
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -122,8 +121,17 @@ def _header(config: ProxyTableConfig) -> list[str]:
     return ["arch", *(COLUMN_PREFIX + p for p in config.proxies), "seconds", "errors"]
 
 
-def _meta_path(out: Path) -> Path:
-    return out.with_name(out.name + ".meta.json")
+def _journal(out: Path, config: ProxyTableConfig) -> Journal:
+    """The table ``out`` as a journal: its rows, and ``OUT.meta.json`` with the settings."""
+    return Journal(
+        out.parent,
+        asdict(config),
+        rows=out.name,
+        settings_file=out.name + ".meta.json",
+        header=_header(config),
+        what="proxy scores",
+        lock_file=f".{out.name}.lock",
+    )
 
 
 def _checked_config(config: ProxyTableConfig, workers: int, threads: int) -> ProxyTableConfig:
@@ -142,20 +150,6 @@ def _checked_config(config: ProxyTableConfig, workers: int, threads: int) -> Pro
         raise ConfigurationError("--workers must be at least 1")
     validate_params({"threads": threads}, {"threads": [Interval(int, 1, None)]}, "proxies")
     return config
-
-
-def _finished_cells(table: CsvRowFile, config: ProxyTableConfig) -> set[str]:
-    """Cells already in the table; checks that it was written with the same settings."""
-    meta = _meta_path(table.path)
-    if not table.exists():
-        return set()
-    if not meta.exists():
-        raise ConfigurationError(
-            f"{table.path} exists but was not written by nasperf proxies; choose another --out"
-        )
-    check_settings(json.loads(meta.read_text()), asdict(config), where=table.path)
-    # a kill can leave half a line at the end: it is cut off, and that cell is recomputed
-    return {row["arch"] for row in table.read(repair=True)}
 
 
 def compute_proxy_table(
@@ -187,25 +181,25 @@ def compute_proxy_table(
     device = resolve_device(device)
     # fail on bad data settings here, before any file is written
     _table_batch(config)
-    table = CsvRowFile(out, _header(config))
-    done = _finished_cells(table, config)
+    journal = _journal(out, config)
+    # a kill can leave half a line at the end: it is cut off, and that cell is recomputed
+    done = {row["arch"] for row in journal.read()}
     todo = [_CellTask(config, arch, threads, device) for arch in cells if arch not in done]
     total = len(cells)
     finished = total - len(todo)
     log.info("%s: %d of %d cells already done", out, finished, total)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not table.exists():  # the settings first: a table without them is not resumed
-        atomic_write(_meta_path(out), json.dumps(asdict(config), indent=1))
-        table.create()
     if on_cell is not None:
         on_cell(finished, total)
     if not todo:
+        if not journal.rows.exists():
+            with journal.open():  # the settings and the header of an empty table
+                pass
         return out
     own = executor is None
     runner = LocalExecutor(workers) if executor is None else executor
     failed: list[str] = []
     try:
-        with table.appending() as rows:
+        with journal.open() as rows:
             for outcome in runner.map_unordered(_score_cell, todo, retries=retries):
                 if not outcome.ok:
                     failed.append(f"{outcome.item.arch} ({outcome.error})")

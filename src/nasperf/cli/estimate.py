@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -12,7 +11,7 @@ import typer
 from rich.table import Table
 
 from ..exceptions import ConfigurationError, UnknownNameError
-from ..store import CsvRowFile, atomic_write, check_settings, read_settings
+from ..store import CsvRowFile, Journal
 from .checks import check_address, check_data, check_feature_history, check_out
 from .console import mark_resumable, new_table, out, progress
 from .live import LiveTrainingOptions, with_feature_history, with_live_training
@@ -185,38 +184,32 @@ def _estimate_settings(method: str, config: Any, settings: Any, archs: Sequence[
     }
 
 
-class EstimatesFile:
-    """The ``--out`` CSV of ``nasperf estimate`` while it runs: each cell's row is appended
-    (flushed, fsynced) as it finishes, beside ``FILE.meta.json`` with the settings; a rerun
-    with the same settings keeps those rows (a failed cell is tried again) and estimates the
-    rest. The finished command rewrites the file in the cells' order."""
+class EstimatesFile(Journal):
+    """The ``--out`` CSV of ``nasperf estimate`` while it runs, a :class:`~nasperf.store.Journal`:
+    each cell's row is appended (flushed, fsynced) as it finishes, beside ``FILE.meta.json``
+    with the settings; a rerun with the same settings keeps those rows (a failed cell is tried
+    again) and estimates the rest. The finished command rewrites the file in the cells' order."""
 
     def __init__(self, path: Path, settings: dict[str, Any]) -> None:
-        self.table = CsvRowFile(path, CSV_COLUMNS)
-        self.meta = path.with_name(path.name + ".meta.json")
-        self.settings = json.loads(json.dumps(settings, default=repr))
+        super().__init__(
+            path.parent,
+            settings,
+            rows=path.name,
+            settings_file=path.name + ".meta.json",
+            header=CSV_COLUMNS,
+            what="estimates",
+            lock_file=f".{path.name}.lock",
+        )
 
     def done(self) -> dict[str, dict[str, Any]]:
         """The estimates already made, by cell (checks the settings they were made with)."""
-        if not self.table.exists():
-            return {}
-        if not self.meta.exists():
-            raise ConfigurationError(
-                f"{self.table.path} exists but was not written by nasperf estimate (no "
-                f"{self.meta.name}); choose another --out"
-            )
-        check_settings(read_settings(self.meta), self.settings, where=self.table.path)
-        rows = [_from_csv(r) for r in self.table.read(repair=True)]
+        rows = [_from_csv(r) for r in self.read()]
         return {r["arch"]: r for r in rows if r["status"] != "failed"}
 
     @contextmanager
     def recording(self, executor: Any) -> Iterator[Any]:
         """``executor``, appending each finished cell's row to the file as it is yielded."""
-        self.table.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.table.exists():  # the settings first: a table without them is not resumed
-            atomic_write(self.meta, json.dumps(self.settings, indent=1) + "\n")
-            self.table.create()
-        with self.table.appending() as rows:
+        with self.open() as rows:
             yield _Recording(executor, lambda r: rows.append(_csv_row(r)))
 
 

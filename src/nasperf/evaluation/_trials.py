@@ -9,7 +9,6 @@ task runs on one thread (torch and BLAS), so a parallel run gives the rows of a 
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
 import sys
 import time
@@ -21,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..exceptions import ConfigurationError, InvalidDataError, NasperfError
-from ..store import JsonLinesFile, atomic_write, check_settings, locked, read_settings
+from ..exceptions import InvalidDataError, NasperfError
+from ..store import Journal, json_ready
 from ._config import ProtocolConfig
 from .metrics import compute_metrics, interval_metrics
 
@@ -95,15 +94,6 @@ def one_thread(torch: bool = False) -> Iterator[None]:
         yield
 
 
-def _plain(value: Any) -> Any:
-    """``value`` as JSON writes it back (numpy scalars as Python numbers)."""
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
-
-
 #: the predictor classes this process has fitted once already (see :func:`_warm_up`)
 _WARM: set[type] = set()
 
@@ -139,7 +129,7 @@ def run_trial(task: TrialTask) -> list[dict[str, Any]]:
             )
             row.update(predictor=task.name, train_size=n, trial=task.trial)
             row.update(task.extra)
-            rows.append({k: _plain(v) for k, v in row.items()})
+            rows.append(json_ready(row))
     return rows
 
 
@@ -153,44 +143,32 @@ def _is_entry(entry: Any) -> bool:
     )
 
 
-class TrialJournal:
+class TrialJournal(Journal):
     """The rows of an evaluation as they finish, in ``directory``: ``settings.json`` (what the
-    rows were made with) and ``trials.jsonl`` (one line per finished trial of a predictor).
-
-    :meth:`open` checks the settings against a previous run's (only the number of trials may
-    differ: trials are independent, so a run can be extended) and returns the rows it has.
-    """
+    rows were made with) and ``trials.jsonl`` (one line per finished trial of a predictor), a
+    :class:`~nasperf.store.Journal` whose settings may differ in the number of trials only
+    (trials are independent, so a run can be extended)."""
 
     def __init__(self, directory: str | Path, settings: Mapping[str, Any]) -> None:
-        self.directory = Path(directory)
-        self.settings = json.loads(json.dumps(dict(settings), default=repr))
-        self.rows = JsonLinesFile(
-            self.directory / ROWS_FILE, _is_entry, "a finished trial (trial, predictor, rows)"
+        super().__init__(
+            directory,
+            settings,
+            rows=ROWS_FILE,
+            settings_file=SETTINGS_FILE,
+            is_row=_is_entry,
+            may_differ=("config.trials",),
+            names=option_of,
+            what="evaluation rows",
+            row_what="a finished trial (trial, predictor, rows)",
         )
         self._appender: Any = None
 
-    @property
-    def settings_path(self) -> Path:
-        return self.directory / SETTINGS_FILE
-
-    def _check(self) -> None:
-        path = self.settings_path
-        if not path.exists():
-            if self.rows.exists():
-                raise ConfigurationError(
-                    f"{self.rows.path} exists without its {SETTINGS_FILE}; choose another --out"
-                )
-            return
-        saved = read_settings(path)
-        if saved.get("format") != _FORMAT:
-            raise InvalidDataError(f"{path} is not the settings of a nasperf evaluation")
-        check_settings(
-            saved,
-            self.settings,
-            where=self.directory,
-            may_differ=("config.trials",),
-            names=option_of,
-        )
+    def check(self) -> None:
+        saved = self.saved_settings()
+        if saved is not None and saved.get("format") != _FORMAT:
+            what = "is not the settings of a nasperf evaluation"
+            raise InvalidDataError(f"{self.settings_path} {what}")
+        super().check()
 
     def done(self, trials: int) -> dict[tuple[int, str], list[dict[str, Any]]]:
         """The rows already made, by (trial, predictor), of the first ``trials`` trials."""
@@ -201,18 +179,14 @@ class TrialJournal:
         return out
 
     @contextmanager
-    def open(self) -> Iterator[TrialJournal]:
+    def open(self) -> Iterator[TrialJournal]:  # type: ignore[override]
         """Lock the directory, check the settings and hold the journal open for appending."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with locked(self.directory, what="evaluation rows"):
-            self._check()
-            atomic_write(self.settings_path, json.dumps(self.settings, indent=1) + "\n")
-            with self.rows.appending() as appender:
-                self._appender = appender
-                try:
-                    yield self
-                finally:
-                    self._appender = None
+        with super().open() as appender:
+            self._appender = appender
+            try:
+                yield self
+            finally:
+                self._appender = None
 
     def append(self, task: TrialTask, rows: list[dict[str, Any]]) -> None:
         """Make ``task``'s rows durable (one line: all its train sizes or none of them)."""

@@ -449,7 +449,12 @@ def run_seeds(
     rows = None
     if journal is not None:
         rows = Journal(
-            journal, spec.settings(), rows="seeds.jsonl", is_row=_is_seed_row, what="search seeds"
+            journal,
+            spec.settings(),
+            rows="seeds.jsonl",
+            is_row=_is_seed_row,
+            what="search seeds",
+            row_what="a search seed's result",
         )
         results = {int(row["seed"]): result_from_row(row) for row in rows.read()}
     todo = [s for s in seeds if s not in results]

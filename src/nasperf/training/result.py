@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
+
+from ..store import json_float
 
 __all__ = ["TrainResult", "RunStatus", "CURVES", "STATUSES"]
 
@@ -34,12 +35,6 @@ class RunStatus(str, Enum):
 #: the values of :class:`RunStatus`, in its order
 STATUSES = tuple(status.value for status in RunStatus)
 
-
-def _json_float(value: float | None) -> float | None:
-    if value is None:
-        return None
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 @dataclass
@@ -76,17 +71,17 @@ class TrainResult:
         """A JSON-safe dict: curves as lists, non-finite numbers as None."""
         return {
             "curves": {
-                name: [_json_float(v) for v in np.asarray(values, dtype=np.float64)]
+                name: [json_float(v) for v in np.asarray(values, dtype=np.float64)]
                 for name, values in self.curves.items()
             },
             "status": str(self.status),
             "reason": self.reason,
             "epochs_completed": int(self.epochs_completed),
-            "total_time": _json_float(self.total_time),
-            "best_val_acc": _json_float(self.best_val_acc),
-            "final_val_acc": _json_float(self.final_val_acc),
-            "test_acc": _json_float(self.test_acc),
-            "test_loss": _json_float(self.test_loss),
+            "total_time": json_float(self.total_time),
+            "best_val_acc": json_float(self.best_val_acc),
+            "final_val_acc": json_float(self.final_val_acc),
+            "test_acc": json_float(self.test_acc),
+            "test_loss": json_float(self.test_loss),
         }
 
     @classmethod
