@@ -407,7 +407,7 @@ def _curves_without_time(monkeypatch) -> None:  # noqa: ANN001
 
 def test_a_table_without_recorded_time_counts_in_epochs(capsys, monkeypatch) -> None:
     from nasperf.benchmarks import load_benchmark
-    from nasperf.cli.search_report import records_time
+    from nasperf.search import records_time
 
     assert records_time(load_benchmark("nb201-digits"))
     _curves_without_time(monkeypatch)

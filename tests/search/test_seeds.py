@@ -99,3 +99,62 @@ def test_a_seed_given_twice_runs_once() -> None:
     with LocalExecutor(1) as ex:
         results = run_seeds(SPEC, [4, 4, 2], ex)
     assert [r.seed for r in results] == [4, 2]
+
+
+@pytest.mark.ray
+def test_a_tables_seeds_on_ray_equal_those_on_the_process_pool() -> None:
+    """Issue 22: --executor ray runs a table's seeds too, with the rows of the process pool."""
+    from nasperf.execution import RayExecutor
+
+    with LocalExecutor(2) as pool:
+        local = run_seeds(SPEC, [0, 1, 2], pool)
+    with RayExecutor(workers=2) as ray:
+        remote = run_seeds(SPEC, [0, 1, 2], ray)
+    assert [result_row(r) for r in remote] == [result_row(r) for r in local]
+
+
+def test_check_is_one_dry_bind_before_any_work(monkeypatch) -> None:  # noqa: ANN001
+    """A spec's settings are checked against the table (the budget against the strategy's
+    minimum, the population against the queries) without a single run."""
+    from nasperf.search import TabularBackend
+
+    def no_work(*args: object) -> None:
+        raise AssertionError("check() submitted a job")
+
+    monkeypatch.setattr(TabularBackend, "submit", no_work)
+    SPEC.check()
+    with pytest.raises(ConfigurationError, match="population of 30 is larger than the budget"):
+        SearchSpec("re", "nb201-digits", queries=20).check()
+    with pytest.raises(ConfigurationError, match="at least 951"):
+        SearchSpec("sh", "nb201-digits", budget_epochs=300).check()
+    with pytest.raises(ConfigurationError, match="no learning curves"):
+        SearchSpec("hyperband", "nbgraph-cora").check()
+    with pytest.raises(ConfigurationError, match="a table cannot give FEAR scores"):
+        SearchSpec("re", "nb201-digits", fitness="fear").check()
+    with pytest.raises(UnknownNameError, match="unknown search strategy"):
+        SearchSpec("nope", "nb201-digits")
+    with pytest.raises(ConfigurationError, match="a benchmark table or live"):
+        SearchSpec("re")
+
+
+def test_a_live_spec_runs_its_seeds_in_turn_on_the_executor(tmp_path) -> None:  # noqa: ANN001
+    """One SearchSpec for live runs too: the same run_seeds, journal and rerun."""
+    pytest.importorskip("torch")
+    from nasperf.benchmarks import LiveBenchmarkConfig, select_cells
+    from nasperf.search import LiveRuns
+    from nasperf.training import TrainConfig
+
+    config = LiveBenchmarkConfig(
+        dataset="digits", cells=2, C=4, N=1, limit=200, train=TrainConfig(epochs=2, batch_size=64)
+    )
+    cells = tuple(select_cells("nb201", 2, 0))
+    live = LiveRuns(config, str(tmp_path / "runs"), "cpu", cells)
+    spec = SearchSpec("random", live=live)
+    spec.check()
+    with LocalExecutor(1) as ex:
+        results = run_seeds(spec, [0, 1], ex, tmp_path / "seeds")
+    assert [r.seed for r in results] == [0, 1]
+    assert all(r.completed == 2 and r.epochs_used == 4 for r in results)
+    with LocalExecutor(1) as ex:  # read back from the journal: nothing trains
+        again = run_seeds(spec, [0, 1], ex, tmp_path / "seeds")
+    assert [result_row(r) for r in again] == [result_row(r) for r in results]

@@ -199,13 +199,8 @@ def warnings_to_log() -> Iterator[None]:
     log = logging.getLogger(WARNINGS_LOGGER)
 
     def show(
-        message: Warning | str,
-        category: type[Warning],
-        filename: str,
-        lineno: int,
-        file: object = None,
-        line: str | None = None,
-    ) -> None:
+        message: Warning | str, category: type[Warning], filename: str, lineno: int, *_: object
+    ) -> None:  # warnings.showwarning's signature; the file and the line are not needed
         log.debug("%s:%s: %s: %s", filename, lineno, category.__name__, message)
 
     before = os.environ.get("PYTHONWARNINGS")

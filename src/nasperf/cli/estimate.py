@@ -44,6 +44,7 @@ CSV_COLUMNS = (
 @with_live_training
 @with_feature_history
 def estimate(
+    *,
     training: LiveTrainingOptions,
     feature_history: Any,  # FeatureHistorySettings
     method: str = typer.Option("feature-history", "--method", help="feature-history"),

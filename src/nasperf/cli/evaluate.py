@@ -37,6 +37,7 @@ __all__ = [
 
 
 def evaluate(
+    *,
     benchmark: str = typer.Option(
         "nbgraph-cora",
         "--benchmark",

@@ -23,6 +23,7 @@ __all__ = [
     "FEATURE_HISTORY",
     "with_feature_history",
     "with_settings",
+    "with_bundle",
 ]
 
 
@@ -211,3 +212,28 @@ def _option_of(field: str, given: Any, hints: dict[str, Any]) -> tuple[str, Any,
     if len(given) == 2:
         return given[0], given[1], hints[field]
     return given
+
+
+def with_bundle(
+    cls: type, parameter: str, parts: dict[str, Callable[..., Any]]
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A decorator giving a command the options of several settings objects at once, received
+    as one ``cls(**{part: settings})``, its ``parameter``: ``parts`` maps each field of ``cls``
+    to the :func:`with_settings` decorator that makes it. The command's own parameters stay
+    options of their own."""
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        own = inspect.signature(command, eval_str=True).parameters.values()
+        own_params = [p.replace(kind=p.KEYWORD_ONLY) for p in own if p.name != parameter]
+
+        def bundled(**kwargs: Any) -> None:
+            command(**{parameter: cls(**{part: kwargs.pop(part) for part in parts})}, **kwargs)
+
+        shared = [inspect.Parameter(p, inspect.Parameter.KEYWORD_ONLY) for p in parts]
+        bundled.__signature__ = inspect.Signature(shared + own_params)  # type: ignore[attr-defined]
+        bundled.__name__, bundled.__doc__ = command.__name__, command.__doc__
+        for settings in parts.values():
+            bundled = settings(bundled)
+        return bundled
+
+    return decorate

@@ -17,6 +17,7 @@ __all__ = ["make_benchmark"]
 
 @with_live_training
 def make_benchmark(
+    *,
     training: LiveTrainingOptions,
     proxies: str | None = PROXIES,
     proxy_batch: int = PROXY_BATCH,
@@ -41,8 +42,8 @@ def make_benchmark(
     from ..predictors.zero_cost import PROXY_NAMES
 
     if extra_seeds is not None:
-        _extra_seeds(out_dir, extra_seeds, top, workers, executor_name, address, threads,
-                     training.device)  # fmt: skip
+        where = {"workers": workers, "executor_name": executor_name, "address": address}
+        _extra_seeds(out_dir, extra_seeds, top, threads=threads, device=training.device, **where)
         return
     refuse(("top",), "only applies with --extra-seeds")
     chosen = proxy_names(proxies, allow_none=True)
@@ -76,9 +77,16 @@ _SETTINGS = ("space", "dataset", "cells", "epochs", "batch_size", "lr", "optimiz
 
 
 def _extra_seeds(
-    out_dir: Path, seeds: int, top: int, workers: int, executor_name: str,
-    address: str | None, threads: int, device: str,
-) -> None:  # fmt: skip
+    out_dir: Path,
+    seeds: int,
+    top: int,
+    *,
+    workers: int,
+    executor_name: str,
+    address: str | None,
+    threads: int,
+    device: str,
+) -> None:
     """More seeds of the best cells of the benchmark in ``out_dir``."""
     from ..benchmarks import add_seeds, live_benchmark_dir
     from ..exceptions import ConfigurationError

@@ -214,3 +214,8 @@ EPOCH_COLUMN: Any = typer.Option(
 def out_option(what: str, *, required: bool = False) -> Any:
     """``--out``: what the command writes there (``what``), required or not."""
     return typer.Option(... if required else None, "--out", help=what)
+
+
+def option(default: Any, flag: str, help: str, panel: str | None = None, **kw: Any) -> Any:
+    """A typer option in one line: its default, flag, help and help panel."""
+    return typer.Option(default, flag, help=help, rich_help_panel=panel, **kw)

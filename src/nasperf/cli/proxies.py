@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 
 def proxies(
+    *,
     space: str = SPACE,
     dataset: str = DATASET,
     cells: str = CELLS_OR_ALL,

@@ -1,46 +1,34 @@
-"""``nasperf search STRATEGY``: the options of one subcommand per strategy, turned into a
-:class:`~nasperf.search.SearchSpec` that runs its seeds on a table (simulated time) or live.
-
-Every subcommand takes where it runs (``-b TABLE`` or ``--live``), ``--out``, ``--seeds``,
-``--workers`` (the executor's: seeds at once on a table, jobs at once live) and the
-live-training options; the strategies that train runs part of the way, and MetaQNN, take a
-stopping rule; each takes its own settings and nothing else. An option that does not apply where
-the search runs (a live-training option on a table) is an error. ``fear`` and
-``sample-and-estimate`` are aliases of ``random --fitness``.
-"""
+"""``nasperf search STRATEGY``: one subcommand per strategy, its options turned into a
+:class:`~nasperf.search.SearchSpec` whose seeds run on a table (simulated time) or live.
+``--workers`` are the executor's (seeds at once on a table, jobs live), ``--in-flight`` the
+jobs on a table's simulated clock. ``fear`` and ``sample-and-estimate`` are aliases of
+``random --fitness``. An option that does not apply where the search runs is an error."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from ..exceptions import ConfigurationError
+from . import options as opt
 from .checks import check_address, check_feature_history, check_out, check_seed, given, refuse
-from .console import out, progress
+from .console import new_table, out, progress
 from .evaluate import curves_options
 from .live import (
     LiveTrainingOptions,
+    with_bundle,
     with_feature_history,
     with_live_training,
     with_live_training_of_space,
     with_settings,
 )
-from .options import (
-    ADDRESS,
-    CURVE,
-    EPOCH_COLUMN,
-    EXECUTOR,
-    MINIMIZE,
-    RUN_COLUMN,
-    SHORT_EPOCHS,
-    out_option,
-)
-from .search_report import report
+from .options import option
 
-__all__ = ["search_app", "SearchOptions", "RuleOptions", "FitnessOptions"]
+__all__ = ["search_app", "SearchArgs", "SearchOptions", "BudgetOptions", "RuleOptions"]
 
 #: options that only a live search uses: a table's cells are drawn and trained already
 _LIVE_ONLY = (
@@ -48,8 +36,7 @@ _LIVE_ONLY = (
     *("nb201_c", "nb201_n", "size", "channels", "data_root", "device"),
 )
 _CURVES_ONLY = ("curve", "minimize", "run_column", "epoch_column")
-#: the feature-history options, which only a live estimate uses
-_FEATURE_HISTORY = ("variant", "k", "probe_size", "layer", "ema_decay", "c")
+_FEAR = ("threshold", "stage2_epochs", "time_ratio")
 
 search_app = typer.Typer(
     help="Search on a table (simulated time, -b NAME) or live (--live): one subcommand per "
@@ -76,29 +63,36 @@ class SearchOptions:
     epoch_column: str | None = None
 
 
-_SEARCH_OPTIONS: dict[str, Any] = {
-    "benchmark": typer.Option(
-        None, "--benchmark", "-b", help="a benchmark table: its runs replayed in simulated time"
-    ),
-    "live": typer.Option(False, "--live", help="train the cells for real (live-training options)"),
-    "out_dir": out_option("trace, seeds journal and plot (and live checkpoints)"),
-    "seeds": typer.Option(
-        1, "--seeds", help="independent searches, seeds --seed.. (rerun with --out to continue)"
-    ),
-    "workers": typer.Option(
-        1, "--workers", help="the executor's workers: seeds at once on a table, jobs live"
-    ),
-    "executor_name": EXECUTOR,
-    "address": ADDRESS,
-    "in_flight": typer.Option(
-        1, "--in-flight", show_default=False,
-        help="on a table: jobs in flight in simulated time (default 1; asha 4)",
-    ),
-    "curve": CURVE,
-    "minimize": MINIMIZE,
-    "run_column": RUN_COLUMN,
-    "epoch_column": EPOCH_COLUMN,
-}
+with_where = with_settings(SearchOptions, "where", {
+    "benchmark": typer.Option(None, "--benchmark", "-b",
+                              help="a benchmark table: its runs replayed in simulated time"),
+    "live": option(False, "--live", "train the cells for real (live-training options)"),
+    "out_dir": opt.out_option("trace, seeds journal and plot (and live checkpoints)"),
+    "seeds": option(1, "--seeds", "independent searches, seeds --seed.. (rerun: continued)"),
+    "workers": option(1, "--workers", "the executor's workers: seeds at once, or live jobs"),
+    "executor_name": opt.EXECUTOR,
+    "address": opt.ADDRESS,
+    "in_flight": option(1, "--in-flight", "on a table: jobs in flight in simulated time "
+                         "(default 1; asha 4)", show_default=False),
+    "curve": opt.CURVE, "minimize": opt.MINIMIZE, "run_column": opt.RUN_COLUMN,
+    "epoch_column": opt.EPOCH_COLUMN,
+})  # fmt: skip
+
+
+@dataclass(frozen=True)
+class BudgetOptions:
+    """What a search may spend: epochs, or full runs (queries)."""
+
+    budget: int | None = None
+    queries: int | None = None
+
+
+_BUDGET = {
+    "budget": option(None, "--budget", "epochs to spend in all (default: no limit; a query of "
+                      "a table without curves is one; with --fitness: estimates)"),
+    "queries": option(None, "--queries", "candidates to evaluate fully, a budget of QUERIES "
+                       "full runs (with --fitness: QUERIES estimates, then the top k trained)"),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -111,22 +105,13 @@ class RuleOptions:
     dense: bool = False
 
 
-def _panel(option: Any, panel: str) -> Any:
-    option.rich_help_panel = panel
-    return option
-
-
-_RULE_OPTIONS: dict[str, Any] = {
-    name: _panel(option, "Early stopping")
-    for name, option in {
-        "rule": typer.Option("none", "--rule", help="none, baker or median"),
-        "delta": typer.Option(0.05, "--delta", help="baker: stop when P(final >= best) <= Δ"),
-        "min_completed": typer.Option(
-            10, "--min-completed", help="runs completed before the rule acts"
-        ),
-        "dense": typer.Option(False, "--dense", help="ask the rule after epochs 1, 2, 3, 5 too"),
-    }.items()
-}
+_RULE = "Early stopping"
+with_rule = with_settings(RuleOptions, "stopping", {
+    "rule": option("none", "--rule", "none, baker or median", _RULE),
+    "delta": option(0.05, "--delta", "baker: stop when P(final >= best) <= Δ", _RULE),
+    "min_completed": option(10, "--min-completed", "runs completed before the rule acts", _RULE),
+    "dense": option(False, "--dense", "ask the rule after epochs 1, 2, 3 and 5 too", _RULE),
+})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -141,193 +126,112 @@ class FitnessOptions:
     time_ratio: float = 4.0
 
 
-TOP_K: Any = typer.Option(2, "--top-k", help="candidates trained to the end, by their estimate")
-_FEAR_OPTIONS: dict[str, Any] = {
-    name: _panel(option, "FEAR (--fitness fear, search fear)")
-    for name, option in {
-        "threshold": typer.Option(
-            None, "--threshold", help="stage-1 training accuracy to reach, a fraction (default: "
-            "the 0.9 quantile of 5 reference cells' first-epoch accuracy)",
-        ),
-        "stage2_epochs": typer.Option(5, "--stage2-epochs", help="epochs of training the tail"),
-        "time_ratio": typer.Option(
-            4.0, "--time-ratio", help="drop a candidate whose stage 1 takes more than R times "
-            "the fastest so far (0: never)",
-        ),
-    }.items()
-}
-_FITNESS_OPTIONS: dict[str, Any] = {
-    "fitness": _panel(
-        typer.Option(
-            None, "--fitness", help="score candidates by feature-history or fear (--live), or "
-            "a curve estimator after --short-epochs (a table: early-stop-acc, sotl-e, ...), "
-            "then train the top k",
-        ),
-        "Short-budget fitness",
-    ),
-    "short_epochs": SHORT_EPOCHS,
-    "top_k": TOP_K,
-    **_FEAR_OPTIONS,
-}
-
-with_where = with_settings(SearchOptions, "where", _SEARCH_OPTIONS)
-with_fitness = with_settings(FitnessOptions, "scoring", _FITNESS_OPTIONS)
-with_rule = with_settings(RuleOptions, "stopping", _RULE_OPTIONS)
+_FEAR_PANEL = "FEAR (--fitness fear, search fear)"
+TOP_K: Any = option(2, "--top-k", "candidates trained to the end, by their estimate")
+_FEAR_OPTIONS = {
+    "threshold": option(None, "--threshold", "stage-1 training accuracy to reach, a fraction "
+                         "(default: the 0.9 quantile of 5 reference cells' first epoch)",
+                         _FEAR_PANEL),
+    "stage2_epochs": option(5, "--stage2-epochs", "epochs of training the tail alone",
+                             _FEAR_PANEL),
+    "time_ratio": option(4.0, "--time-ratio", "drop a candidate whose stage 1 takes more than "
+                          "R times the fastest so far (0: never)", _FEAR_PANEL),
+}  # fmt: skip
+with_fitness = with_settings(FitnessOptions, "scoring", {
+    "fitness": option(None, "--fitness", "score candidates by feature-history or fear "
+                       "(--live), or a curve estimator after --short-epochs (a table: "
+                       "early-stop-acc, sotl-e, ...), then train the top k",
+                       "Short-budget fitness"),
+    "short_epochs": opt.SHORT_EPOCHS, "top_k": TOP_K, **_FEAR_OPTIONS,
+})  # fmt: skip
 
 
+@dataclass
+class SearchArgs:
+    """What every subcommand receives, its shared options (its own come as parameters)."""
 
-@dataclass(frozen=True)
-class BudgetOptions:
-    """What a search may spend: epochs, or full runs (queries)."""
+    training: LiveTrainingOptions
+    where: SearchOptions
+    spend: BudgetOptions = field(default_factory=BudgetOptions)
+    scoring: FitnessOptions | None = None
+    stopping: RuleOptions | None = None
 
-    budget: int | None = None
-    queries: int | None = None
 
-
-BUDGET: Any = typer.Option(
-    None,
-    "--budget",
-    help="epochs to spend in all (default: no limit; a query of a table without curves is one; "
-    "with --fitness: estimates)",
-)
-QUERIES: Any = typer.Option(
-    None,
-    "--queries",
-    help="candidates to evaluate fully, a budget of QUERIES full runs (with --fitness: QUERIES "
-    "estimates, then the top k trained)",
-)
-with_budget = with_settings(BudgetOptions, "spend", {"budget": BUDGET, "queries": QUERIES})
-with_epochs_budget = with_settings(BudgetOptions, "spend", {"budget": BUDGET})
-ETA: Any = typer.Option(3, "--eta", help="halving rate")
-MIN_EPOCHS: Any = typer.Option(1, "--min-epochs", help="epochs of the lowest rung")
-PREDICTOR: Any = typer.Option(None, "--predictor", help="the surrogate: any model-based predictor")
-INIT: Any = typer.Option(10, "--init", help="random candidates first")
-K_BATCH: Any = typer.Option(10, "--batch", help="candidates evaluated per surrogate fit (k)")
-CANDIDATES: Any = typer.Option(100, "--candidates", help="mutants scored per round")
-PARENTS: Any = typer.Option(2, "--parents", help="best candidates mutated each round")
-MUTATIONS: Any = typer.Option(1, "--mutations", help="edits per mutant")
-FEATURES: Any = typer.Option(
-    None, "--features", help="a table's zero-cost columns as free surrogate features (a,b,...)"
-)
+def search_command(
+    name: str,
+    *,
+    cells: bool = True,
+    budget: tuple[str, ...] = ("budget", "queries"),
+    fitness: Any = with_fitness,
+    rule: bool = False,
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register ``fn(args: SearchArgs, **own options)`` as ``nasperf search NAME`` with the
+    shared options: live training (``cells``: with ``--cells``), where it runs, the ``budget``
+    options named, a ``fitness`` (None: none) and a stopping ``rule``."""
+    parts: dict[str, Any] = {
+        "training": with_live_training if cells else with_live_training_of_space,
+        "where": with_where,
+        "spend": with_settings(BudgetOptions, "spend", {k: _BUDGET[k] for k in budget}),
+    }
+    parts.update({"scoring": fitness} if fitness is not None else {})
+    parts.update({"stopping": with_rule} if rule else {})
+    return lambda fn: search_app.command(name)(with_bundle(SearchArgs, "args", parts)(fn))
 
 
 # -- the subcommands ------------------------------------------------------------------------------
-@search_app.command("random")
-@with_live_training
-@with_where
-@with_budget
-@with_fitness
-@with_rule
-def random_cmd(
-    *,
-    training: LiveTrainingOptions,
-    where: SearchOptions,
-    spend: BudgetOptions,
-    scoring: FitnessOptions,
-    stopping: RuleOptions,
-) -> None:
+ETA: Any = option(3, "--eta", "halving rate")
+MIN_EPOCHS: Any = option(1, "--min-epochs", "epochs of the lowest rung")
+
+
+@search_command("random", rule=True)
+def random_cmd(args: SearchArgs) -> None:
     """Random search: full runs, one per free worker, with or without early stopping."""
-    _search("random", {}, training, where, spend=spend, stopping=stopping, scoring=scoring)
+    _search("random", {}, args)
 
 
-@search_app.command("sh")
-@with_live_training
-@with_where
-@with_epochs_budget
-@with_rule
+@search_command("sh", budget=("budget",), fitness=None, rule=True)
 def sh_cmd(
-    *,
-    training: LiveTrainingOptions,
-    where: SearchOptions,
-    spend: BudgetOptions,
-    stopping: RuleOptions,
-    n: int | None = typer.Option(None, "--n", help="candidates in the bracket (default: all)"),
+    args: SearchArgs,
+    n: int | None = option(None, "--n", "candidates in the bracket (default: all)"),
     eta: int = ETA,
     min_epochs: int = MIN_EPOCHS,
 ) -> None:
     """Successive halving: one bracket, the top 1/eta promoted at each rung."""
-    params = {"n": n, "eta": eta, "min_epochs": min_epochs}
-    _search("sh", params, training, where, spend=spend, stopping=stopping)
+    _search("sh", {"n": n, "eta": eta, "min_epochs": min_epochs}, args)
 
 
-@search_app.command("hyperband")
-@with_live_training
-@with_where
-@with_epochs_budget
-@with_rule
-def hyperband_cmd(
-    *,
-    training: LiveTrainingOptions,
-    where: SearchOptions,
-    spend: BudgetOptions,
-    stopping: RuleOptions,
-    eta: int = ETA,
-    min_epochs: int = MIN_EPOCHS,
-) -> None:
+@search_command("hyperband", budget=("budget",), fitness=None, rule=True)
+def hyperband_cmd(args: SearchArgs, eta: int = ETA, min_epochs: int = MIN_EPOCHS) -> None:
     """Hyperband (Li et al. 2017): brackets of successive halving until the budget is spent."""
-    params = {"eta": eta, "min_epochs": min_epochs}
-    _search("hyperband", params, training, where, spend=spend, stopping=stopping)
+    _search("hyperband", {"eta": eta, "min_epochs": min_epochs}, args)
 
 
-@search_app.command("asha")
-@with_live_training
-@with_where
-@with_epochs_budget
-@with_rule
-def asha_cmd(
-    *,
-    training: LiveTrainingOptions,
-    where: SearchOptions,
-    spend: BudgetOptions,
-    stopping: RuleOptions,
-    eta: int = ETA,
-    min_epochs: int = MIN_EPOCHS,
-) -> None:
+@search_command("asha", budget=("budget",), fitness=None, rule=True)
+def asha_cmd(args: SearchArgs, eta: int = ETA, min_epochs: int = MIN_EPOCHS) -> None:
     """ASHA (Li et al. 2020): asynchronous successive halving, a free worker never waits."""
     if not given("in_flight"):
-        where = replace(where, in_flight=4)
-    params = {"eta": eta, "min_epochs": min_epochs}
-    _search("asha", params, training, where, spend=spend, stopping=stopping)
+        args.where = replace(args.where, in_flight=4)
+    _search("asha", {"eta": eta, "min_epochs": min_epochs}, args)
 
 
-@search_app.command("re")
-@with_live_training_of_space
-@with_where
-@with_budget
-@with_fitness
+@search_command("re", cells=False)
 def re_cmd(
-    *,
-    training: LiveTrainingOptions,
-    where: SearchOptions,
-    spend: BudgetOptions,
-    scoring: FitnessOptions,
-    population: int = typer.Option(30, "--population", help="candidates in the population"),
-    sample: int = typer.Option(10, "--sample", help="members drawn for each tournament"),
+    args: SearchArgs,
+    population: int = option(30, "--population", "candidates in the population"),
+    sample: int = option(10, "--sample", "members drawn for each tournament"),
 ) -> None:
     """Regularised evolution (Real et al. 2019): mutate a tournament's best, the oldest dies."""
-    params = {"population": population, "sample": sample}
-    _search("re", params, training, where, spend=spend, scoring=scoring)
+    _search("re", {"population": population, "sample": sample}, args)
 
 
-@search_app.command("ls")
-@with_live_training_of_space
-@with_where
-@with_budget
-@with_fitness
-def ls_cmd(
-    *,
-    training: LiveTrainingOptions,
-    where: SearchOptions,
-    spend: BudgetOptions,
-    scoring: FitnessOptions,
-    init: int = INIT,
-    first_improvement: bool = typer.Option(
-        False, "--first-improvement", help="move to the first better neighbour, not the best"
-    ),
-) -> None:
+INIT: Any = option(10, "--init", "random candidates first")
+FIRST: Any = option(False, "--first-improvement", "move to the first better neighbour")
+
+
+@search_command("ls", cells=False)
+def ls_cmd(args: SearchArgs, init: int = INIT, first_improvement: bool = FIRST) -> None:
     """Local search (White et al. 2021): the best's neighbours until none is better, restart."""
-    params = {"init": init, "first_improvement": first_improvement}
-    _search("ls", params, training, where, spend=spend, scoring=scoring)
+    _search("ls", {"init": init, "first_improvement": first_improvement}, args)
 
 
 @dataclass(frozen=True)
@@ -343,141 +247,100 @@ class SurrogateOptions:
     features: str | None = None
 
     def params(self) -> dict[str, Any]:
-        """The scheduler's arguments."""
-        params = {**asdict(self), "k": self.batch, "features": _names(self.features)}
+        """The scheduler's arguments (``--features a,b`` as a list)."""
+        names = [t.strip() for t in (self.features or "").split(",") if t.strip()]
+        if self.features is not None and not names:
+            raise ConfigurationError("--features needs at least one column name")
+        params = {**asdict(self), "k": self.batch, "features": names or None}
         del params["batch"]
         return params
 
 
-_SURROGATE_OPTIONS = {"predictor": PREDICTOR, "init": INIT, "batch": K_BATCH}
-_SURROGATE_OPTIONS.update(candidates=CANDIDATES, parents=PARENTS, mutations=MUTATIONS)
-with_surrogate = with_settings(
-    SurrogateOptions, "surrogate", {**_SURROGATE_OPTIONS, "features": FEATURES}
-)
+with_surrogate = with_settings(SurrogateOptions, "surrogate", {
+    "predictor": option(None, "--predictor", "the surrogate: any model-based predictor"),
+    "init": INIT,
+    "batch": option(10, "--batch", "candidates evaluated per surrogate fit (k)"),
+    "candidates": option(100, "--candidates", "mutants scored per round"),
+    "parents": option(2, "--parents", "best candidates mutated each round"),
+    "mutations": option(1, "--mutations", "edits per mutant"),
+    "features": option(None, "--features", "a table's zero-cost columns as free surrogate "
+                        "features (a,b,...)"),
+})  # fmt: skip
 
 
-@search_app.command("bananas")
-@with_live_training_of_space
-@with_where
-@with_budget
-@with_fitness
+@search_command("bananas", cells=False)
 @with_surrogate
 def bananas_cmd(
+    args: SearchArgs,
     *,
-    training: LiveTrainingOptions,
-    where: SearchOptions,
-    spend: BudgetOptions,
-    scoring: FitnessOptions,
     surrogate: SurrogateOptions,
-    acquisition: str = typer.Option("its", "--acquisition", help="its, ucb or exploit"),
+    acquisition: str = option("its", "--acquisition", "its, ucb or exploit"),
 ) -> None:
     """BANANAS (White et al. 2021): a predictor's acquisition over mutants of the best."""
-    params = {**surrogate.params(), "acquisition": acquisition}
-    _search("bananas", params, training, where, spend=spend, scoring=scoring)
+    _search("bananas", {**surrogate.params(), "acquisition": acquisition}, args)
 
 
-@search_app.command("npenas")
-@with_live_training_of_space
-@with_where
-@with_budget
-@with_fitness
+@search_command("npenas", cells=False)
 @with_surrogate
-def npenas_cmd(
-    *,
-    training: LiveTrainingOptions,
-    where: SearchOptions,
-    spend: BudgetOptions,
-    scoring: FitnessOptions,
-    surrogate: SurrogateOptions,
-) -> None:
+def npenas_cmd(args: SearchArgs, *, surrogate: SurrogateOptions) -> None:
     """NPENAS (Wei et al. 2022): offspring of the best filtered by a predictor's mean."""
-    _search("npenas", surrogate.params(), training, where, spend=spend, scoring=scoring)
+    _search("npenas", surrogate.params(), args)
 
 
-@search_app.command("metaqnn")
-@with_live_training_of_space
-@with_where
-@with_fitness
-@with_rule
+@search_command("metaqnn", cells=False, budget=(), rule=True)
 def metaqnn_cmd(
-    *,
-    training: LiveTrainingOptions,
-    where: SearchOptions,
-    scoring: FitnessOptions,
-    stopping: RuleOptions,
-    models: int = typer.Option(150, "--models", help="models in Baker et al.'s ε schedule"),
-    alpha: float = typer.Option(0.01, "--alpha", help="Q-learning rate"),
-    gamma: float = typer.Option(1.0, "--gamma", help="discount"),
-    replay: int = typer.Option(100, "--replay", help="replayed models after each new one"),
+    args: SearchArgs,
+    models: int = option(150, "--models", "models in Baker et al.'s ε schedule"),
+    alpha: float = option(0.01, "--alpha", "Q-learning rate"),
+    gamma: float = option(1.0, "--gamma", "discount"),
+    replay: int = option(100, "--replay", "replayed models after each new one"),
 ) -> None:
     """MetaQNN (Baker et al. 2017): Q-learning over the cell's choices, ε-greedy, replay."""
     from ..search import metaqnn_schedule
 
     if models < 1:
         raise ConfigurationError(f"--models must be >= 1, got {models}")
-    params = {"schedule": metaqnn_schedule(models), "alpha": alpha, "gamma": gamma}
-    params["replay"] = replay
-    _search("metaqnn", params, training, where, stopping=stopping, scoring=scoring)
+    _search("metaqnn", {"schedule": metaqnn_schedule(models), "alpha": alpha, "gamma": gamma,
+                        "replay": replay}, args)
 
 
-@search_app.command("fear")
-@with_live_training
-@with_where
-@with_settings(BudgetOptions, "spend", {"queries": QUERIES})
-@with_settings(FitnessOptions, "scoring", {"top_k": TOP_K, **_FEAR_OPTIONS})
-def fear_cmd(
-    *,
-    training: LiveTrainingOptions,
-    where: SearchOptions,
-    spend: BudgetOptions,
-    scoring: FitnessOptions,
-) -> None:
+@search_command(
+    "fear",
+    budget=("queries",),
+    fitness=with_settings(FitnessOptions, "scoring", {"top_k": TOP_K, **_FEAR_OPTIONS}),
+)
+def fear_cmd(args: SearchArgs) -> None:
     """FEAR random search (Dey et al. 2021), an alias of ``random --live --fitness fear``: FEAR
     scores --cells candidates live, dropping those whose stage 1 is slow (--time-ratio); the
     top k by score are trained fully (the paper returns the top 1: --top-k 1)."""
-    if not where.live:
+    if not args.where.live:
         raise ConfigurationError("FEAR trains candidates: search fear needs --live")
-    scoring = replace(scoring, fitness="fear")
-    _search("random", {}, training, where, spend=spend, scoring=scoring)
+    args.scoring = replace(args.scoring or FitnessOptions(), fitness="fear")
+    _search("random", {}, args)
 
 
-@search_app.command("sample-and-estimate")
-@with_live_training
+ESTIMATOR: Any = option(
+    "feature-history", "--estimator", "feature-history (--live) or a table's curve estimator"
+)
+
+
+@search_command("sample-and-estimate", budget=(), fitness=None)
 @with_feature_history
-@with_where
 def sample_cmd(
-    *,
-    training: LiveTrainingOptions,
-    feature_history: Any,
-    where: SearchOptions,
-    estimator: str = typer.Option(
-        "feature-history",
-        "--estimator",
-        help="feature-history (--live) or a curve estimator on a table (sotl-e, ...)",
-    ),
-    top_k: int = TOP_K,
+    args: SearchArgs, *, feature_history: Any, estimator: str = ESTIMATOR, top_k: int = TOP_K
 ) -> None:
     """Estimate --cells candidates with a short budget, train the top k fully (Cao et al.): an
     alias of ``random --fitness ESTIMATOR`` (on a table: ``--queries CELLS``)."""
-    scoring = FitnessOptions(estimator, feature_history.epochs, top_k)
-    if not where.live:
-        refuse(_FEATURE_HISTORY, "only applies to a live feature-history estimate (--live)")
-        spend = BudgetOptions(queries=training.cells)
-        _search("random", {}, training, where, spend=spend, scoring=scoring)
+    args.scoring = FitnessOptions(estimator, feature_history.epochs, top_k)
+    if not args.where.live:
+        fh_options = ("variant", "k", "probe_size", "layer", "ema_decay", "c")
+        refuse(fh_options, "only applies to a live feature-history estimate (--live)")
+        args.spend = BudgetOptions(queries=args.training.cells)
+        _search("random", {}, args)
         return
     check_feature_history(feature_history)
     settings = {k: v for k, v in asdict(feature_history).items() if k != "epochs"}
-    _search("random", {}, training, where, scoring=scoring, estimator_settings=settings)
-
-
-def _names(text: str | None) -> list[str] | None:
-    """A comma-separated list of names (None when not given)."""
-    if text is None:
-        return None
-    names = [t.strip() for t in text.split(",") if t.strip()]
-    if not names:
-        raise ConfigurationError("--features needs at least one column name")
-    return names
+    _search("random", {}, args, estimator_settings=settings)
 
 
 # -- options to a spec ----------------------------------------------------------------------------
@@ -492,7 +355,7 @@ def _check_where(where: SearchOptions) -> None:
             raise ConfigurationError("--live needs --out DIR for the runs' checkpoints")
     else:
         refuse(_LIVE_ONLY, "only applies to --live (a table's runs are trained already)")
-    if where.seeds < 1:
+    if where.seeds < 1:  # not the spec's: the seeds are run_seeds'
         raise ConfigurationError(f"--seeds must be >= 1, got {where.seeds}")
     check_address(where.executor_name, where.address)
     check_out(where.out_dir, directory=True)
@@ -502,7 +365,7 @@ def _rule_settings(rule: RuleOptions | None) -> dict[str, Any]:
     """The spec's rule and its parameters; options that mean nothing for it are errors."""
     if rule is None or rule.rule == "none":
         refuse(("delta", "min_completed", "dense"), "only applies with a --rule (baker or median)")
-        return {"rule": "none"} if rule is None else {"rule": rule.rule}
+        return {}
     if rule.rule != "baker":
         refuse(("delta",), "only applies to --rule baker")
     params: dict[str, Any] = {"min_completed": rule.min_completed}
@@ -511,42 +374,36 @@ def _rule_settings(rule: RuleOptions | None) -> dict[str, Any]:
     return {"rule": rule.rule, "rule_params": params}
 
 
-def _fitness_settings(fitness: FitnessOptions | None) -> dict[str, Any]:
+def _fitness_settings(scoring: FitnessOptions | None) -> dict[str, Any]:
     """The spec's fitness settings; options that mean nothing for it are errors."""
-    fear = ("threshold", "stage2_epochs", "time_ratio")
-    if fitness is None or fitness.fitness is None:
-        refuse(("short_epochs", "top_k", *fear), "only applies with --fitness")
+    if scoring is None or scoring.fitness is None:
+        refuse(("short_epochs", "top_k", *_FEAR), "only applies with --fitness")
         return {}
-    settings: dict[str, Any] = {"fitness": fitness.fitness, "top_k": fitness.top_k}
-    if fitness.fitness != "fear":
-        refuse(fear, "only applies to --fitness fear")
-        return {**settings, "short_epochs": fitness.short_epochs}
+    settings: dict[str, Any] = {"fitness": scoring.fitness, "top_k": scoring.top_k}
+    if scoring.fitness != "fear":
+        refuse(_FEAR, "only applies to --fitness fear")
+        return {**settings, "short_epochs": scoring.short_epochs}
     refuse(("short_epochs",), "does not apply to FEAR (its stage 1 runs to a threshold)")
-    params = {"threshold": fitness.threshold, "stage2_epochs": fitness.stage2_epochs}
-    return {**settings, "fitness_params": {**params, "time_ratio": fitness.time_ratio}}
+    params = {name: getattr(scoring, name) for name in _FEAR}
+    return {**settings, "fitness_params": params}
 
 
 def _search(
     strategy: str,
     params: dict[str, Any],
-    training: LiveTrainingOptions,
-    where: SearchOptions,
+    args: SearchArgs,
     *,
-    spend: BudgetOptions | None = None,
-    stopping: RuleOptions | None = None,
-    scoring: FitnessOptions | None = None,
     estimator_settings: dict[str, Any] | None = None,
 ) -> None:
     """Check the options, make the spec, run its seeds and report them."""
     from ..search import LiveRuns, SearchSpec, strategy_class
 
+    training, where, spend = args.training, args.where, args.spend
     _check_where(where)
     check_seed(training.seed)
-    spend = spend or BudgetOptions()
-    settings: dict[str, Any] = {**_rule_settings(stopping), **_fitness_settings(scoring)}
+    settings = {**_rule_settings(args.stopping), **_fitness_settings(args.scoring)}
     if estimator_settings:
         settings["fitness_params"] = estimator_settings
-    params = {k: v for k, v in params.items() if v is not None}
     if where.live:
         cells = None
         if strategy_class(strategy).takes_candidates:
@@ -554,17 +411,16 @@ def _search(
         else:
             refuse(("cells",), f"does not apply to {strategy} (it draws cells from the space)")
         live = LiveRuns(training.config(), str(where.out_dir / "runs"), training.device, cells)
-        settings.update(live=live)
+        settings["live"] = live
     else:
         if spend.queries != training.cells or given("queries"):  # not sample-and-estimate's
             refuse(("cells",), "only applies to --live or to sample-and-estimate")
         curve = (where.curve, where.minimize, where.run_column, where.epoch_column)
-        options = curves_options(where.benchmark, *curve)
-        settings.update(benchmark=where.benchmark, benchmark_options=options or {})
-        settings.update(in_flight=where.in_flight)
-    spec = SearchSpec(
-        strategy, params=params, budget_epochs=spend.budget, queries=spend.queries, **settings
-    )
+        settings["benchmark_options"] = curves_options(where.benchmark, *curve) or {}
+        settings.update(benchmark=where.benchmark, in_flight=where.in_flight)
+    params = {k: v for k, v in params.items() if v is not None}
+    settings.update(budget_epochs=spend.budget, queries=spend.queries)
+    spec = SearchSpec(strategy, params=params, **settings)
     spec.check(seed=training.seed)
     _run(spec, where, training.seed)
 
@@ -572,24 +428,20 @@ def _search(
 def _run(spec: Any, where: SearchOptions, seed: int) -> None:
     """Run the seeds of ``spec`` on the executor of the options, and report them."""
     from ..execution import make_executor
-    from ..search import run_seeds
+    from ..search import run_seeds, summarise, write_results
 
     seeds = list(range(seed, seed + where.seeds))
-    journal = None if where.out_dir is None else where.out_dir / "seeds"
-    read_back: list[int] = []
-
-    def on_seed(done: int, _: int) -> None:
-        if not read_back:  # the first call: the seeds read back from the journal
-            read_back.append(done)
-        bar.update(task, completed=done)
-
+    journal = None if where.out_dir is None else where.out_dir / "seeds"  # a rerun continues
     with progress() as bar, make_executor(where.executor_name, where.workers, where.address) as ex:
         task = bar.add_task(f"{spec.name} on {spec.where()} (seeds)", total=len(seeds))
-        results = run_seeds(spec, seeds, ex, journal, on_seed=on_seed)
-    if read_back and read_back[0]:
-        out.print(f"{read_back[0]} of {len(seeds)} seeds read back from {journal}")
+        results = run_seeds(spec, seeds, ex, journal, lambda n, _: bar.update(task, completed=n))
     if not results:
         raise ConfigurationError(f"every seed of the {spec.strategy} search failed (see the log)")
-    bench = None if spec.live is not None else spec.table()
-    where_text = spec.where() if spec.live is not None else str(where.benchmark)
-    report(where_text, results, where.out_dir, bench=bench)
+    bench = spec.table()
+    title, row = summarise(results, spec.where(), bench=bench)
+    table = new_table(title, row, left=len(results) == 1)
+    table.add_row(*row.values())
+    out.print(table)
+    if where.out_dir is not None:
+        for path in write_results(results, where.out_dir, bench=bench):
+            out.print(f"{path.stem.replace('anytime', 'anytime plot')}: {path}")

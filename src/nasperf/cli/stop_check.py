@@ -17,6 +17,7 @@ __all__ = ["stop_check", "decision_table"]
 
 
 def stop_check(
+    *,
     history: Path = typer.Option(
         ...,
         "--history",

@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-from ._anytime import anytime, plot_anytime
 from ._fitness import (
     SampleSearchResult,
     estimate_cells,
@@ -21,6 +20,17 @@ from ._fitness import (
     sample_and_estimate_curves,
 )
 from ._loop import Scheduler, SearchState, run_search
+from ._results import (
+    SEED_COLUMNS,
+    TRACE_COLUMNS,
+    anytime,
+    plot_anytime,
+    records_time,
+    seeds_summary,
+    summarise,
+    summary,
+    write_results,
+)
 from ._types import Job, Run, SchedulerError, SearchResult, TracePoint
 from .backends import (
     TEST_COLUMNS,
@@ -104,6 +114,13 @@ __all__ = [
     "fitness_result",
     "anytime",
     "plot_anytime",
+    "summary",
+    "seeds_summary",
+    "summarise",
+    "write_results",
+    "records_time",
+    "TRACE_COLUMNS",
+    "SEED_COLUMNS",
     # the loop and its types
     "run_search",
     "Scheduler",
