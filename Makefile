@@ -30,17 +30,17 @@ run: $(VENV)/.installed-run
 		--out runs/main
 
 test: $(VENV)/.installed-test
-	$(VENV)/bin/ruff check src tests benchmarks examples
+	$(VENV)/bin/ruff check src tests experiments examples
 	$(VENV)/bin/pytest -q -m "not slow" --durations=10
 
 bench: $(VENV)/.installed-test
-	$(PY) benchmarks/bench_predictors.py
-	$(PY) benchmarks/bench_proxies.py
-	$(PY) benchmarks/bench_training.py --epochs 5 --repeats 5
-	$(PY) benchmarks/bench_feature_capture.py --epochs 3 --repeats 5
+	$(PY) experiments/bench_predictors.py
+	$(PY) experiments/bench_proxies.py
+	$(PY) experiments/bench_training.py --epochs 5 --repeats 5
+	$(PY) experiments/bench_feature_capture.py --epochs 3 --repeats 5
 
 lint: $(VENV)/.installed-test
-	$(VENV)/bin/ruff check src tests benchmarks examples
+	$(VENV)/bin/ruff check src tests experiments examples
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .ruff_cache

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..exceptions import ConfigurationError, NasperfError
 from ..search import BakerRule, Run
+from ..validation import Interval, Validated
 
 __all__ = ["TrialCurve", "CurveModels", "numeric_names", "param_vector"]
 
@@ -56,7 +57,7 @@ def param_vector(
     return np.asarray(out, dtype=np.float64)
 
 
-class CurveModels:
+class CurveModels(Validated):
     """Baker's rule for trials: one :class:`nasperf.search.BakerRule` per (``group``, full
     length), taught each completed trial once, asked for P(final >= best) of a running one.
 
@@ -65,13 +66,12 @@ class CurveModels:
     come, on the raw values; the trials' numeric parameters, when given, are its features.
     """
 
+    _parameter_constraints = {"refit_growth": [Interval(float, 1, None)]}
+
     def __init__(self, predictor: str = "lcsvr", refit_growth: float = 1.2) -> None:
         from ..predictors import make_predictor
 
-        if isinstance(refit_growth, bool) or not isinstance(refit_growth, (int, float)):
-            raise ConfigurationError(f"refit_growth must be a number >= 1, got {refit_growth!r}")
-        if refit_growth < 1:
-            raise ConfigurationError(f"refit_growth must be a number >= 1, got {refit_growth!r}")
+        self._validate({"refit_growth": refit_growth})
         try:
             options = set(make_predictor(predictor).get_params())
             self._rule(predictor, float(refit_growth), options, None)  # checks the predictor

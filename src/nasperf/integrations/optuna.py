@@ -20,9 +20,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..exceptions import ConfigurationError, InvalidDataError, require
+from ..exceptions import InvalidDataError, require
 from ..predictors.learning_curve import curve_from_steps
 from ..search import check_delta
+from ..validation import InstanceOf, Interval, Validated
 from ._baker import CurveModels, TrialCurve, numeric_names, param_vector
 
 optuna = require("optuna", "optuna")
@@ -30,7 +31,7 @@ optuna = require("optuna", "optuna")
 __all__ = ["PredictivePruner"]
 
 
-class PredictivePruner(optuna.pruners.BasePruner):
+class PredictivePruner(Validated, optuna.pruners.BasePruner):
     """Prune a trial when it is unlikely to beat the best completed one (Baker et al. 2017).
 
     ``n_warmup_steps``: never prune before the trial has reported this many epochs.
@@ -40,6 +41,14 @@ class PredictivePruner(optuna.pruners.BasePruner):
     ``use_params``: add the trials' numeric hyperparameters to the curve features.
     A trial whose latest value is NaN or infinite is pruned (it diverged).
     """
+
+    _parameter_constraints = {
+        "n_warmup_steps": [Interval(int, 0, None)],
+        "n_min_trials": [Interval(int, 3, None)],
+        "max_steps": [Interval(int, 2, None), None],
+        "zero_based": [InstanceOf(bool, "True or False")],
+        "use_params": [InstanceOf(bool, "True or False")],
+    }
 
     def __init__(
         self,
@@ -53,12 +62,9 @@ class PredictivePruner(optuna.pruners.BasePruner):
         refit_growth: float = 1.2,
     ) -> None:
         delta = check_delta(delta)
-        if not isinstance(n_warmup_steps, int) or n_warmup_steps < 0:
-            raise ConfigurationError(f"n_warmup_steps must be an int >= 0, got {n_warmup_steps!r}")
-        if not isinstance(n_min_trials, int) or n_min_trials < 3:
-            raise ConfigurationError(f"n_min_trials must be an int >= 3, got {n_min_trials!r}")
-        if max_steps is not None and (not isinstance(max_steps, int) or max_steps < 2):
-            raise ConfigurationError(f"max_steps must be an int >= 2, got {max_steps!r}")
+        steps = {"n_warmup_steps": n_warmup_steps, "n_min_trials": n_min_trials}
+        self._validate({**steps, "max_steps": max_steps, "zero_based": zero_based,
+                        "use_params": use_params})  # fmt: skip
         self.delta = float(delta)
         self.n_warmup_steps = n_warmup_steps
         self.n_min_trials = n_min_trials

@@ -28,6 +28,7 @@ import numpy as np
 from ..exceptions import ConfigurationError, InvalidDataError, require
 from ..predictors.learning_curve import curve_from_steps
 from ..search import check_delta, default_checkpoints
+from ..validation import Interval, Options, Predicate, Validated
 from ._baker import CurveModels, TrialCurve, numeric_names, param_vector
 
 require("ray.tune", "ray")
@@ -42,12 +43,6 @@ __all__ = ["PredictiveScheduler"]
 logger = logging.getLogger(__name__)
 
 
-def _whole(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ConfigurationError(f"{name} must be an int >= {low}, got {value!r}")
-    return value
-
-
 def _checkpoints(checkpoints: Sequence[int] | None, max_t: int) -> list[int]:
     if checkpoints is None:
         return default_checkpoints(max_t)
@@ -59,7 +54,7 @@ def _checkpoints(checkpoints: Sequence[int] | None, max_t: int) -> list[int]:
     return sorted(set(marks))
 
 
-class PredictiveScheduler(FIFOScheduler):
+class PredictiveScheduler(Validated, FIFOScheduler):
     """Stop a trial when it is unlikely to beat the best completed one (Baker et al. 2017).
 
     ``max_t``: the epochs of a full run (in ``time_attr`` units); only trials that reach it
@@ -70,6 +65,17 @@ class PredictiveScheduler(FIFOScheduler):
     to the curve features, those named in ``log_params`` as their log.
     ``stopped`` holds the ids of the trials it stopped, ``decisions`` counts its judgements.
     """
+
+    _parameter_constraints = {
+        "max_t": [Interval(int, 2, None)],
+        "min_completed": [Interval(int, 3, None)],
+        "mode": [Options(("max", "min")), None],
+        "metric": [Predicate(lambda v: isinstance(v, str) and v != "", "a result key (a str)"),
+                   None],
+        "time_attr": [Predicate(lambda v: isinstance(v, str) and v != "", "a result key (a str)")],
+        "log_params": [Predicate(lambda v: not isinstance(v, str) and all(
+            isinstance(n, str) for n in v), "parameter names")],
+    }  # fmt: skip
 
     def __init__(
         self,
@@ -87,15 +93,9 @@ class PredictiveScheduler(FIFOScheduler):
         refit_growth: float = 1.2,
     ) -> None:
         self.delta = check_delta(delta)
-        self.max_t = _whole("max_t", max_t, 2)
-        self.min_completed = _whole("min_completed", min_completed, 3)
-        if mode not in (None, "max", "min"):
-            raise ConfigurationError(f"mode must be 'max' or 'min', got {mode!r}")
-        for name, value in (("metric", metric), ("time_attr", time_attr)):
-            if value is not None and (not isinstance(value, str) or not value):
-                raise ConfigurationError(f"{name} must be a result key (a str), got {value!r}")
-        if isinstance(log_params, str) or not all(isinstance(n, str) for n in log_params):
-            raise ConfigurationError(f"log_params must be parameter names, got {log_params!r}")
+        keys = {"metric": metric, "time_attr": time_attr, "log_params": log_params}
+        self._validate({"max_t": max_t, "min_completed": min_completed, "mode": mode, **keys})
+        self.max_t, self.min_completed = max_t, min_completed
         self.checkpoints = _checkpoints(checkpoints, self.max_t)
         self._models = CurveModels(predictor, refit_growth)
         super().__init__()

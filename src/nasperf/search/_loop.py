@@ -25,7 +25,7 @@ from ._types import Job, Run, SchedulerError, SearchResult, TracePoint
 from .rules import StoppingRule
 
 if TYPE_CHECKING:
-    from .backends import Backend
+    from .backends import Backend, Event
 
 __all__ = ["Scheduler", "SearchState", "run_search"]
 
@@ -193,6 +193,10 @@ class Scheduler(abc.ABC):
         """``job`` ended before its epoch: ``reason`` is ``"stopped"`` or ``"failed"``."""
         return None  # a scheduler that does not adapt needs nothing
 
+    def stats(self) -> dict[str, float]:
+        """What the scheduler spent beyond training (a surrogate's fits), for the result."""
+        return {}
+
 
 def _checked_job(job: object, state: SearchState) -> Job:
     if not isinstance(job, Job):
@@ -218,14 +222,14 @@ class _Loop:
         workers: int,
         rule: StoppingRule | None,
         state: SearchState,
-        on_progress: Callable[[SearchResult], None] | None,
+        hooks: tuple[Callable[[SearchResult], None] | None, Callable[..., None] | None],
     ) -> None:
         self.scheduler = scheduler
         self.backend = backend
         self.workers = workers
         self.rule = rule
         self.state = state
-        self.on_progress = on_progress
+        self.on_progress, self.on_event = hooks
         name = scheduler.name or type(scheduler).__name__
         self.result = SearchResult(name + ("+" + type(rule).__name__ if rule else ""))
         self.result.seed = state.seed
@@ -272,6 +276,8 @@ class _Loop:
         self.state.epochs_spent += event.epochs
         self.state.committed -= event.epochs
         run = self.backend.run(event.arch)
+        if self.on_event is not None:
+            self.on_event(event, run, self.backend.now)
         if event.error is not None:
             logger.warning("%s", event.error)
             self.result.failed += 1
@@ -322,6 +328,7 @@ class _Loop:
             self.fill()
         self.result.epochs_used = self.state.epochs_spent
         self.result.seconds_used = self.backend.now
+        self.result.stats = dict(self.scheduler.stats())
         return self.result
 
 
@@ -334,13 +341,15 @@ def run_search(
     rule: StoppingRule | None = None,
     seed: int = 0,
     on_progress: Callable[[SearchResult], None] | None = None,
+    on_event: Callable[[Event, Run, float], None] | None = None,
 ) -> SearchResult:
     """Run ``scheduler`` on ``backend`` with ``workers`` jobs in flight until it has nothing
     left to suggest, within ``budget_epochs`` (None: no limit).
 
     ``rule`` (Baker's, the median rule) is asked at its checkpoints whether to stop a run.
     ``seed`` seeds the state's generator (the candidates' order, the scheduler's draws).
-    ``on_progress(result)`` is called each time a run completes.
+    ``on_progress(result)`` is called each time a run completes, ``on_event(event, run, now)``
+    each time a segment ends (its event, the run as it stands, the loop's clock).
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigurationError(f"workers must be an integer >= 1, got {workers!r}")
@@ -353,4 +362,4 @@ def run_search(
     budget = None if budget_epochs is None else int(budget_epochs)
     state = SearchState(backend, budget, seed, rule)
     scheduler.bind(state)
-    return _Loop(scheduler, backend, workers, rule, state, on_progress).run()
+    return _Loop(scheduler, backend, workers, rule, state, (on_progress, on_event)).run()

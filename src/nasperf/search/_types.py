@@ -90,6 +90,7 @@ class SearchResult:
     jobs: int = 0  # jobs run (a promotion is a job)
     seed: int | None = None
     estimates: list[dict] = field(default_factory=list)  # a short-budget fitness's, per candidate
+    stats: dict[str, float] = field(default_factory=dict)  # the scheduler's (surrogate fits)
 
     @property
     def best_test(self) -> float | None:

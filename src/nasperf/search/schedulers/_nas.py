@@ -320,6 +320,9 @@ class BANANAS(Validated, _Queries):
         self.surrogate = _Surrogate(self.predictor, self.n_models, params, state.seed)
         self.queue: list[Hashable] = []
 
+    def stats(self) -> dict[str, float]:
+        return {"refits": self.refits, "fit_seconds": self.fit_seconds}
+
     @property
     def refits(self) -> int:
         """How many times the surrogate was fitted."""

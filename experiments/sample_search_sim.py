@@ -20,18 +20,18 @@ fully trains the ``--top-k`` best estimates and returns the best of them. Two ba
 
 Both run on ``--workers`` parallel workers (each job to the first free worker).
 
-    python benchmarks/sample_search_sim.py nb201-digits --results runs/fh_digits.json --epochs 2
-    python benchmarks/sample_search_sim.py nb201-cifar10-curves --estimator own --epochs 5
+    python experiments/sample_search_sim.py nb201-digits --results runs/fh_digits.json --epochs 2
+    python experiments/sample_search_sim.py nb201-cifar10-curves --estimator own --epochs 5
 """
 
 from __future__ import annotations
 
-import argparse
 import heapq
 import json
 from collections.abc import Sequence
 
 import numpy as np
+from harness import parser as make_parser
 
 from nasperf.benchmarks import load_benchmark
 
@@ -53,7 +53,7 @@ def makespan(costs: list[float], workers: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     parser.add_argument("benchmark")
     parser.add_argument("--results", help="feature-history estimates (ablation --save)")
     parser.add_argument("--estimator", default="concat K=2", help="a variant, own or oracle")

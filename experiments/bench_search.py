@@ -2,13 +2,14 @@
 result), the loop's time per job on a table, BANANAS's surrogate refits, and the wall time of a
 many-seed NB201 search on the local executor.
 
-    python benchmarks/bench_search.py --seeds 100 --workers 2
+    python experiments/bench_search.py --seeds 100 --workers 2
 """
 
 from __future__ import annotations
 
-import argparse
 import time
+
+from harness import parser as make_parser
 
 from nasperf.benchmarks import load_benchmark
 from nasperf.execution import make_executor
@@ -132,7 +133,7 @@ def many_seeds(seeds: int, workers: int) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = make_parser(__doc__)
     ap.add_argument("--seeds", type=int, default=100)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=5)

@@ -5,20 +5,20 @@ Prints a markdown table (median of --repeats runs) for docs/RESULTS.md. Needs NA
 
 from __future__ import annotations
 
-import argparse
 import json
 import platform
 import statistics
 import time
 
 import numpy as np
+from harness import parser as make_parser
 
 from nasperf.benchmarks import load_benchmark
 from nasperf.predictors import PREDICTORS, get_predictor_class, make_predictor
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     # the predictors that learn from encodings (zero-cost ones need live models: bench_proxies.py)
     model_based = [n for n in PREDICTORS if get_predictor_class(n).family == "model-based"]
     parser.add_argument("--predictors", default=",".join(model_based))

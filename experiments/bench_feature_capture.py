@@ -4,16 +4,16 @@ Trains the same NB201 cell (same initial weights) for ``--epochs`` epochs with a
 :class:`FeatureCapture` (probe of ``--probe-size`` training images plus the validation split,
 float16), alternating runs, median of ``--repeats``.
 
-    python benchmarks/bench_feature_capture.py --dataset digits --epochs 3 --repeats 5
+    python experiments/bench_feature_capture.py --dataset digits --epochs 3 --repeats 5
 """
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
 import torch
+from harness import parser as make_parser
 
 from nasperf.data import load_dataset
 from nasperf.spaces._nb201_net import build_nb201_network
@@ -25,7 +25,7 @@ ARCH = (
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     parser.add_argument("--dataset", default="digits")
     parser.add_argument("--limit", type=int, default=500)
     parser.add_argument("--val-fraction", type=float, default=0.25)

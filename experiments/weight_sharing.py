@@ -7,8 +7,8 @@ with the benchmark's target (final validation accuracy) by Kendall τ and Spearm
 parameter count (``params_m``) is scored beside them as a reference. Writes
 ``weight_sharing.json`` and ``weight_sharing.md`` under ``--out``.
 
-    python benchmarks/weight_sharing.py --benchmarks nb201-digits --out results/ws
-    python benchmarks/weight_sharing.py --benchmarks nb201-mnist --predictors rs-ws \\
+    python experiments/weight_sharing.py --benchmarks nb201-digits --out results/ws
+    python experiments/weight_sharing.py --benchmarks nb201-mnist --predictors rs-ws \\
         --eval-batches 8 --out results/ws-mnist
 """
 
@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import kendalltau, spearmanr
+from harness import parser as make_parser
 
-from nasperf.predictors import make_predictor
 from nasperf.benchmarks import live_benchmark_records
+from nasperf.predictors import make_predictor
+from nasperf.stats import kendall_tau, spearman
 
 
 def _correlations(scores: np.ndarray, truth: np.ndarray) -> dict[str, float]:
@@ -33,9 +34,9 @@ def _correlations(scores: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     where the few cells that cannot learn no longer carry the ranking."""
     top = truth >= np.median(truth)
     return {
-        "kendall_tau": float(kendalltau(scores, truth)[0]),
-        "spearman": float(spearmanr(scores, truth)[0]),
-        "kendall_tau_top_half": float(kendalltau(scores[top], truth[top])[0]),
+        "kendall_tau": float(kendall_tau(scores, truth)),
+        "spearman": float(spearman(scores, truth)),
+        "kendall_tau_top_half": float(kendall_tau(scores[top], truth[top])),
     }
 
 
@@ -95,7 +96,7 @@ def _markdown(rows: list[dict[str, Any]], refs: dict[str, dict[str, float]]) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = make_parser(__doc__)
     parser.add_argument("--benchmarks", default="nb201-digits,nb201-mnist")
     parser.add_argument("--predictors", default="oneshot,rs-ws")
     parser.add_argument("--epochs", type=int, default=None,

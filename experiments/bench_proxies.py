@@ -9,7 +9,6 @@ to show that memory stays flat. Prints markdown tables for docs/RESULTS.md.
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import statistics
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from harness import parser as make_parser
 
 from nasperf.benchmarks import select_cells
 from nasperf.data import load_dataset
@@ -33,7 +33,7 @@ def rss_mb() -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     parser.add_argument("--cells", type=int, default=10)
     parser.add_argument("--memory-cells", type=int, default=100)
     parser.add_argument("--batch-size", type=int, default=64)

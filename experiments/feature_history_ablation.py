@@ -8,13 +8,12 @@ for each E and K. Compares, by Kendall τ and Spearman with the final validation
 the network's own validation accuracy at E, SoTL-E at E and LcSVR at E (fitted on the other
 cells of the benchmark, or cross-fitted in 5 folds when there are none). Prints markdown.
 
-    python benchmarks/feature_history_ablation.py nb201-digits --cells 100 --max-epochs 5
-    python benchmarks/feature_history_ablation.py runs/nb201-mnist --cells 100 --max-epochs 5
+    python experiments/feature_history_ablation.py nb201-digits --cells 100 --max-epochs 5
+    python experiments/feature_history_ablation.py runs/nb201-mnist --cells 100 --max-epochs 5
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import kendalltau, spearmanr
+from harness import parser as make_parser
 
 from nasperf.benchmarks import (
     LiveBenchmarkConfig,
@@ -33,6 +32,7 @@ from nasperf.benchmarks import (
 from nasperf.execution import LocalExecutor
 from nasperf.predictors import make_predictor
 from nasperf.predictors.training_based import VARIANTS, proxy_accuracy
+from nasperf.stats import kendall_tau, spearman
 
 KS = (1, 2, 3)
 
@@ -88,7 +88,7 @@ def run_cell(task: Task) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     parser.add_argument("benchmark", help="nb201-digits or a live benchmark directory")
     parser.add_argument("--cells", type=int, default=100)
     parser.add_argument("--max-epochs", type=int, default=5)
@@ -132,7 +132,7 @@ def main() -> None:
     )
 
     def score(pred: np.ndarray) -> tuple[float, float]:
-        return kendalltau(pred, final)[0], spearmanr(pred, final)[0]
+        return kendall_tau(pred, final), spearman(pred, final)
 
     table: dict[str, dict[int, tuple[float, float]]] = {}
     for e in range(1, args.max_epochs + 1):

@@ -3,16 +3,16 @@ a benchmark with curves (simulated time). For each setting: epochs spent against
 with full training over the same candidates, how often the benchmark's best is returned, and
 the mean regret.
 
-    python benchmarks/rule_sweep.py nb201-digits --seeds 50 --workers 2
+    python experiments/rule_sweep.py nb201-digits --seeds 50 --workers 2
 """
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import time
 
 import numpy as np
+from harness import parser as make_parser
 
 from nasperf.benchmarks import load_benchmark
 from nasperf.execution import make_executor
@@ -20,7 +20,7 @@ from nasperf.search import SearchSpec, run_seeds
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = make_parser(__doc__)
     ap.add_argument("benchmark")
     ap.add_argument("--seeds", type=int, default=50)
     ap.add_argument("--workers", type=int, default=1)

@@ -8,9 +8,9 @@ as cells finish (a rerun continues). ``--report`` reads the rows and prints, for
 estimate, Spearman and the top-10% overlap with the benchmark's final accuracy against the
 average seconds per candidate (all times from this run's trainer epochs), and draws the plot.
 
-    python benchmarks/fear_sweep.py nb201-digits --out runs/fear/digits.jsonl --workers 2
-    python benchmarks/fear_sweep.py live:runs/nb201-mnist --out runs/fear/mnist.jsonl
-    python benchmarks/fear_sweep.py nb201-digits --out runs/fear/digits.jsonl --report \
+    python experiments/fear_sweep.py nb201-digits --out runs/fear/digits.jsonl --workers 2
+    python experiments/fear_sweep.py live:runs/nb201-mnist --out runs/fear/mnist.jsonl
+    python experiments/fear_sweep.py nb201-digits --out runs/fear/digits.jsonl --report \
         --plot docs/img/fear_digits.png
 
 Thresholds ``qX`` are the X quantile of the benchmark's first-epoch training accuracy over all
@@ -27,9 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import journal
+from harness import parser as make_parser
 
 from nasperf.benchmarks import LiveBenchmarkConfig, live_benchmark_dir, read_live_config
 from nasperf.execution import LocalExecutor
+from nasperf.store import json_ready
 
 STAGE2 = (1, 2, 3, 5)
 FH_EPOCHS = (1, 2)
@@ -112,15 +115,10 @@ def sweep(args: argparse.Namespace) -> None:
     if args.cells:
         recs = recs[: args.cells]
     thresholds = tuple(_thresholds(args.thresholds.split(","), bench))
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    done = set()
-    if out.exists():
-        done = {json.loads(line)["arch"] for line in out.read_text().splitlines() if line.strip()}
-    meta = out.with_suffix(".meta.json")
-    meta.write_text(json.dumps({"benchmark": args.benchmark, "thresholds": thresholds,
-                                "specs": args.thresholds, "workers": args.workers,
-                                "stage2_epochs": args.stage2_epochs}))  # fmt: skip
+    settings = {"benchmark": args.benchmark, "thresholds": thresholds,
+                "specs": args.thresholds, "stage2_epochs": args.stage2_epochs}  # fmt: skip
+    rows = journal(Path(args.out), settings)  # its settings beside it, OUT.settings.json
+    done = {row["arch"] for row in rows.read()}
     tasks = [
         Task(config, r.arch, r.info["seed"], thresholds, args.stage2_epochs, args.max_epochs)
         for r in recs
@@ -128,12 +126,11 @@ def sweep(args: argparse.Namespace) -> None:
     ]
     print(f"{len(tasks)} cells to run ({len(done)} done); thresholds {thresholds}", flush=True)
     tick = time.perf_counter()
-    with LocalExecutor(workers=args.workers) as ex, out.open("a") as fh:
+    with LocalExecutor(workers=args.workers) as ex, rows.open() as fh:
         for i, outcome in enumerate(ex.map_unordered(run_cell, tasks), 1):
             row = outcome.result if outcome.ok else {"arch": outcome.item.arch,
                                                      "error": outcome.error}  # fmt: skip
-            fh.write(json.dumps(row) + "\n")
-            fh.flush()
+            fh.append(json_ready(row))
             if i % 20 == 0:
                 print(f"{i}/{len(tasks)} in {time.perf_counter() - tick:.0f} s", flush=True)
     print(f"done in {time.perf_counter() - tick:.0f} s", flush=True)
@@ -141,9 +138,9 @@ def sweep(args: argparse.Namespace) -> None:
 
 # -- the report -----------------------------------------------------------------------------
 def _spearman(a: np.ndarray, b: np.ndarray) -> float:
-    from scipy.stats import spearmanr
+    from nasperf.stats import spearman
 
-    return float(spearmanr(a, b)[0])
+    return float(spearman(a, b))
 
 
 def _top_overlap(score: np.ndarray, target: np.ndarray, share: float = 0.1) -> float:
@@ -193,9 +190,10 @@ def estimates(args: argparse.Namespace) -> tuple[list[dict[str, Any]], dict[str,
     path = live_benchmark_dir(args.benchmark)
     bench = load_live_benchmark(path)
     by_arch = {r.arch: r for r in bench.records()}
-    rows = [json.loads(line) for line in Path(args.out).read_text().splitlines() if line.strip()]
-    rows = [_without_pauses(r) for r in rows if "error" not in r and r["arch"] in by_arch]
-    meta = json.loads(Path(args.out).with_suffix(".meta.json").read_text())
+    sweep_rows = journal(Path(args.out), None)
+    kept = [r for r in sweep_rows.read() if "error" not in r and r["arch"] in by_arch]
+    rows = [_without_pauses(r) for r in kept]
+    meta = sweep_rows.saved_settings() or {}
     table: list[dict[str, Any]] = []
 
     def add(name: str, family: str, setting: str, values: list, seconds: list) -> None:
@@ -337,7 +335,7 @@ def plot(panels: list[tuple[dict[str, Any], list[dict[str, Any]]]], path: str) -
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     parser.add_argument("benchmark", help="nb201-digits, nb201-mnist or live:DIR")
     parser.add_argument("--out", required=True, help="rows (JSON lines), resumed")
     parser.add_argument("--cells", type=int, default=0, help="first N cells (default: all)")

@@ -6,18 +6,18 @@ evaluate the validation split after every epoch. Runs alternate (loop, Trainer, 
 that both see the same machine load; the median of ``--repeats`` runs is reported. Target: the
 Trainer within 10% of the hand-written loop.
 
-    python benchmarks/bench_training.py --dataset digits --epochs 5 --repeats 5
+    python experiments/bench_training.py --dataset digits --epochs 5 --repeats 5
 """
 
 from __future__ import annotations
 
-import argparse
 import math
 import statistics
 import time
 
 import torch
 import torch.nn.functional as F
+from harness import parser as make_parser
 
 from nasperf.data import load_dataset
 from nasperf.spaces import get_space
@@ -58,7 +58,7 @@ def hand_loop(model: torch.nn.Module, data, epochs: int, batch_size: int, lr: fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     parser.add_argument("--dataset", default="digits")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=64)

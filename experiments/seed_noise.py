@@ -5,15 +5,15 @@ new weight seeds each, with the benchmark's own settings, on the process pool, a
 each cell's spread and the pooled standard deviation. Tells whether the accuracy gaps at the
 top of the benchmark are larger than seed noise.
 
-    python benchmarks/seed_noise.py nb201-digits --top 10 --seeds 3
+    python experiments/seed_noise.py nb201-digits --top 10 --seeds 3
 """
 
 from __future__ import annotations
 
-import argparse
 import tempfile
 
 import numpy as np
+from harness import parser as make_parser
 
 from nasperf.benchmarks import live_benchmark_dir, load_live_benchmark, read_live_config
 from nasperf.execution import LocalExecutor
@@ -21,7 +21,7 @@ from nasperf.search import LiveBackend, random_search
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     parser.add_argument("benchmark", help="nb201-digits or a live benchmark directory")
     parser.add_argument("--top", type=int, default=10)
     parser.add_argument("--seeds", type=int, default=3)

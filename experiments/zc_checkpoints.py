@@ -10,9 +10,9 @@ accuracy is printed per checkpoint, beside the network's own validation accuracy
 (data-agnostic: synflow, params, flops; data-dependent: jacov, nwot, snip, grad_norm, fisher,
 meco), as the benchmarks store them.
 
-    python benchmarks/zc_checkpoints.py --checkpoints nb201-digits --cells 100 \
+    python experiments/zc_checkpoints.py --checkpoints nb201-digits --cells 100 \
         --out runs/fear/zc_checkpoints_digits.json
-    python benchmarks/zc_checkpoints.py --transfer nb201-digits,nb201-mnist,nb201-cifar10
+    python experiments/zc_checkpoints.py --transfer nb201-digits,nb201-mnist,nb201-cifar10
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import spearmanr
+from harness import parser as make_parser
 
 from nasperf.benchmarks import (
     LiveBenchmarkConfig,
@@ -35,6 +35,7 @@ from nasperf.benchmarks import (
     read_live_config,
 )
 from nasperf.execution import LocalExecutor
+from nasperf.stats import spearman
 
 EPOCHS = (0, 1, 2, 5, 10)
 PROXIES = ("synflow", "params", "flops", "jacov", "nwot", "snip", "grad_norm", "fisher", "meco")
@@ -106,12 +107,12 @@ def checkpoints(args: argparse.Namespace) -> None:
         for e in EPOCHS:
             v = np.array([rows[r.arch]["scores"].get(str(e), {}).get(proxy, np.nan) for r in ok])
             good = np.isfinite(v)
-            cells.append(f"{spearmanr(v[good], final[good])[0]:.3f}")
+            cells.append(f"{spearman(v[good], final[good]):.3f}")
         print(f"| {proxy} | " + " | ".join(cells) + " |")
     own = ["(chance)"]
     for e in EPOCHS[1:]:
         v = np.array([rows[r.arch]["val_acc"][e - 1] for r in ok])
-        own.append(f"{spearmanr(v, final)[0]:.3f}")
+        own.append(f"{spearman(v, final):.3f}")
     print("| network's own val acc | " + " | ".join(own) + " |")
 
 
@@ -136,7 +137,7 @@ def transfer(args: argparse.Namespace) -> None:
         for proxy in PROXIES:
             v = np.array([_score(r.scores, proxy) for r in recs], dtype=float)
             good = np.isfinite(v)
-            rho = spearmanr(v[good], final[good])[0] if good.sum() > 10 else np.nan
+            rho = spearman(v[good], final[good]) if good.sum() > 10 else np.nan
             table.setdefault(proxy, {})[name] = "" if not np.isfinite(rho) else f"{rho:.3f}"
     if "nb201-cifar10" in names:  # how alike the datasets are: CIFAR-10's ranking of each cell
         c10 = {r.arch: r.target for r in load_benchmark("nb201-cifar10").records()}
@@ -146,7 +147,7 @@ def transfer(args: argparse.Namespace) -> None:
             v = np.array([c10.get(r.arch, np.nan) for r in recs])
             final = np.array([r.target for r in recs])
             good = np.isfinite(v)
-            rho = spearmanr(v[good], final[good])[0]
+            rho = spearman(v[good], final[good])
             table["the cell's NB201 CIFAR-10 accuracy"][name] = f"{rho:.3f}"
     print("| score | kind | " + " | ".join(f"{n} ({sizes[n]} cells)" for n in names) + " |")
     print("|---|---|" + "---|" * len(names))
@@ -157,7 +158,7 @@ def transfer(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     parser.add_argument("--checkpoints", default=None, help="a live benchmark")
     parser.add_argument("--cells", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2)

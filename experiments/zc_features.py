@@ -4,31 +4,31 @@ For each predictor, Kendall τ on the same splits with the space's encoding alon
 encoding plus the z-scored zero-cost and early columns the benchmark carries (the features of
 OMNI, ``nasperf.predictors.hybrid.FeatureSpec``).
 
-    python benchmarks/zc_features.py nb201-cifar10 --sizes 24,121 --trials 5 \
+    python experiments/zc_features.py nb201-cifar10 --sizes 24,121 --trials 5 \
         --out runs/omni/zcfeat.json
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import time
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import kendalltau
+from harness import parser as make_parser
 
 from nasperf.benchmarks import load_benchmark
 from nasperf.predictors import make_predictor
 from nasperf.predictors.hybrid import FeatureSpec, feature_records
+from nasperf.stats import kendall_tau
 from nasperf.training import torch_threads
 
 MODELS = "xgb,lgb,rf,ngb,gp,mlp,blr,dngo,bohamiann,sparse-gp,var-sparse-gp"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = make_parser(__doc__)
     ap.add_argument("benchmark")
     ap.add_argument("--predictors", default=MODELS)
     ap.add_argument("--sizes", default="24,121")
@@ -56,7 +56,7 @@ def main() -> None:
                     with torch_threads(1):
                         pred.fit(feature_records(train, f.transform(train), y))
                         p = pred.predict(feature_records(test, f.transform(test)))
-                    tau = float(kendalltau(p, y_test)[0])
+                    tau = float(kendall_tau(p, y_test))
                     rows.append(
                         {
                             "trial": trial,

@@ -6,15 +6,15 @@ records the epochs (and simulated seconds) until its incumbent is the best candi
 benchmark, and the regret of what it returns at several budgets. Prints markdown tables and
 writes a plot of median regret against epochs.
 
-    python benchmarks/multifidelity_search.py nb201-digits --seeds 50 --plot docs/hb_digits.png
+    python experiments/multifidelity_search.py nb201-digits --seeds 50 --plot docs/hb_digits.png
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
+from harness import parser
 
 from nasperf.benchmarks import load_benchmark
 from nasperf.search import (
@@ -34,12 +34,12 @@ def methods(delta: float, min_completed: int):  # noqa: ANN201
         return BakerRule(delta=delta, min_completed=min_completed)
 
     return {
-        "random (full training)": lambda ev, c, b: random_search(ev, c, b),
-        "random + Baker": lambda ev, c, b: random_search(ev, c, b, rule=baker()),
+        "random (full training)": lambda ev, c, b: random_search(ev, c, budget_epochs=b),
+        "random + Baker": lambda ev, c, b: random_search(ev, c, budget_epochs=b, rule=baker()),
         "random + Baker (Δ=0.1, dense checkpoints)": lambda ev, c, b: random_search(
             ev,
             c,
-            b,
+            budget_epochs=b,
             rule=BakerRule(
                 delta=0.1,
                 min_completed=min_completed,
@@ -49,7 +49,7 @@ def methods(delta: float, min_completed: int):  # noqa: ANN201
         "Hyperband + Baker (Δ=0.1, dense checkpoints)": lambda ev, c, b: hyperband(
             ev,
             c,
-            b,
+            budget_epochs=b,
             rule=BakerRule(
                 delta=0.1,
                 min_completed=5,
@@ -57,26 +57,24 @@ def methods(delta: float, min_completed: int):  # noqa: ANN201
             ),
         ),
         "random + median rule": lambda ev, c, b: random_search(
-            ev, c, b, rule=MedianRule(min_completed=min_completed)
+            ev, c, budget_epochs=b, rule=MedianRule(min_completed=min_completed)
         ),
-        "Hyperband": lambda ev, c, b: hyperband(ev, c, b),
-        "Hyperband + Baker": lambda ev, c, b: hyperband(ev, c, b, rule=baker()),
+        "Hyperband": lambda ev, c, b: hyperband(ev, c, budget_epochs=b),
+        "Hyperband + Baker": lambda ev, c, b: hyperband(ev, c, budget_epochs=b, rule=baker()),
         "Hyperband + Baker (from 5 runs)": lambda ev, c, b: hyperband(
-            ev, c, b, rule=BakerRule(delta=delta, min_completed=5)
+            ev, c, budget_epochs=b, rule=BakerRule(delta=delta, min_completed=5)
         ),
-        "ASHA (4 workers)": lambda ev, c, b: asha(ev, c, b, workers=4),
+        "ASHA (4 workers)": lambda ev, c, b: asha(ev, c, budget_epochs=b, workers=4),
     }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("benchmark", nargs="?", default="nb201-digits")
-    parser.add_argument("--seeds", type=int, default=50)
-    parser.add_argument("--delta", type=float, default=0.05)
-    parser.add_argument("--min-completed", type=int, default=10)
-    parser.add_argument("--only", default=None, help="comma-separated method names")
-    parser.add_argument("--plot", default=None)
-    args = parser.parse_args()
+    ap = parser(__doc__, benchmark="nb201-digits", seeds=50)
+    ap.add_argument("--delta", type=float, default=0.05)
+    ap.add_argument("--min-completed", type=int, default=10)
+    ap.add_argument("--only", default=None, help="comma-separated method names")
+    ap.add_argument("--plot", default=None)
+    args = ap.parse_args()
 
     bench = load_benchmark(args.benchmark)
     recs = bench.records()

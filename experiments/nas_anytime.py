@@ -1,7 +1,7 @@
 """The anytime view of architecture search on a table: median regret and its interquartile band
 against queries and time, one line per strategy, many seeds (run in parallel, journalled).
 
-    python benchmarks/nas_anytime.py nb201-cifar10 --seeds 100 --queries 150 --workers 2 \\
+    python experiments/nas_anytime.py nb201-cifar10 --seeds 100 --queries 150 --workers 2 \\
         --strategies random,re,ls,bananas:lgb,npenas:lgb --out runs/nas/anytime \\
         --plot docs/nas_nb201_cifar10.png
 
@@ -10,8 +10,9 @@ A strategy is ``NAME`` or ``NAME:PREDICTOR`` (the surrogate of bananas and npena
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
+
+from harness import parser as make_parser
 
 from nasperf.benchmarks import load_benchmark
 from nasperf.execution import make_executor
@@ -19,7 +20,7 @@ from nasperf.search import SearchSpec, plot_anytime, run_seeds
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = make_parser(__doc__)
     ap.add_argument("benchmark")
     ap.add_argument("--strategies", default="random,re,ls,bananas:lgb,npenas:lgb")
     ap.add_argument("--seeds", type=int, default=100)

@@ -2,21 +2,20 @@
 held-out final accuracies inside the 90% interval (mean ± 1.645 std), over random splits of
 100 training and 100 test curves. Target: 0.85-0.95.
 
-    python benchmarks/lc_calibration.py nb201-cifar10-curves --fidelities 1,3,5,9,19,37,73
+    python experiments/lc_calibration.py nb201-cifar10-curves --fidelities 1,3,5,9,19,37,73
 """
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
+from harness import parser as make_parser
 
 from nasperf.benchmarks import load_benchmark
 from nasperf.predictors import make_predictor
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     parser.add_argument("benchmark", nargs="?", default="nb201-digits")
     parser.add_argument("--fidelities", default="1,3,5,10,20")
     parser.add_argument("--predictors", default="lcsvr,lc-br,lce")

@@ -6,19 +6,18 @@ minus the loss and the log-loss (target: minus the final loss), and prints the K
 the target at each fidelity (100 training and 100 test curves, ``--splits`` random splits), for
 the rank transform (the default) and the raw values (``transform="standard"``, nasperf <= 0.1).
 
-    python benchmarks/lc_units.py nb201-digits --fidelities 1,2,3,5,10,20 --splits 20
+    python experiments/lc_units.py nb201-digits --fidelities 1,2,3,5,10,20 --splits 20
 """
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
-from scipy.stats import kendalltau
+from harness import parser as make_parser
 
 from nasperf.benchmarks import load_benchmark
 from nasperf.predictors import make_predictor
 from nasperf.records import Record
+from nasperf.stats import kendall_tau
 
 #: name -> (curve read, its units, the target from the curve's last value)
 VARIANTS = {
@@ -40,7 +39,7 @@ def as_variant(records: list[Record], name: str) -> list[Record]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     parser.add_argument("benchmark", nargs="?", default="nb201-digits")
     parser.add_argument("--fidelities", default="1,2,3,5,10,20")
     parser.add_argument("--predictor", default="lcsvr")
@@ -66,7 +65,7 @@ def main() -> None:
                 for j, f in enumerate(fids):
                     pred = make_predictor(args.predictor, fidelity=f, curve="x",
                                           transform=transform, random_state=split)
-                    taus[split, j] = kendalltau(pred.fit(train).predict(test), y)[0]
+                    taus[split, j] = kendall_tau(pred.fit(train).predict(test), y)
             target = "final loss" if VARIANTS[name][0] == "val_loss" else "final accuracy"
             cells = " | ".join(f"{t:.3f}" for t in taus.mean(axis=0))
             print(f"| {transform} | {name} ({target}) | {cells} |", flush=True)

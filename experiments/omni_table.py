@@ -4,17 +4,17 @@ Reads finished ``nasperf evaluate --out`` directories and prints, for each train
 mean Kendall τ (± standard error over trials) of the combined predictors and of the best single
 predictor of the same run (its name), and the gain of each combination over it.
 
-    python benchmarks/omni_table.py runs/omni/nb201+runs/omni/nb201-cv \
+    python experiments/omni_table.py runs/omni/nb201+runs/omni/nb201-cv \
         runs/omni/sz-nb101+runs/omni/sz-nb101-cv runs/omni/sz-nb301+runs/omni/sz-nb301-cv
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
 import pandas as pd
+from harness import parser as make_parser
 
 COMBINED = ("omni", "omni-xgb", "omni-cv")
 
@@ -77,7 +77,7 @@ def table(spec: str, combined: tuple[str, ...]) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = make_parser(__doc__)
     ap.add_argument("runs", nargs="+", help="DIR, or DIR+DIR2 where DIR2 reruns some predictors")
     ap.add_argument("--combined", default=",".join(COMBINED))
     ap.add_argument(

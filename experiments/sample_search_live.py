@@ -8,15 +8,16 @@ same networks (same seeds) on the same executor; the wall-clock of each is measu
 search's up to the end of that run). The returned cell is among the first ``--n``, so random
 search gets there within ``--n`` runs.
 
-    python benchmarks/sample_search_live.py --seeds 5 --n 100 --short-epochs 1 --top-k 2
+    python experiments/sample_search_live.py --seeds 5 --n 100 --short-epochs 1 --top-k 2
 """
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import tempfile
 import time
+
+from harness import parser as make_parser
 
 from nasperf.benchmarks import LiveBenchmarkConfig, select_cells
 from nasperf.execution import LocalExecutor
@@ -41,7 +42,7 @@ class UntilAsGood(RandomSearch):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     parser.add_argument("--dataset", default="digits")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--short-epochs", type=int, default=2)

@@ -2,13 +2,12 @@
 --out``), one panel per benchmark, the representation predictors drawn solid and the others
 dashed, for docs/RESULTS.md (issue 15).
 
-    python benchmarks/repr_plot.py runs/repr/nb201 runs/repr/sz-nb101 runs/repr/sz-nb301 \\
+    python experiments/repr_plot.py runs/repr/nb201 runs/repr/sz-nb101 runs/repr/sz-nb301 \\
         --out docs/repr_protocol.png --table
 """
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import matplotlib
@@ -16,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from harness import parser as make_parser
 
 #: predictors that learn a representation of the cell (issue 15)
 LEARNED = ("emprox", "nao", "seminas", "gcn", "bonas", "gp-wl")
@@ -84,7 +84,7 @@ def table(name: str, summary: pd.DataFrame) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = make_parser(__doc__)
     ap.add_argument("runs", type=Path, nargs="+")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--table", action="store_true", help="also print markdown tables")

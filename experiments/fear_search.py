@@ -11,9 +11,9 @@ cell (and its mean over seeds when the benchmark has extra seeds), and the time 
 took to complete a cell at least as good as FEAR's (the stricter measure). Rows go to
 ``--out`` as JSON lines; ``--report`` summarises them.
 
-    python benchmarks/fear_search.py nb201-digits --n 50 --seeds 0,1,2,3,4 --workers 2 \
+    python experiments/fear_search.py nb201-digits --n 50 --seeds 0,1,2,3,4 --workers 2 \
         --out runs/fear/search_digits.jsonl
-    python benchmarks/fear_search.py nb201-digits --out runs/fear/search_digits.jsonl --report
+    python experiments/fear_search.py nb201-digits --out runs/fear/search_digits.jsonl --report
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import journal
+from harness import parser as make_parser
 
 from nasperf.benchmarks import live_benchmark_dir, load_live_benchmark, read_live_config
 from nasperf.execution import LocalExecutor
@@ -38,21 +40,19 @@ from nasperf.search import (
     permuted,
     run_search,
 )
+from nasperf.store import json_ready
 
 
-def _completions(backend: Any) -> list[tuple[float, str]]:
-    """Record (clock, arch) of every segment that ends, by wrapping ``next_event``."""
-    log: list[tuple[float, str]] = []
-    inner = backend.next_event
+class Completions:
+    """The loop's ``on_event`` hook: (clock, arch) of every run trained to its last epoch."""
 
-    def next_event() -> Any:
-        event = inner()
-        if event.error is None and backend.run(event.arch).epochs == backend.max_epochs:
-            log.append((backend.now, str(event.arch)))
-        return event
+    def __init__(self, max_epochs: int) -> None:
+        self.max_epochs = max_epochs
+        self.log: list[tuple[float, str]] = []
 
-    backend.next_event = next_event
-    return log
+    def __call__(self, event: Any, run: Any, now: float) -> None:
+        if event.error is None and run.epochs == self.max_epochs:
+            self.log.append((now, str(event.arch)))
 
 
 def one_seed(args: argparse.Namespace, seed: int) -> dict[str, Any]:
@@ -85,9 +85,11 @@ def one_seed(args: argparse.Namespace, seed: int) -> dict[str, Any]:
             log = [tuple(x) for x in base.get("rs_completions", [])]
         else:
             rs_backend = LiveBackend(config, ex, Path(tmp) / "rs", seed=config.seed)
-            log = _completions(rs_backend)
+            completions = Completions(rs_backend.max_epochs)
+            log = completions.log
             tick = time.perf_counter()
-            rs = run_search(RandomSearch(archs), rs_backend, workers=args.workers, seed=seed)
+            rs = run_search(RandomSearch(archs), rs_backend, workers=args.workers, seed=seed,
+                            on_event=completions)  # fmt: skip
             rs_backend.close()
             rs_fields = {
                 "rs_wall_s": time.perf_counter() - tick, "rs_clock_s": rs_backend.now,
@@ -119,7 +121,7 @@ def one_seed(args: argparse.Namespace, seed: int) -> dict[str, Any]:
 
 
 def report(path: Path) -> None:
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = journal(path, None).read()
     print("| seed | threshold | FEAR s (+ training the returned cell) | random search s | "
           "ratio | FEAR's cell final | RS's cell final | best of n | RS time to FEAR's "
           "final | dropped/capped |")  # fmt: skip
@@ -151,7 +153,7 @@ def report(path: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     parser.add_argument("benchmark")
     parser.add_argument("--out", required=True)
     parser.add_argument("--n", type=int, default=50)
@@ -173,17 +175,16 @@ def main() -> None:
     if args.report:
         report(out)
         return
-    out.parent.mkdir(parents=True, exist_ok=True)
-    done = set()
-    if out.exists():
-        done = {json.loads(line)["seed"] for line in out.read_text().splitlines() if line.strip()}
-    for seed in (int(s) for s in args.seeds.split(",")):
-        if seed in done:
-            continue
-        row = one_seed(args, seed)
-        with out.open("a") as fh:
-            fh.write(json.dumps(row) + "\n")
-        print(json.dumps(row), flush=True)
+    settings = {k: getattr(args, k) for k in ("benchmark", "n", "threshold", "stage2_epochs",
+                                               "time_ratio", "top_k")}  # fmt: skip
+    rows = journal(out, settings)  # the same settings continue it; the seeds may grow
+    done = {row["seed"] for row in rows.read()}
+    with rows.open() as fh:
+        for seed in (int(s) for s in args.seeds.split(",")):
+            if seed not in done:
+                row = one_seed(args, seed)
+                fh.append(json_ready(row))
+                print(json.dumps(json_ready(row)), flush=True)
     report(out)
 
 

@@ -6,15 +6,15 @@ stops counts as a model, and teaches the Q-values its predicted final value). Th
 predicting the gain still to come, Δ and checkpoints as given, active after ``--min-completed``
 completed runs.
 
-    python benchmarks/metaqnn_baker.py nb201-digits --seeds 50 --models 150
+    python experiments/metaqnn_baker.py nb201-digits --seeds 50 --models 150
 """
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import numpy as np
+from harness import parser as make_parser
 
 from nasperf.benchmarks import load_benchmark
 from nasperf.search import (
@@ -29,7 +29,7 @@ from nasperf.search import (
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = make_parser(__doc__)
     ap.add_argument("benchmark")
     ap.add_argument("--seeds", type=int, default=50)
     ap.add_argument("--models", type=int, default=150)

@@ -5,17 +5,16 @@ cells where it has a value, the same for the published Suite-Zero column (``sz_*
 where both exist, and the Spearman between ours and the published values. Prints a markdown
 table for docs/RESULTS.md. Needs NASPERF_DATA.
 
-    python benchmarks/proxy_correlations.py runs/proxies/nb201_mnist_1000.csv
+    python experiments/proxy_correlations.py runs/proxies/nb201_mnist_1000.csv
 """
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
-from scipy.stats import spearmanr
+from harness import parser as make_parser
 
 from nasperf.benchmarks import load_benchmark, read_proxy_table
+from nasperf.stats import spearman
 
 # Published Spearman with val_acc_200ep on NB201 CIFAR-10 (METHODS.md, section 6)
 PUBLISHED = {
@@ -46,11 +45,11 @@ SUITE_ZERO = {
 
 
 def rho(a: np.ndarray, b: np.ndarray) -> float:
-    return float(spearmanr(a, b)[0])
+    return float(spearman(a, b))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = make_parser(__doc__)
     parser.add_argument("table")
     args = parser.parse_args()
     table = read_proxy_table(args.table)
