@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from harness import journal
+from harness import journal, live_cell
 from harness import parser as make_parser
 
 from nasperf.benchmarks import LiveBenchmarkConfig, live_benchmark_dir, read_live_config
@@ -49,15 +49,10 @@ class Task:
 
 
 def run_cell(task: Task) -> dict[str, Any]:
-    import torch
-
-    from nasperf.benchmarks import build_cell, cell_data
     from nasperf.predictors.training_based import FearEstimator, FearSettings, proxy_accuracy
     from nasperf.training import FeatureCapture
 
-    torch.set_num_threads(1)
-    data = cell_data(task.config)
-    model, _, _ = build_cell(task.config, task.arch, task.seed, data)
+    model, data = live_cell(task.config, task.arch, task.seed)
     capture = FeatureCapture(probe_size=256, seed=task.seed % (2**31))
     settings = FearSettings(max_epochs=task.max_epochs, stage2_epochs=task.stage2_epochs)
     est = FearEstimator(settings, task.config.train_config(task.seed, 1))

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import live_cell
 from harness import parser as make_parser
 
 from nasperf.benchmarks import (
@@ -47,14 +48,9 @@ class Task:
 
 
 def run_cell(task: Task) -> dict[str, Any]:
-    import torch
-
-    from nasperf.benchmarks import build_cell, cell_data
     from nasperf.training import FeatureCapture, StopAfter, Trainer
 
-    torch.set_num_threads(1)
-    data = cell_data(task.config)
-    model, _, _ = build_cell(task.config, task.arch, task.seed, data)
+    model, data = live_cell(task.config, task.arch, task.seed)
     capture = FeatureCapture(probe_size=task.probe_size, seed=0)
     tick = time.perf_counter()
     result = Trainer(

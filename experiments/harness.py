@@ -31,6 +31,7 @@ __all__ = [
     "mean_std",
     "executor",
     "search_seeds",
+    "live_cell",
 ]
 
 #: the rank statistics the experiments report, the library's (constant input gives 0)
@@ -127,3 +128,16 @@ def search_seeds(spec: Any, seeds: Sequence[int], args: argparse.Namespace, wher
 
     with executor(args) as ex:
         return run_seeds(spec, seeds, ex, where)
+
+
+def live_cell(config: Any, arch: str, seed: int) -> tuple[Any, Any]:
+    """A freshly built cell of a live benchmark's ``config`` and its data, on one torch thread
+    (a worker's task: the cells run in parallel processes)."""
+    import torch
+
+    from nasperf.benchmarks import build_cell, cell_data
+
+    torch.set_num_threads(1)
+    data = cell_data(config)
+    model, _, _ = build_cell(config, arch, seed, data)
+    return model, data

@@ -11,11 +11,16 @@ import numpy as np
 
 from .exceptions import InvalidDataError, MissingRequirementError
 
-__all__ = ["Record", "ARCH_COLUMNS", "encode_records", "targets_of", "scores_of"]
+__all__ = ["Record", "ARCH_COLUMNS", "arch_scores", "encode_records", "targets_of", "scores_of"]
 
 #: the score columns that describe the architecture itself (its size), not its training: the
 #: curve models use them as features, and a run carries them while it trains
 ARCH_COLUMNS = ("params_m", "params", "flops")
+
+
+def arch_scores(scores: Mapping[str, float]) -> dict[str, float]:
+    """The scores among ``scores`` that describe the architecture (:data:`ARCH_COLUMNS`)."""
+    return {k: v for k, v in scores.items() if k in ARCH_COLUMNS}
 
 
 @dataclass(eq=False)

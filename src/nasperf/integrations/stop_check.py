@@ -21,7 +21,7 @@ from scipy.special import ndtri
 
 from ..benchmarks import CurveRuns, read_curves
 from ..exceptions import ConfigurationError, InvalidDataError
-from ..records import ARCH_COLUMNS, Record
+from ..records import Record
 from ..search import BakerRule, Run, check_delta, probability_at_least
 from ..validation import Interval, validate_params
 
@@ -60,14 +60,6 @@ class Decision:
 
 def _runs_of(path: str | Path | CurveRuns, options: dict[str, Any]) -> CurveRuns:
     return path if isinstance(path, CurveRuns) else read_curves(path, **options)
-
-
-def _as_run(rec: Record, curve: str) -> Run:
-    """A record as a :class:`Run` whose ``val_acc`` is the (higher-is-better) ``curve``."""
-    curves = dict(rec.curves)
-    curves["val_acc"] = curves[curve]
-    scores = {k: v for k, v in rec.scores.items() if k in ARCH_COLUMNS}
-    return Run(arch=rec.arch, space=rec.space, curves=curves, scores=scores, features=rec.features)
 
 
 def _load(
@@ -136,7 +128,7 @@ def stop_check(
         delta=delta, predictor=predictor, min_completed=min_history, max_train=len(finished)
     )
     for rec in finished:
-        rule.observe(_as_run(rec, done.target_curve))
+        rule.observe(Run.from_record(rec, done.target_curve))
     z = float(ndtri(0.5 + level / 2))
     decisions = [_decide(rec, done, rule, best, z) for rec in now.runs]
     sign = -1.0 if done.minimize else 1.0
@@ -170,7 +162,7 @@ def _decide(rec: Record, done: CurveRuns, rule: BakerRule, best: float, z: float
         return Decision(*head, None, None, None, None, STOP, f"diverged after epoch {epochs}")
     if epochs >= done.full:
         return Decision(*head, None, last, last, last, DONE, f"reached the full {done.full} epochs")
-    run = _as_run(rec, done.target_curve)
+    run = Run.from_record(rec, done.target_curve)
     mean, std = rule.distribution(run)
     p = probability_at_least(mean, std, best)
     lo, hi = sorted((sign * (mean - z * std), sign * (mean + z * std)))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..exceptions import NasperfError
-from ..records import Record
+from ..records import Record, arch_scores
 
 __all__ = ["Job", "Run", "TracePoint", "SearchResult", "SchedulerError"]
 
@@ -35,6 +35,19 @@ class Run:
     @property
     def last(self) -> float:
         return float(self.curves["val_acc"][-1])
+
+    @classmethod
+    def from_record(cls, rec: Record, curve: str = "val_acc", upto: int | None = None) -> Run:
+        """The run of a record's curves to epoch ``upto`` (None: all), its ``val_acc`` the
+        record's ``curve``; of its scores only those that describe the architecture."""
+        cut = slice(None) if upto is None else slice(0, upto)
+        curves = {
+            name: np.asarray(values, dtype=np.float64)[cut]
+            for name, values in rec.curves.items()
+            if upto is None or len(values) >= upto
+        }
+        curves["val_acc"] = np.asarray(rec.curves[curve], dtype=np.float64)[cut]
+        return cls(rec.arch, rec.space, curves, arch_scores(rec.scores), rec.features)
 
     def record(self, target: float | None = None) -> Record:
         """The run as a predictor record (target: its final value when complete)."""

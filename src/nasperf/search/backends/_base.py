@@ -25,7 +25,7 @@ import numpy as np
 
 from ...benchmarks import Benchmark
 from ...exceptions import ConfigurationError
-from ...records import ARCH_COLUMNS
+from ...records import arch_scores
 from ...training import RunStatus
 from .._types import Run
 
@@ -177,14 +177,8 @@ class TabularBackend(Backend):
                 return Event(arch, 0, f"{arch}: its {self.curve} curve holds {len(curve)} epochs")
             if not math.isfinite(curve[upto - 1]):
                 return Event(arch, 0, f"{arch}: {self.curve} is not finite at epoch {upto}")
-            run.curves = {
-                name: np.asarray(values, dtype=np.float64)[:upto]
-                for name, values in rec.curves.items()
-                if len(values) >= upto
-            }
-            run.curves["val_acc"] = curve[:upto]
-        run.scores = {k: v for k, v in rec.scores.items() if k in ARCH_COLUMNS}
-        run.features = rec.features
+            run.curves = Run.from_record(rec, self.curve, upto).curves
+        run.scores, run.features = arch_scores(rec.scores), rec.features
         return Event(arch, upto - have)
 
     def scores(self, arch: Hashable) -> dict[str, float]:

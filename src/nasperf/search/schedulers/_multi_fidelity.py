@@ -210,11 +210,18 @@ class _Halving(Validated, Scheduler):
         min_epochs = _check_min_epochs(self.min_epochs, max_epochs, type(self).__name__)
         return _ladder(_halvings(min_epochs, max_epochs, self.eta), max_epochs, self.eta)
 
-    def _first_bracket(self, max_epochs: int, candidates: int) -> tuple[int, list[int], int]:
-        """Hyperband's first bracket: its size, its rungs and its cost on ``candidates``."""
+    #: what its minimum budget buys: Hyperband's first bracket (SH overrides it)
+    _first: str = "its first bracket"
+
+    def bind(self, state: SearchState) -> None:
+        super().bind(state)
+        self._candidates.state = state
+
+    def minimum_budget(self, max_epochs: int, candidates: int) -> tuple[int, str]:
+        """The cost of Hyperband's first bracket on ``candidates``."""
         first, rungs = hyperband_brackets(max_epochs, self.min_epochs, self.eta)[0]
         k = min(first, candidates)
-        return k, rungs, bracket_cost(k, rungs, self.eta)
+        return bracket_cost(k, rungs, self.eta), f"{self._first} ({k} runs, {_rungs_text(rungs)})"
 
 
 class SuccessiveHalving(_Halving):
@@ -242,7 +249,6 @@ class SuccessiveHalving(_Halving):
 
     def bind(self, state: SearchState) -> None:
         super().bind(state)
-        self._candidates.state = state
         n = self.n
         if n is None:
             n = self._candidates.count or len(state.archs() or ())
@@ -269,13 +275,8 @@ class Hyperband(_Halving):
 
     name = "hyperband"
 
-    def minimum_budget(self, max_epochs: int, candidates: int) -> tuple[int, str]:
-        k, rungs, cost = self._first_bracket(max_epochs, candidates)
-        return cost, f"its first bracket ({k} runs, {_rungs_text(rungs)})"
-
     def bind(self, state: SearchState) -> None:
         super().bind(state)
-        self._candidates.state = state
         self.brackets = hyperband_brackets(state.max_epochs, self.min_epochs, self.eta)
         self._next = itertools.cycle(self.brackets)
         self.bracket: _Bracket | None = None
@@ -320,14 +321,10 @@ class ASHA(_Halving):
     """
 
     name = "asha"
-
-    def minimum_budget(self, max_epochs: int, candidates: int) -> tuple[int, str]:
-        k, rungs, cost = self._first_bracket(max_epochs, candidates)
-        return cost, f"bringing one run to the end ({k} runs, {_rungs_text(rungs)})"
+    _first = "bringing one run to the end"
 
     def bind(self, state: SearchState) -> None:
         super().bind(state)
-        self._candidates.state = state
         top = state.max_epochs
         first, _ = hyperband_brackets(top, self.min_epochs, self.eta)[0]
         head = self._candidates.take(first)  # as many as the fewest that promote one run
