@@ -221,7 +221,7 @@ def validate_params(
         if names and isinstance(value, str):
             raise UnknownNameError(names[0].kind, value, [str(v) for v in names[0].values])
         example = ""
-        if defaults is not None and defaults.get(name) is not None:
+        if defaults is not None and name in defaults:
             example = f"; e.g. {owner}({name}={defaults[name]!r})"
         raise ConfigurationError(
             f"{owner}: {name} must be {_describe(allowed)}, got {value!r}{example}"

@@ -453,7 +453,7 @@ def test_any_strategy_with_a_short_budget_fitness_on_a_table(capsys) -> None:  #
         (["re", "--top-k", "3", "--queries", "40"], "--top-k only applies with --fitness"),
         (["random", "--fitness", "early-stop-acc", "--rule", "baker"], "no rule with it"),
         (["re", "--fitness", "sotl", "--short-epochs", "30", "--queries", "40"], "short_epochs=30"),
-        (["bananas", "-b", "nb201-cifar10", "--fitness", "early-stop-acc"], "no learning curves"),
+        (["bananas", "-b", "nbgraph-cora", "--fitness", "early-stop-acc"], "no learning curves"),
         (["re", "--fitness", "fear", "--queries", "40"], "cannot give FEAR scores"),
         (["random", "--threshold", "0.5"], "--threshold only applies with --fitness"),
         (["re", "--fitness", "sotl", "--time-ratio", "2", "--queries", "9"], "--fitness fear"),

@@ -476,7 +476,7 @@ def _diverged(part: pd.DataFrame, values: np.ndarray, metric: str, curves: Seque
 
 
 @dataclass
-class _Run:
+class _PendingCurves:
     """One run's curves before its target is known."""
 
     ident: Any
@@ -488,7 +488,7 @@ class _Run:
 
 def _read_run(
     ident: Any, part: pd.DataFrame, metric: str, curves: Sequence[str], counts: CurveCounts
-) -> _Run | None:
+) -> _PendingCurves | None:
     """The curves of one run (its rows sorted by epoch), each cut to the metric's length."""
     epochs = part[_EPOCH].to_numpy()
     values = part[metric].to_numpy(dtype=np.float64)
@@ -510,7 +510,7 @@ def _read_run(
             filled = filled or f
     counts.diverged += diverged
     counts.filled += filled
-    return _Run(ident, out, part, diverged, filled)
+    return _PendingCurves(ident, out, part, diverged, filled)
 
 
 # -- features and records ------------------------------------------------------------------------
@@ -582,7 +582,7 @@ class _Target:
     full: int
     negate_curve: bool
 
-    def value(self, run: _Run, length: int) -> float | None:
+    def value(self, run: _PendingCurves, length: int) -> float | None:
         if length < self.full:
             return None
         if self.column is None:
@@ -595,7 +595,12 @@ class _Target:
 
 
 def _record(
-    run: _Run, how: _Target, space: str, cols: _Columns, features: Sequence[str], path: Path
+    run: _PendingCurves,
+    how: _Target,
+    space: str,
+    cols: _Columns,
+    features: Sequence[str],
+    path: Path,
 ) -> Record:
     curves = {name: values[: how.full] for name, values in run.curves.items()}
     length = len(curves[how.metric])

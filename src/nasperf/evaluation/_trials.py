@@ -59,7 +59,7 @@ class IncompleteEvaluationError(NasperfError, RuntimeError):
 @dataclass(frozen=True)
 class TrialTask:
     """One predictor in one trial: fitted on each train size (prefixes of ``train``), scored
-    on ``test``; ``extra`` is added to every row (its pool size, its fidelity)."""
+    on ``test``; ``row_fields`` are added to every row (its pool size, its fidelity)."""
 
     trial: int
     name: str
@@ -68,7 +68,7 @@ class TrialTask:
     test: list[Record]
     sizes: tuple[int, ...]
     config: ProtocolConfig
-    extra: dict[str, Any] = field(default_factory=dict)
+    row_fields: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"trial {self.trial} {self.name}"
@@ -128,7 +128,7 @@ def run_trial(task: TrialTask) -> list[dict[str, Any]]:
                 task.name, task.template, task.train[:n], task.test, y_test, task.config, task.trial
             )
             row.update(predictor=task.name, train_size=n, trial=task.trial)
-            row.update(task.extra)
+            row.update(task.row_fields)
             rows.append(json_ready(row))
     return rows
 

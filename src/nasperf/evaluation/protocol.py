@@ -307,25 +307,25 @@ def evaluate_predictors(
                     split_of.update(dict.fromkeys(names, split))
             for name in todo:
                 test, train_all, _ = split_of[name]
-                extra: dict[str, Any] = {"pool_size": len(pools[name])}
+                row_fields: dict[str, Any] = {"pool_size": len(pools[name])}
                 if config.fidelities is not None:
-                    extra["fidelity"] = fidelity_of[name]
+                    row_fields["fidelity"] = fidelity_of[name]
                 yield TrialTask(
-                    trial, name, predictors[name], train_all, test, tuple(sizes), config, extra
+                    trial, name, predictors[name], train_all, test, tuple(sizes), config, row_fields
                 )
 
-    book = None
+    trial_rows = None  # the journal directory's rows, kept as trials finish
     if journal is not None:
-        book = TrialJournal(
+        trial_rows = TrialJournal(
             journal, journal_settings(benchmark.name, config, predictors, result.pool_sizes)
         )
-    with book.open() if book is not None else nullcontext():
+    with trial_rows.open() if trial_rows is not None else nullcontext():
         result.rows = run_trials(
             tasks,
             trials=config.trials,
             total=config.trials * len(sizes) * len(predictors),
             executor=executor,
-            journal=book,
+            journal=trial_rows,
             callback=callback,
             on_progress=on_progress,
         )

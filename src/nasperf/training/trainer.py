@@ -87,7 +87,7 @@ def learning_rate(cfg: TrainConfig, epoch: int, step: int, steps: int) -> float:
 
 
 @dataclass
-class _Run:
+class _FitState:
     """What the steps of one :meth:`Trainer.fit` share: the model, its optimizer, the RNG of
     the batch order, where to checkpoint, and where the run starts (epoch, time so far)."""
 
@@ -283,7 +283,7 @@ class Trainer:
         ending = self._run_epochs(run, splits, until)
         return self._end(model, self._finish(run, data, ending))
 
-    def _start(self, model: nn.Module, device: torch.device, path: Path | None) -> _Run:
+    def _start(self, model: nn.Module, device: torch.device, path: Path | None) -> _FitState:
         """Seed the RNGs of the run, make its optimizer and clear the curves."""
         cfg = self.config
         start = time.perf_counter()
@@ -296,9 +296,9 @@ class Trainer:
         optimizer = self._make_optimizer(model)
         self.optimizer = optimizer
         self.history = {name: [] for name in CURVES}
-        return _Run(model, optimizer, order, device, path, start)
+        return _FitState(model, optimizer, order, device, path, start)
 
-    def _resume(self, run: _Run) -> TrainResult | None:
+    def _resume(self, run: _FitState) -> TrainResult | None:
         """Load the run's checkpoint if there is one; return the stored result of a finished
         run, else None (the run continues after the checkpoint's epoch, or from the start)."""
         path = run.path
@@ -329,7 +329,7 @@ class Trainer:
         return None
 
     @staticmethod
-    def _restore_progress(run: _Run, state: dict[str, Any]) -> None:
+    def _restore_progress(run: _FitState, state: dict[str, Any]) -> None:
         """Put the optimizer, the RNGs and the epoch count of an unfinished run back."""
         run.optimizer.load_state_dict(state["optimizer"])
         torch.set_rng_state(state["rng"]["torch"])
@@ -338,7 +338,7 @@ class Trainer:
         run.order.set_state(state["rng"]["order"])
         run.first_epoch, run.prior_time = int(state["epoch"]), float(state["total_time"])
 
-    def _run_epochs(self, run: _Run, splits: _Splits, until: int | None) -> _Ending:
+    def _run_epochs(self, run: _FitState, splits: _Splits, until: int | None) -> _Ending:
         """Train from the run's first epoch up to ``until`` (or the end); how the run ended."""
         cfg = self.config
         last = cfg.epochs if until is None else min(until, cfg.epochs)
@@ -362,7 +362,7 @@ class Trainer:
             return _Ending(RunStatus.PAUSED, reason, finished=False)
         return _Ending(RunStatus.OK, f"completed {cfg.epochs} epochs", finished=True)
 
-    def _epoch(self, run: _Run, splits: _Splits, epoch: int) -> dict[str, float] | _Ending:
+    def _epoch(self, run: _FitState, splits: _Splits, epoch: int) -> dict[str, float] | _Ending:
         """Train and validate one epoch: its curve values, or how the run ended during it."""
         cfg = self.config
         tick = time.perf_counter()
@@ -419,7 +419,7 @@ class Trainer:
             logs["epoch_time"],
         )
 
-    def _finish(self, run: _Run, data: ArrayDataset, ending: _Ending) -> TrainResult:
+    def _finish(self, run: _FitState, data: ArrayDataset, ending: _Ending) -> TrainResult:
         """The run's result: tested if ``ok``, timed, checkpointed if finished, logged."""
         result = self._result(ending.status, ending.reason)
         if ending.status == RunStatus.OK:
@@ -438,7 +438,7 @@ class Trainer:
         )
         return result
 
-    def _test(self, run: _Run, data: ArrayDataset, result: TrainResult) -> None:
+    def _test(self, run: _FitState, data: ArrayDataset, result: TrainResult) -> None:
         """Set the result's test loss and accuracy, if the test split is not empty."""
         test_x, test_y = data.split("test")
         if len(test_y):
@@ -449,7 +449,7 @@ class Trainer:
             result.test_loss, result.test_acc = self._evaluate(run.model, x_test, y_test)
 
     def _train_epoch(
-        self, run: _Run, splits: _Splits, lrs: list[float]
+        self, run: _FitState, splits: _Splits, lrs: list[float]
     ) -> tuple[float, float, int | None]:
         """One pass over the training split: mean loss, accuracy (%) and the first bad step."""
         cfg = self.config
@@ -527,13 +527,13 @@ class Trainer:
 
     # -- checkpoints -------------------------------------------------------------------------
     def _save(
-        self, path: Path, run: _Run, epoch: int, total_time: float, result: dict | None
+        self, path: Path, run: _FitState, epoch: int, total_time: float, result: dict | None
     ) -> None:
         """Checkpoint the run after ``epoch`` epochs (with its result when it is over)."""
         _save_checkpoint(path, self._state(run, epoch, total_time, result))
 
     def _state(
-        self, run: _Run, epoch: int, total_time: float, result: dict | None
+        self, run: _FitState, epoch: int, total_time: float, result: dict | None
     ) -> dict[str, Any]:
         device = model_device(run.model)
         cuda = torch.cuda.get_rng_state(device) if device.type == "cuda" else None
