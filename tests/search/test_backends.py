@@ -14,16 +14,6 @@ from nasperf.search import Backend, Event, Run, TabularBackend
 from nasperf.spaces import get_space
 
 
-@pytest.fixture(scope="module")
-def bench():  # noqa: ANN201
-    return load_benchmark("nb201-digits")
-
-
-@pytest.fixture(scope="module")
-def archs(bench) -> list:  # noqa: ANN001
-    return [r.arch for r in bench.records()]
-
-
 def untimed(epochs: int = 6) -> TabularBenchmark:
     """Three candidates with curves but no recorded time (nor total cost)."""
     recs = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from nasperf.benchmarks import load_benchmark
 from nasperf.exceptions import ConfigurationError
 from nasperf.search import (
     ASHA,
@@ -41,11 +40,6 @@ class CompletionClock(ASHA):
 def trained(backend: TabularBackend, archs: list) -> int:
     """The epochs the runs of ``archs`` hold on ``backend``."""
     return sum(backend.run(a).epochs for a in archs)
-
-
-@pytest.fixture(scope="module")
-def bench():  # noqa: ANN201
-    return load_benchmark("nb201-digits")
 
 
 def test_hyperband_brackets_follow_li_et_al() -> None:

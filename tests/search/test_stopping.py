@@ -8,7 +8,6 @@ import math
 import numpy as np
 import pytest
 
-from nasperf.benchmarks import load_benchmark
 from nasperf.exceptions import ConfigurationError
 from nasperf.search import (
     BakerRule,
@@ -22,11 +21,6 @@ from nasperf.search import (
     probability_at_least,
     random_search,
 )
-
-
-@pytest.fixture(scope="module")
-def bench():  # noqa: ANN201
-    return load_benchmark("nb201-digits")
 
 
 def flat(arch: object, level: float, epochs: int) -> Run:
