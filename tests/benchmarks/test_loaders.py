@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import spearmanr
 
-from conftest import needs_data
+from helpers import needs_data
 from nasperf.benchmarks import load_benchmark, load_csv
 from nasperf.exceptions import (
     ConfigurationError,

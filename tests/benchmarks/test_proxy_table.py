@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from conftest import needs_data
+from helpers import needs_data
 from nasperf.benchmarks import (
     IncompleteTableError,
     ProxyTableConfig,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cli_helpers import run
 
-from conftest import needs_data
+from helpers import needs_data
 
 
 def test_predictors_lists_every_registered_name(capsys) -> None:

@@ -12,7 +12,7 @@ import typer
 from cli_helpers import Stop, assert_one_line_error, run
 
 import nasperf.search
-from conftest import needs_data
+from helpers import needs_data
 from nasperf.cli import app
 from nasperf.search import TabularBackend
 
@@ -395,7 +395,7 @@ def test_search_progress_counts_seeds_and_the_budget_holds(capsys, monkeypatch) 
 def _curves_without_time(monkeypatch) -> None:  # noqa: ANN001
     """``load_benchmark`` gives a synthetic table with 10-epoch curves and no recorded time."""
     import nasperf.benchmarks
-    from conftest import synthetic_records
+    from helpers import synthetic_records
     from nasperf.benchmarks import TabularBenchmark
 
     recs = synthetic_records(40)

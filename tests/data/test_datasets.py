@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import needs_data
+from helpers import needs_data
 from nasperf.data import (
     DATASETS,
     ArrayDataset,

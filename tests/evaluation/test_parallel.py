@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import synthetic_records
+from helpers import synthetic_records
 from nasperf.benchmarks import TabularBenchmark
 from nasperf.evaluation import (
     ROWS_FILE,

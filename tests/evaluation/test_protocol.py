@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import synthetic_records
+from helpers import synthetic_records
 from nasperf.benchmarks import TabularBenchmark
 from nasperf.evaluation import ProtocolConfig, evaluate_predictors, save_result
 from nasperf.exceptions import ConfigurationError

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone
 
-from conftest import synthetic_records
+from helpers import synthetic_records
 from nasperf.data import ArrayDataset
 from nasperf.exceptions import (
     ConfigurationError,

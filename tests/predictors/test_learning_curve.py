@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import kendalltau
 
-from conftest import synthetic_records
+from helpers import synthetic_records
 from nasperf.benchmarks import load_benchmark
 from nasperf.exceptions import ConfigurationError, InvalidDataError, MissingRequirementError
 from nasperf.predictors import make_predictor

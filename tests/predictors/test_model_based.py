@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.stats import kendalltau
 
-from conftest import needs_data, synthetic_records
+from helpers import needs_data, synthetic_records
 from nasperf.exceptions import ConfigurationError, OptionalDependencyError
 from nasperf.predictors import make_predictor
 from nasperf.predictors.model_based import BananasPredictor, TargetScaler

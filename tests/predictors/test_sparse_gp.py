@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import synthetic_records
+from helpers import synthetic_records
 from nasperf.exceptions import OptionalDependencyError
 from nasperf.predictors import make_predictor
 from nasperf.records import Record

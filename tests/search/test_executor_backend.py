@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from nasperf.execution import LocalExecutor
-from nasperf.search import Event, ExecutorBackend, RandomSearch, run_search
+from nasperf.search import Event, RandomSearch, run_search
+from nasperf.search.backends import ExecutorBackend
 
 
 @dataclass(frozen=True)

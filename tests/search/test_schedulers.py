@@ -10,16 +10,15 @@ from nasperf.search import (
     ASHA,
     TabularBackend,
     asha,
-    bracket_cost,
-    check_budget,
     hyperband,
-    hyperband_brackets,
     minimum_budget,
     permuted,
     random_search,
     run_search,
     successive_halving,
 )
+from nasperf.search.schedulers import bracket_cost, hyperband_brackets
+from nasperf.search.strategies import check_budget
 
 
 class CompletionClock(ASHA):

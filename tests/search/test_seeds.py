@@ -17,11 +17,10 @@ from nasperf.search import (
     make_rule,
     make_scheduler,
     plot_anytime,
-    result_from_row,
-    result_row,
     run_seeds,
     run_spec,
 )
+from nasperf.search.spec import result_from_row, result_row
 
 SPEC = SearchSpec("re", "nb201-digits", {"population": 10, "sample": 3}, budget_epochs=600)
 

@@ -8,7 +8,7 @@ from collections import namedtuple
 import numpy as np
 import pytest
 
-from conftest import needs_data
+from helpers import needs_data
 from nasperf.exceptions import InvalidArchitectureError
 from nasperf.paths import data_dir
 from nasperf.spaces.darts import OPS, DartsSpace

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import needs_data
+from helpers import needs_data
 from nasperf.exceptions import InvalidArchitectureError
 from nasperf.paths import data_dir
 from nasperf.spaces.nb101 import NB101Space

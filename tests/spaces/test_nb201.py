@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import needs_data
+from helpers import needs_data
 from nasperf.exceptions import InvalidArchitectureError, InvalidDataError
 from nasperf.paths import data_dir
 from nasperf.spaces.nb201 import NB201Space

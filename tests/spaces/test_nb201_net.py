@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import needs_data
+from helpers import needs_data
 from nasperf.exceptions import InvalidArchitectureError
 from nasperf.paths import data_dir
 from nasperf.spaces import get_space

@@ -8,12 +8,15 @@
   MetaQNN), :mod:`nasperf.search.backends` (:class:`TabularBackend`, :class:`LiveBackend`, the
   estimate backends) and :mod:`nasperf.search.rules` (:class:`BakerRule`, :class:`MedianRule`).
 - :data:`STRATEGIES` and :data:`RULES` name them (:mod:`nasperf.search.strategies`).
+
+This package exports what a user of searches needs; the parts for those who extend them
+(``ExecutorBackend``, ``EstimateBackend``, ``bracket_cost``, ...) are in its subpackages, the
+journal rows of results (``result_row``) in :mod:`nasperf.search.spec`.
 """
 
 from __future__ import annotations
 
 from ._fitness import (
-    SampleSearchResult,
     estimate_cells,
     estimate_then_train,
     sample_and_estimate,
@@ -21,26 +24,18 @@ from ._fitness import (
 )
 from ._loop import Scheduler, SearchState, run_search
 from ._results import (
-    SEED_COLUMNS,
-    TRACE_COLUMNS,
     anytime,
     plot_anytime,
     records_time,
-    seeds_summary,
     summarise,
-    summary,
     write_results,
 )
 from ._types import Job, Run, SchedulerError, SearchResult, TracePoint
 from .backends import (
-    TEST_COLUMNS,
     Backend,
-    EstimateBackend,
     Event,
-    ExecutorBackend,
     LiveBackend,
     LiveEstimateBackend,
-    ShortBudgetBackend,
     TabularBackend,
 )
 from .rules import (
@@ -53,7 +48,6 @@ from .rules import (
     probability_at_least,
 )
 from .schedulers import (
-    ACQUISITIONS,
     ASHA,
     BANANAS,
     NPENAS,
@@ -64,30 +58,21 @@ from .schedulers import (
     RegularizedEvolution,
     SuccessiveHalving,
     asha,
-    bracket_cost,
     hyperband,
-    hyperband_brackets,
     metaqnn_schedule,
-    mutant,
     permuted,
     random_search,
     successive_halving,
 )
 from .spec import (
-    LIVE_FITNESS,
-    TABLE_FITNESS,
     LiveRuns,
     SearchSpec,
-    fitness_result,
-    result_from_row,
-    result_row,
     run_seeds,
     run_spec,
 )
 from .strategies import (
     RULES,
     STRATEGIES,
-    check_budget,
     make_rule,
     make_scheduler,
     minimum_budget,
@@ -106,21 +91,11 @@ __all__ = [
     "make_rule",
     "strategy_class",
     "minimum_budget",
-    "check_budget",
-    "LIVE_FITNESS",
-    "TABLE_FITNESS",
-    "result_row",
-    "result_from_row",
-    "fitness_result",
     "anytime",
     "plot_anytime",
-    "summary",
-    "seeds_summary",
     "summarise",
     "write_results",
     "records_time",
-    "TRACE_COLUMNS",
-    "SEED_COLUMNS",
     # the loop and its types
     "run_search",
     "Scheduler",
@@ -141,25 +116,17 @@ __all__ = [
     "NPENAS",
     "MetaQNN",
     "metaqnn_schedule",
-    "ACQUISITIONS",
-    "mutant",
     "permuted",
     "random_search",
     "successive_halving",
     "hyperband",
     "asha",
-    "hyperband_brackets",
-    "bracket_cost",
     # backends
     "Backend",
     "Event",
     "TabularBackend",
-    "ExecutorBackend",
     "LiveBackend",
-    "EstimateBackend",
-    "ShortBudgetBackend",
     "LiveEstimateBackend",
-    "TEST_COLUMNS",
     # stopping rules
     "StoppingRule",
     "BakerRule",
@@ -173,5 +140,4 @@ __all__ = [
     "estimate_cells",
     "sample_and_estimate",
     "sample_and_estimate_curves",
-    "SampleSearchResult",
 ]
