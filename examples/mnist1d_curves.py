@@ -32,7 +32,7 @@ from mnist1d_common import train_trial
 
 from nasperf.cli import main as nasperf
 from nasperf.data import load_dataset
-from nasperf.search import stop_check
+from nasperf.integrations.stop_check import stop_check
 
 CURVES = ("train_loss", "train_acc", "val_loss", "val_acc", "epoch_time")
 

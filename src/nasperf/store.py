@@ -430,7 +430,8 @@ class Journal:
     appended to, whose settings are not compared). :meth:`read` checks the saved settings against
     ``settings`` (keys in ``may_differ`` may differ, ``names`` maps a key to the option a user
     gives; ``what`` names the job in a lock's message, ``row_what`` a row in a bad line's) and
-    returns the rows made so far, a last line cut short by a kill dropped;
+    returns the rows made so far (a last line cut short by a kill left out, and cut off when
+    :meth:`open` takes the lock);
     :meth:`open` holds the directory's lock, writes the settings and appends rows durably.
     :meth:`row_file` gives another row file beside it, written under the same lock. Several
     journals may share a directory, each with its own files and ``lock_file``.
@@ -476,7 +477,7 @@ class Journal:
         their settings file are refused: they were made by something else)."""
         saved = self.saved_settings()
         if saved is None:
-            if self.rows.exists():
+            if self.rows.exists() and self.settings is not None:
                 raise ConfigurationError(
                     f"{self.rows.path} exists without its {self.settings_path.name}; choose "
                     "another --out"
@@ -492,8 +493,10 @@ class Journal:
             names=self.names,
         )
 
-    def read(self, *, repair: bool = True) -> list[Any]:
-        """The rows made so far ([] for a new journal), after :meth:`check`."""
+    def read(self, *, repair: bool = False) -> list[Any]:
+        """The rows made so far ([] for a new journal), after :meth:`check`. A last line cut
+        short is left out, and cut off the file only with ``repair`` (which a writer does under
+        the lock: :meth:`open`; another process may be writing that line now)."""
         self.check()
         return self.rows.read(repair=repair)
 
@@ -523,5 +526,6 @@ class Journal:
         with self.locked():
             self.check()
             self.write_settings()
+            complete_lines(self.rows.path, repair=True)  # a line cut short by a kill: dropped
             with self.rows.appending() as appender:
                 yield appender

@@ -8,8 +8,10 @@ or combination is an error, not silently ignored), and the seed.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -132,3 +134,20 @@ def _check_writable(directory: Path, path: Path) -> None:
             problem = exc.strerror or str(exc)
     if problem is not None:
         raise ConfigurationError(f"--out {path}: cannot write in {directory} ({problem})")
+
+
+@contextmanager
+def options_named(owner: str, options: Mapping[str, str]) -> Iterator[None]:
+    """Inside the block, a ConfigurationError about the fields of the library object ``owner``
+    names the command's options instead (``options``: field to flag), without the Python
+    example: the user typed ``--budget 0``, not ``SearchSpec(budget_epochs=0)``."""
+    try:
+        yield
+    except ConfigurationError as exc:
+        if type(exc) is not ConfigurationError:  # a named kind (an unknown name) says it well
+            raise
+        text = str(exc).removeprefix(f"{owner}: ")
+        text = re.sub(rf"; e\.g\. {owner}\(.*\)$", "", text)
+        for field, option in options.items():
+            text = re.sub(rf"\b{field}\b", option, text)
+        raise ConfigurationError(text) from exc

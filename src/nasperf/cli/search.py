@@ -13,9 +13,9 @@ from typing import Any
 
 import typer
 
-from ..exceptions import ConfigurationError
+from ..exceptions import ConfigurationError, UnknownNameError
+from . import checks
 from . import options as opt
-from .checks import check_address, check_feature_history, check_out, check_seed, given, refuse
 from .console import new_table, out, progress
 from .evaluate import curves_options
 from .live import (
@@ -37,12 +37,12 @@ _LIVE_ONLY = (
 )
 _CURVES_ONLY = ("curve", "minimize", "run_column", "epoch_column")
 _FEAR = ("threshold", "stage2_epochs", "time_ratio")
+#: the options behind the spec's fields, for its messages
+_FLAGS = {"budget_epochs": "--budget", "queries": "--queries", "in_flight": "--in-flight",
+          "top_k": "--top-k", "short_epochs": "--short-epochs"}  # fmt: skip
 
-search_app = typer.Typer(
-    help="Search on a table (simulated time, -b NAME) or live (--live): one subcommand per "
-    "strategy.",
-    no_args_is_help=True,
-)
+search_app = typer.Typer(help="Search on a table (simulated time, -b NAME) or live (--live): "
+                         "one subcommand per strategy.", no_args_is_help=True)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -209,7 +209,7 @@ def hyperband_cmd(args: SearchArgs, eta: int = ETA, min_epochs: int = MIN_EPOCHS
 @search_command("asha", budget=("budget",), fitness=None, rule=True)
 def asha_cmd(args: SearchArgs, eta: int = ETA, min_epochs: int = MIN_EPOCHS) -> None:
     """ASHA (Li et al. 2020): asynchronous successive halving, a free worker never waits."""
-    if not given("in_flight"):
+    if not checks.given("in_flight"):
         args.where = replace(args.where, in_flight=4)
     _search("asha", {"eta": eta, "min_epochs": min_epochs}, args)
 
@@ -298,8 +298,6 @@ def metaqnn_cmd(
     """MetaQNN (Baker et al. 2017): Q-learning over the cell's choices, ε-greedy, replay."""
     from ..search import metaqnn_schedule
 
-    if models < 1:
-        raise ConfigurationError(f"--models must be >= 1, got {models}")
     _search("metaqnn", {"schedule": metaqnn_schedule(models), "alpha": alpha, "gamma": gamma,
                         "replay": replay}, args)
 
@@ -332,13 +330,15 @@ def sample_cmd(
     """Estimate --cells candidates with a short budget, train the top k fully (Cao et al.): an
     alias of ``random --fitness ESTIMATOR`` (on a table: ``--queries CELLS``)."""
     args.scoring = FitnessOptions(estimator, feature_history.epochs, top_k)
+    if args.where.live and estimator != "feature-history":
+        raise UnknownNameError("live estimator", estimator, ["feature-history"])
     if not args.where.live:
         fh_options = ("variant", "k", "probe_size", "layer", "ema_decay", "c")
-        refuse(fh_options, "only applies to a live feature-history estimate (--live)")
+        checks.refuse(fh_options, "only applies to a live feature-history estimate (--live)")
         args.spend = BudgetOptions(queries=args.training.cells)
         _search("random", {}, args)
         return
-    check_feature_history(feature_history)
+    checks.check_feature_history(feature_history)
     settings = {k: v for k, v in asdict(feature_history).items() if k != "epochs"}
     _search("random", {}, args, estimator_settings=settings)
 
@@ -347,27 +347,28 @@ def sample_cmd(
 def _check_where(where: SearchOptions) -> None:
     """A search runs on a table or live, and options of the other place are errors."""
     if where.live == (where.benchmark is not None):
-        raise ConfigurationError("give --benchmark NAME (a table) or --live, not both")
+        both = ", not both" if where.live else ""
+        raise ConfigurationError(f"give --benchmark NAME (a table) or --live{both}")
     if where.live:
-        refuse(("in_flight",), "only applies to a table (live: --workers jobs run at once)")
-        refuse(_CURVES_ONLY, "only applies to -b curves:")
+        checks.refuse(("in_flight",), "only applies to a table (live: --workers jobs run at once)")
+        checks.refuse(_CURVES_ONLY, "only applies to -b curves:")
         if where.out_dir is None:
             raise ConfigurationError("--live needs --out DIR for the runs' checkpoints")
     else:
-        refuse(_LIVE_ONLY, "only applies to --live (a table's runs are trained already)")
+        checks.refuse(_LIVE_ONLY, "only applies to --live (a table's runs are trained already)")
     if where.seeds < 1:  # not the spec's: the seeds are run_seeds'
         raise ConfigurationError(f"--seeds must be >= 1, got {where.seeds}")
-    check_address(where.executor_name, where.address)
-    check_out(where.out_dir, directory=True)
+    checks.check_address(where.executor_name, where.address)
+    checks.check_out(where.out_dir, directory=True)
 
 
 def _rule_settings(rule: RuleOptions | None) -> dict[str, Any]:
-    """The spec's rule and its parameters; options that mean nothing for it are errors."""
+    """The spec's rule and its parameters (an option that means nothing for it: an error)."""
     if rule is None or rule.rule == "none":
-        refuse(("delta", "min_completed", "dense"), "only applies with a --rule (baker or median)")
+        checks.refuse(("delta", "min_completed", "dense"), "only applies with a --rule")
         return {}
     if rule.rule != "baker":
-        refuse(("delta",), "only applies to --rule baker")
+        checks.refuse(("delta",), "only applies to --rule baker")
     params: dict[str, Any] = {"min_completed": rule.min_completed}
     params.update({"delta": rule.delta} if rule.rule == "baker" else {})
     params.update({"checkpoints": "dense"} if rule.dense else {})
@@ -377,13 +378,13 @@ def _rule_settings(rule: RuleOptions | None) -> dict[str, Any]:
 def _fitness_settings(scoring: FitnessOptions | None) -> dict[str, Any]:
     """The spec's fitness settings; options that mean nothing for it are errors."""
     if scoring is None or scoring.fitness is None:
-        refuse(("short_epochs", "top_k", *_FEAR), "only applies with --fitness")
+        checks.refuse(("short_epochs", "top_k", *_FEAR), "only applies with --fitness")
         return {}
     settings: dict[str, Any] = {"fitness": scoring.fitness, "top_k": scoring.top_k}
     if scoring.fitness != "fear":
-        refuse(_FEAR, "only applies to --fitness fear")
+        checks.refuse(_FEAR, "only applies to --fitness fear")
         return {**settings, "short_epochs": scoring.short_epochs}
-    refuse(("short_epochs",), "does not apply to FEAR (its stage 1 runs to a threshold)")
+    checks.refuse(("short_epochs",), "does not apply to FEAR (its stage 1 runs to a threshold)")
     params = {name: getattr(scoring, name) for name in _FEAR}
     return {**settings, "fitness_params": params}
 
@@ -400,28 +401,27 @@ def _search(
 
     training, where, spend = args.training, args.where, args.spend
     _check_where(where)
-    check_seed(training.seed)
+    checks.check_seed(training.seed)
     settings = {**_rule_settings(args.stopping), **_fitness_settings(args.scoring)}
     if estimator_settings:
         settings["fitness_params"] = estimator_settings
-    if where.live:
-        cells = None
-        if strategy_class(strategy).takes_candidates:
-            cells = tuple(training.archs())
-        else:
-            refuse(("cells",), f"does not apply to {strategy} (it draws cells from the space)")
-        live = LiveRuns(training.config(), str(where.out_dir / "runs"), training.device, cells)
-        settings["live"] = live
+    if where.live:  # a strategy that takes candidates gets --cells drawn under each seed
+        draw = training.cells if strategy_class(strategy).takes_candidates else None
+        if draw is None:
+            checks.refuse(("cells",), f"does not apply to {strategy}: it draws from the space")
+        runs = str(where.out_dir / "runs")
+        settings["live"] = LiveRuns(training.config(), runs, training.device, draw=draw)
     else:
-        if spend.queries != training.cells or given("queries"):  # not sample-and-estimate's
-            refuse(("cells",), "only applies to --live or to sample-and-estimate")
+        if spend.queries != training.cells or checks.given("queries"):  # not sample-and-estimate's
+            checks.refuse(("cells",), "only applies to --live or to sample-and-estimate")
         curve = (where.curve, where.minimize, where.run_column, where.epoch_column)
         settings["benchmark_options"] = curves_options(where.benchmark, *curve) or {}
         settings.update(benchmark=where.benchmark, in_flight=where.in_flight)
     params = {k: v for k, v in params.items() if v is not None}
     settings.update(budget_epochs=spend.budget, queries=spend.queries)
-    spec = SearchSpec(strategy, params=params, **settings)
-    spec.check(seed=training.seed)
+    with checks.options_named("SearchSpec", _FLAGS):
+        spec = SearchSpec(strategy, params=params, **settings)
+        spec.check(seed=training.seed)
     _run(spec, where, training.seed)
 
 
@@ -434,7 +434,9 @@ def _run(spec: Any, where: SearchOptions, seed: int) -> None:
     journal = None if where.out_dir is None else where.out_dir / "seeds"  # a rerun continues
     with progress() as bar, make_executor(where.executor_name, where.workers, where.address) as ex:
         task = bar.add_task(f"{spec.name} on {spec.where()} (seeds)", total=len(seeds))
-        results = run_seeds(spec, seeds, ex, journal, lambda n, _: bar.update(task, completed=n))
+        epochs = bar.add_task("this seed's search (epochs)", total=None) if spec.live else None
+        results = run_seeds(spec, seeds, ex, journal, lambda n, _: bar.update(task, completed=n),
+                            on_progress=lambda r: bar.update(epochs, completed=r.epochs_used))
     if not results:
         raise ConfigurationError(f"every seed of the {spec.strategy} search failed (see the log)")
     bench = spec.table()

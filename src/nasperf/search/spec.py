@@ -13,6 +13,7 @@ in simulated time); live, they run in turn and each trains its jobs on the execu
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -54,18 +55,37 @@ _FEAR_MAX_EPOCHS = 10
 class LiveRuns(Validated):
     """Where a live search trains: the cells' settings (a
     :class:`~nasperf.benchmarks.LiveBenchmarkConfig`), the directory of the runs' checkpoints,
-    the device, and the candidates of a strategy that takes a fixed list (``cells``: the cells
-    drawn in advance; None: the strategy samples the space)."""
+    the device, and the candidates of a strategy that takes a fixed list: ``cells`` given as
+    they are, or ``draw`` cells of the space drawn under each seed (each seed's search sees
+    its own sample); neither: the strategy samples the space."""
 
     config: Any
     run_dir: str
     device: str = "cpu"
     cells: tuple[str, ...] | None = None
+    draw: int | None = None
 
     _parameter_constraints = {
-        "run_dir": [InstanceOf(str, "a directory path")],
+        "run_dir": [InstanceOf((str, os.PathLike), "a directory path")],
         "device": [InstanceOf(str, "a device name (cpu, cuda, auto)")],
+        "draw": [Interval(int, 1, None), None],
     }
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "run_dir", os.fspath(self.run_dir))
+        if self.cells is not None and self.draw is not None:
+            raise ConfigurationError("give the cells or a number of cells to draw, not both")
+
+    def candidates(self, seed: int) -> list[str] | None:
+        """The cells a strategy that takes a fixed list gets under ``seed`` (None: none)."""
+        if self.cells is not None:
+            return list(self.cells)
+        if self.draw is None:
+            return None
+        from ..benchmarks import select_cells
+
+        return select_cells(self.config.space, self.draw, seed)
 
 
 @dataclass
@@ -139,7 +159,7 @@ class SearchSpec(Validated):
                 "a short-budget fitness scores candidates by an estimate: no rule with it"
             )
         if self.budget_epochs is not None and self.queries is not None:
-            raise ConfigurationError("give a budget in epochs or in queries (full runs), not both")
+            raise ConfigurationError("give budget_epochs (epochs) or queries (full runs), not both")
         if self.fitness is None and self.fitness_params:
             raise ConfigurationError("fitness_params only apply with a fitness")
 
@@ -195,29 +215,30 @@ class SearchSpec(Validated):
 
             cell_data(self.live.config)  # the dataset loads here, not in every worker
         built = self._backends(seed, executor=None)
-        scheduler = make_scheduler(self.strategy, self._params())
+        scheduler = make_scheduler(self.strategy, self._params(seed))
         max_epochs = built.backend.max_epochs
         budget = self.budget(max_epochs)
-        scheduler.check_budget(budget, max_epochs, self._candidate_count(built.backend))
+        scheduler.check_budget(budget, max_epochs, self._candidate_count(built.backend, seed))
         make_rule(self.rule, self.rule_params, max_epochs)
         scheduler.bind(SearchState(built.backend, budget, seed))
 
-    def _candidate_count(self, backend: Any) -> int:
-        if self.live is not None and self.live.cells is not None:
-            return len(self.live.cells)
+    def _candidate_count(self, backend: Any, seed: int) -> int:
+        cells = None if self.live is None else self.live.candidates(seed)
+        if cells is not None:
+            return len(cells)
         archs = backend.archs()
         return len(archs) if archs is not None else 10**9
 
-    def _params(self) -> dict[str, Any]:
-        """The scheduler's settings, with the drawn cells of a live search that takes them."""
+    def _params(self, seed: int) -> dict[str, Any]:
+        """The scheduler's settings, with the cells of a live search that takes them."""
         params = dict(self.params)
-        cls = strategy_class(self.strategy)
-        if self.live is not None and self.live.cells is not None:
-            if not cls.takes_candidates:
+        cells = None if self.live is None else self.live.candidates(seed)
+        if cells is not None:
+            if not strategy_class(self.strategy).takes_candidates:
                 raise ConfigurationError(
                     f"{self.strategy} draws its candidates from the space; it takes no cells"
                 )
-            params.setdefault("candidates", list(self.live.cells))
+            params.setdefault("candidates", cells)
         return params
 
     # -- building --------------------------------------------------------------------------------
@@ -226,7 +247,7 @@ class SearchSpec(Validated):
         if self.live is not None and executor is None:
             raise ConfigurationError("a live search trains on an executor: give one")
         built = self._backends(seed, executor)
-        built.scheduler = make_scheduler(self.strategy, self._params())
+        built.scheduler = make_scheduler(self.strategy, self._params(seed))
         built.rule = make_rule(self.rule, self.rule_params, built.backend.max_epochs)
         return built
 
@@ -289,8 +310,16 @@ class SearchSpec(Validated):
                     f"time_ratio must be >= 1 (or 0: never drop), got {ratio}"
                 )
             params.setdefault("max_epochs", min(_FEAR_MAX_EPOCHS, self.live.config.epochs))
-            return FearSettings(**params), ratio
-        return FeatureHistorySettings(epochs=self.short_epochs, **params), None
+            return _settings(FearSettings, params), ratio
+        return _settings(FeatureHistorySettings, {"epochs": self.short_epochs, **params}), None
+
+
+def _settings(cls: type, params: dict[str, Any]) -> Any:
+    """``cls(**params)``, a parameter it does not know a ConfigurationError naming it."""
+    try:
+        return cls(**params)
+    except TypeError as exc:
+        raise ConfigurationError(f"fitness_params of {cls.__name__}: {exc}") from exc
 
 
 def _check_table_estimator(backend: Any, estimator: str, short: int) -> None:
