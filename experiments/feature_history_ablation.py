@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from harness import live_cell
+from harness import finite, live_cell
 from harness import parser as make_parser
 
+from nasperf import stats
 from nasperf.benchmarks import (
     LiveBenchmarkConfig,
     live_benchmark_dir,
@@ -33,7 +34,9 @@ from nasperf.benchmarks import (
 from nasperf.execution import LocalExecutor
 from nasperf.predictors import make_predictor
 from nasperf.predictors.training_based import VARIANTS, proxy_accuracy
-from nasperf.stats import kendall_tau, spearman
+
+kendall_tau = finite(stats.kendall_tau)  # NaN where fewer than 2 finite pairs
+spearman = finite(stats.spearman)  # NaN where fewer than 2 finite pairs
 
 KS = (1, 2, 3)
 

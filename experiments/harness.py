@@ -32,6 +32,7 @@ __all__ = [
     "executor",
     "search_seeds",
     "live_cell",
+    "finite",
 ]
 
 #: the rank statistics the experiments report, the library's (constant input gives 0)
@@ -103,6 +104,18 @@ def markdown(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def finite(metric: Callable[[Any, Any], float]) -> Callable[[Any, Any], float]:
+    """``metric`` on the pairs where both values are finite; NaN when fewer than 2 remain (a
+    report then shows the hole instead of stopping on it)."""
+
+    def on_finite(a: Any, b: Any) -> float:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        ok = np.isfinite(a) & np.isfinite(b)
+        return float(metric(a[ok], b[ok])) if ok.sum() >= 2 else float("nan")
+
+    return on_finite
+
+
 def correlations(pred: Sequence[float], truth: Sequence[float]) -> dict[str, float]:
     """Kendall τ, Spearman ρ and Pearson r of ``pred`` against ``truth`` (the library's)."""
     return {name: metric(truth, pred) for name, metric in METRICS.items()}
@@ -123,9 +136,10 @@ def executor(args: argparse.Namespace) -> Any:
 
 def search_seeds(spec: Any, seeds: Sequence[int], args: argparse.Namespace, where: Path) -> list:
     """``spec``'s seeds on the executor of ``args``, journalled in ``where`` (a rerun reads
-    the finished seeds back)."""
+    the finished seeds back), after the spec is checked whole."""
     from nasperf.search import run_seeds
 
+    spec.check()
     with executor(args) as ex:
         return run_seeds(spec, seeds, ex, where)
 

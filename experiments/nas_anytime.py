@@ -16,7 +16,7 @@ from harness import parser as make_parser
 
 from nasperf.benchmarks import load_benchmark
 from nasperf.execution import make_executor
-from nasperf.search import SearchSpec, plot_anytime, run_seeds
+from nasperf.search import SearchSpec, plot_anytime, records_time, run_seeds
 
 
 def main() -> None:
@@ -36,12 +36,13 @@ def main() -> None:
         for spec_text in args.strategies.split(","):
             name, _, predictor = spec_text.partition(":")
             params = {"predictor": predictor} if predictor else {}
-            spec = SearchSpec(name, args.benchmark, params, budget_epochs=args.queries)
+            spec = SearchSpec(name, args.benchmark, params, queries=args.queries)
+            spec.check()
             journal = args.out / spec_text.replace(":", "-")
             by[spec_text] = run_seeds(spec, range(args.seeds), ex, journal)
             print(f"{spec_text}: {len(by[spec_text])} seeds", flush=True)
     title = f"{bench.name}: {args.queries} queries, regret in validation accuracy"
-    timed = any("epoch_time" in r.curves or r.cost is not None for r in bench.records())
+    timed = records_time(bench)
     label = "time (simulated seconds)" if timed else "time (one unit per epoch: no time recorded)"
     print(plot_anytime(by, optimum, args.plot, title, time_label=label))
 

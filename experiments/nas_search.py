@@ -84,9 +84,11 @@ def main() -> None:
     args = ap.parse_args()
     names = args.strategies.split(",")
     top = top_cells(args.benchmark)
+    specs = {name: spec_of(name, args.benchmark, args.queries) for name in names}
+    for spec in specs.values():
+        spec.check()  # every strategy's settings, before the first seed of any
     by_name = {}
-    for name in names:  # each strategy's seeds in parallel, journalled
-        spec = spec_of(name, args.benchmark, args.queries)
+    for name, spec in specs.items():  # each strategy's seeds in parallel, journalled
         where = args.out / f"{name.replace(':', '-')}-q{args.queries}"
         by_name[name] = search_seeds(spec, range(args.seeds), args, where)
     base = [r.best_test for r in by_name.get("rs", [])]

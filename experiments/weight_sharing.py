@@ -22,11 +22,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import finite
 from harness import parser as make_parser
 
+from nasperf import stats
 from nasperf.benchmarks import live_benchmark_records
 from nasperf.predictors import make_predictor
-from nasperf.stats import kendall_tau, spearman
+
+kendall_tau = finite(stats.kendall_tau)  # NaN where fewer than 2 finite pairs
+spearman = finite(stats.spearman)  # NaN where fewer than 2 finite pairs
 
 
 def _correlations(scores: np.ndarray, truth: np.ndarray) -> dict[str, float]:

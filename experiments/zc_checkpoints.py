@@ -25,8 +25,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import finite
 from harness import parser as make_parser
 
+from nasperf import stats
 from nasperf.benchmarks import (
     LiveBenchmarkConfig,
     live_benchmark_dir,
@@ -35,7 +37,8 @@ from nasperf.benchmarks import (
     read_live_config,
 )
 from nasperf.execution import LocalExecutor
-from nasperf.stats import spearman
+
+spearman = finite(stats.spearman)  # NaN where fewer than 2 finite pairs
 
 EPOCHS = (0, 1, 2, 5, 10)
 PROXIES = ("synflow", "params", "flops", "jacov", "nwot", "snip", "grad_norm", "fisher", "meco")

@@ -138,7 +138,7 @@ def write_results(
         optimum, name = max(float(rec.target) for rec in bench.records()), bench.name
         unit = "simulated seconds" if records_time(bench) else "epochs: no time recorded"
     else:
-        optimum = max(r.best_value for r in results if r.best_value is not None)
+        optimum = max((r.best_value for r in results if r.best_value is not None), default=0.0)
         name, unit = "live", "seconds"
     by_strategy = {results[0].strategy: results}
     plot = plot_anytime(by_strategy, optimum, out_dir / "anytime.png", name, f"time ({unit})")

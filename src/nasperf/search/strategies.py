@@ -2,7 +2,7 @@
 
 A strategy is a :class:`~nasperf.search.Scheduler` class; what it needs (runs trained part of the
 way, a fixed list of candidates, its minimum budget) is its class data, read through
-:func:`strategy_class` and :func:`minimum_budget` by the CLI and the checks. A rule is a
+:func:`strategy_class` by :class:`~nasperf.search.SearchSpec`'s checks and the CLI. A rule is a
 :class:`~nasperf.search.StoppingRule` class, or nothing (``none``).
 """
 
