@@ -33,6 +33,7 @@ __all__ = [
     "search_seeds",
     "live_cell",
     "finite",
+    "evaluation_journal",
 ]
 
 #: the rank statistics the experiments report, the library's (constant input gives 0)
@@ -87,6 +88,15 @@ def journal(out: Path, settings: Mapping[str, Any], **options: Any) -> Journal:
         what=f"the rows of {out.name}",
         **options,
     )
+
+
+def evaluation_journal(run: Path) -> Journal:
+    """The journal ``nasperf evaluate --out RUN`` keeps (``settings.json``, ``trials.jsonl``),
+    to read while it runs or after: ``.read()`` gives its finished trials, each
+    ``{"trial", "predictor", "rows"}``, ``.saved_settings()`` what it was made with."""
+    from nasperf.evaluation import ROWS_FILE, SETTINGS_FILE
+
+    return Journal(run, None, rows=ROWS_FILE, settings_file=SETTINGS_FILE)
 
 
 def markdown(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

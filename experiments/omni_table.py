@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from harness import evaluation_journal
 from harness import parser as make_parser
 
 COMBINED = ("omni", "omni-xgb", "omni-cv")
@@ -23,14 +24,11 @@ def _rows(run: Path) -> pd.DataFrame:
     """A run's rows: ``rows.csv`` when it finished, else the trials its journal holds."""
     if (run / "rows.csv").is_file():
         return pd.read_csv(run / "rows.csv")
-    rows = []
-    for line in (run / "trials.jsonl").read_text().splitlines():
-        entry = json.loads(line)
-        if "rows" in entry:
-            rows += [
-                {**r, "predictor": entry["predictor"], "trial": entry["trial"]}
-                for r in entry["rows"]
-            ]
+    rows = [
+        {**r, "predictor": entry["predictor"], "trial": entry["trial"]}
+        for entry in evaluation_journal(run).read()
+        for r in entry["rows"]
+    ]
     return pd.DataFrame(rows)
 
 

@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from harness import evaluation_journal
 from harness import parser as make_parser
 
 #: predictors that learn a representation of the cell (issue 15)
@@ -29,20 +30,14 @@ TITLES = {
 def load(run: Path) -> tuple[str, pd.DataFrame]:
     """The run's summary; from its journal (``trials.jsonl``, the trials finished so far, with
     their count per predictor in ``trials``) when the run has no summary yet."""
-    import json
-
-    settings = json.loads((run / "settings.json").read_text())
+    journal = evaluation_journal(run)
+    settings = journal.saved_settings() or {}
     name = settings.get("benchmark", run.name)
     if (run / "summary.csv").exists():
         summary = pd.read_csv(run / "summary.csv")
         summary["trials"] = settings["config"]["trials"]
         return name, summary
-    rows = [
-        row
-        for line in (run / "trials.jsonl").read_text().splitlines()
-        if line.strip()
-        for row in json.loads(line)["rows"]
-    ]
+    rows = [row for entry in journal.read() for row in entry["rows"]]
     frame = pd.DataFrame(rows)
     order = list(dict.fromkeys(frame["predictor"]))
     summary = (

@@ -218,16 +218,15 @@ def expand_fidelities(
     predictors: Mapping[str, Predictor],
     fidelities: Sequence[int] | None,
     benchmark: Benchmark,
-    fidelity_of: dict[str, int | None],
-) -> dict[str, Predictor]:
-    """One entry ``name@f`` per fidelity for each predictor with a ``fidelity`` parameter.
+) -> tuple[dict[str, Predictor], dict[str, int | None]]:
+    """One entry ``name@f`` per fidelity for each predictor with a ``fidelity`` parameter, and
+    each entry's fidelity (None: a predictor without one).
 
     Learning-curve predictors vary fidelity (and LcSVR train size too), as in White et al.;
-    the others are kept once. ``fidelity_of`` receives each entry's fidelity (None if none).
+    the others are kept once.
     """
     if fidelities is None:
-        fidelity_of.update(dict.fromkeys(predictors))
-        return dict(predictors)
+        return dict(predictors), dict.fromkeys(predictors)
     top = benchmark.max_fidelity
     if top is None:
         raise ConfigurationError(
@@ -239,6 +238,7 @@ def expand_fidelities(
             f"fidelities {too_long} exceed the {top} epochs of {benchmark.name!r}"
         )
     out: dict[str, Predictor] = {}
+    fidelity_of: dict[str, int | None] = {}
     for name, pred in predictors.items():
         if "fidelity" in pred.get_params():
             from sklearn.base import clone
@@ -250,7 +250,7 @@ def expand_fidelities(
         else:
             out[name] = pred
             fidelity_of[name] = None
-    return out
+    return out, fidelity_of
 
 
 def evaluate_predictors(
@@ -284,8 +284,7 @@ def evaluate_predictors(
         predictors = {name: make_predictor(name) for name in predictors}
     if not predictors:
         raise ConfigurationError("give at least one predictor")
-    fidelity_of: dict[str, int | None] = {}
-    predictors = expand_fidelities(predictors, config.fidelities, benchmark, fidelity_of)
+    predictors, fidelity_of = expand_fidelities(predictors, config.fidelities, benchmark)
     caps = {name: p.capabilities() for name, p in predictors.items()}  # checks every setting
     pools = predictor_pools(benchmark.records(), caps, benchmark.name)
     groups = _validate_pools(config, pools, caps)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 
 from ..exceptions import ConfigurationError
-from ._types import Job, Run, SchedulerError, SearchResult, TracePoint
+from ._types import Job, Run, SchedulerError, SearchResult, TracePoint, search_label
 from .rules import StoppingRule
 
 if TYPE_CHECKING:
@@ -231,7 +231,7 @@ class _Loop:
         self.state = state
         self.on_progress, self.on_event = hooks
         name = scheduler.name or type(scheduler).__name__
-        self.result = SearchResult(name + ("+" + type(rule).__name__ if rule else ""))
+        self.result = SearchResult(search_label(name, type(rule) if rule else None))
         self.result.seed = state.seed
         self.checkpoints = rule.checkpoints_for(backend.max_epochs) if rule else []
         self.started: set[Hashable] = set()

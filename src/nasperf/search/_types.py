@@ -15,7 +15,7 @@ import numpy as np
 from ..exceptions import NasperfError
 from ..records import Record, arch_scores
 
-__all__ = ["Job", "Run", "TracePoint", "SearchResult", "SchedulerError"]
+__all__ = ["Job", "Run", "TracePoint", "SearchResult", "SchedulerError", "search_label"]
 
 
 @dataclass
@@ -126,3 +126,8 @@ class SearchResult:
             if p.arch in targets:
                 return p.jobs
         return None
+
+
+def search_label(strategy: str, rule: type | None = None) -> str:
+    """What a result calls its search: the strategy, ``+`` its stopping rule's class name."""
+    return strategy if rule is None else f"{strategy}+{rule.__name__}"

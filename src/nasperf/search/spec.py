@@ -25,7 +25,7 @@ from ..store import Journal, json_ready
 from ..validation import InstanceOf, Interval, Options, Validated
 from . import backends
 from ._loop import SearchState, run_search
-from ._types import SearchResult, TracePoint
+from ._types import SearchResult, TracePoint, search_label
 from .strategies import RULES, STRATEGIES, make_rule, make_scheduler, strategy_class
 
 __all__ = [
@@ -169,9 +169,7 @@ class SearchSpec(Validated):
         """The strategy with what changes it: ``re+early-stop-acc``, ``random+BakerRule``."""
         if self.fitness is not None:
             return f"{self.strategy}+{self.fitness}"
-        if self.rule != "none":
-            return f"{self.strategy}+{RULES.load(self.rule).__name__}"
-        return self.strategy
+        return search_label(self.strategy, RULES.load(self.rule))
 
     @property
     def needs_curves(self) -> str | None:
