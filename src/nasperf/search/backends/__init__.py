@@ -4,7 +4,7 @@ simulated time, :class:`LiveBackend` trains on an executor; the estimate backend
 
 from __future__ import annotations
 
-from ._base import TEST_COLUMNS, Backend, Event, ExecutorBackend, LiveBackend, TabularBackend
+from ._base import Backend, Event, ExecutorBackend
 from ._estimates import (
     EstimateBackend,
     EstimateTask,
@@ -13,6 +13,8 @@ from ._estimates import (
     estimate_cell,
     first_epoch_accuracy,
 )
+from ._live import LiveBackend
+from ._tabular import TEST_COLUMNS, TabularBackend
 
 __all__ = [
     "Backend",

@@ -119,6 +119,10 @@ class StoppingRule(Validated, abc.ABC):
         self.stopped += stop
         return stop
 
+    def predicted_final(self, run: Run) -> float | None:
+        """The final value the rule predicts for ``run`` (None: a rule that predicts none)."""
+        return None
+
     @abc.abstractmethod
     def _should_stop(self, run: Run, best_final: float) -> bool: ...
 
@@ -193,6 +197,9 @@ class BakerRule(StoppingRule):
         """The predictive mean and std of ``run``'s final value, from its epochs so far."""
         mean, std = self._model(run.epochs).predict_dist([run.record()])
         return float(mean[0]), float(std[0])
+
+    def predicted_final(self, run: Run) -> float | None:
+        return self.distribution(run)[0]
 
     def probability(self, run: Run, best_final: float) -> float:
         """P(final >= best_final) for ``run`` at its current epoch."""

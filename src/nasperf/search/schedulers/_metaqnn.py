@@ -208,5 +208,5 @@ class MetaQNN(Validated, Scheduler):
         if reason != "stopped" or not run.epochs:
             self._learn(job.arch, 0.0)
             return
-        distribution = getattr(self.state.rule, "distribution", None)
-        self._learn(job.arch, distribution(run)[0] if distribution else run.last)
+        predicted = self.state.rule.predicted_final(run) if self.state.rule else None
+        self._learn(job.arch, run.last if predicted is None else predicted)
