@@ -44,8 +44,13 @@ def _correlations(scores: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     }
 
 
-def _run(name: str, bench: str, records: list[Any], params: dict[str, Any],
-         args: argparse.Namespace) -> dict[str, Any]:  # fmt: skip
+def _run(
+    name: str,
+    bench: str,
+    records: list[Any],
+    params: dict[str, Any],
+    args: argparse.Namespace,
+) -> dict[str, Any]:
     """Fit one predictor on ``records`` (trains its supernet), score them all."""
     settings = {"bn": args.bn, "bn_batches": args.bn_batches, "eval_batches": args.eval_batches,
                 "random_state": args.seed, "num_threads": args.threads}  # fmt: skip
