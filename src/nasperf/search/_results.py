@@ -139,7 +139,7 @@ def write_results(
         unit = "simulated seconds" if records_time(bench) else "epochs: no time recorded"
     else:
         optimum = max((r.best_value for r in results if r.best_value is not None), default=0.0)
-        name, unit = "live", "seconds"
+        name, unit = "live training: regret against the best value any seed found", "seconds"
     by_strategy = {results[0].strategy: results}
     plot = plot_anytime(by_strategy, optimum, out_dir / "anytime.png", name, f"time ({unit})")
     return [path, plot]
