@@ -78,16 +78,8 @@ def journal(out: Path, settings: Mapping[str, Any], **options: Any) -> Journal:
     """The JSON-lines file ``out`` as a :class:`~nasperf.store.Journal`: its settings beside it
     (``OUT.settings.json``), its own lock, rows appended as they finish; ``options`` go to the
     journal (``may_differ``, ``is_row``, ...)."""
-    out = Path(out)
-    return Journal(
-        out.parent,
-        settings,
-        rows=out.name,
-        settings_file=f"{out.name}.settings.json",
-        lock_file=f".{out.name}.lock",
-        what=f"the rows of {out.name}",
-        **options,
-    )
+    where = Journal.beside(out, ".settings.json")
+    return Journal(settings=settings, what=f"the rows of {Path(out).name}", **where, **options)
 
 
 def evaluation_journal(run: Path) -> Journal:

@@ -468,6 +468,19 @@ class Journal:
     def __repr__(self) -> str:
         return f"Journal({str(self.directory)!r})"
 
+    @staticmethod
+    def beside(path: str | Path, suffix: str) -> dict[str, Any]:
+        """Where the journal of a single row file ``path`` keeps its parts, as arguments of
+        :class:`Journal`: the settings beside it (``PATH`` + ``suffix``) and a lock of its own,
+        so that other files may share the directory."""
+        path = Path(path)
+        return {
+            "directory": path.parent,
+            "rows": path.name,
+            "settings_file": path.name + suffix,
+            "lock_file": f".{path.name}.lock",
+        }
+
     def saved_settings(self) -> dict[str, Any] | None:
         """The settings the directory was made with (None: a new journal)."""
         return read_settings(self.settings_path) if self.settings_path.exists() else None

@@ -27,6 +27,7 @@ from .exceptions import ConfigurationError, UnknownNameError
 __all__ = [
     "dataclass_defaults",
     "validate_dataclass",
+    "class_constraints",
     "signature_defaults",
     "Constraint",
     "Interval",
@@ -175,13 +176,22 @@ def dataclass_defaults(cls: type) -> dict[str, Any]:
     return out
 
 
+def class_constraints(cls: type) -> dict[str, list[Any]]:
+    """The ``_parameter_constraints`` of ``cls`` and of the classes it derives from (its own
+    win)."""
+    merged: dict[str, list[Any]] = {}
+    for klass in reversed(cls.__mro__):
+        merged.update(vars(klass).get("_parameter_constraints", {}))
+    return merged
+
+
 def validate_dataclass(obj: Any) -> None:
     """Check every field of the dataclass instance ``obj`` against its class's
     ``_parameter_constraints`` (the messages end with the field's default as an example)."""
     cls = type(obj)
     validate_params(
         {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)},
-        cls._parameter_constraints,
+        class_constraints(cls),
         cls.__name__,
         dataclass_defaults(cls),
     )
@@ -272,21 +282,14 @@ class Validated:
     @classmethod
     def parameter_constraints(cls) -> dict[str, list[Any]]:
         """The constraints of ``cls`` and of the classes it derives from (its own win)."""
-        merged: dict[str, list[Any]] = {}
-        for klass in reversed(cls.__mro__):
-            merged.update(vars(klass).get("_parameter_constraints", {}))
-        return merged
+        return class_constraints(cls)
 
     def __post_init__(self) -> None:
         if dataclasses.is_dataclass(self):
-            self._validate({f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
+            validate_dataclass(self)
 
     def _validate(self, params: Mapping[str, Any]) -> None:
         """Check ``params`` (constructor arguments by name) against their constraints."""
         cls = type(self)
-        if dataclasses.is_dataclass(cls):
-            defaults = dataclass_defaults(cls)
-        else:
-            defaults = signature_defaults(cls.__init__)  # type: ignore[misc]
-        constraints = {k: v for k, v in cls.parameter_constraints().items() if k in params}
-        validate_params(params, constraints, cls.__name__, defaults)
+        constraints = {k: v for k, v in class_constraints(cls).items() if k in params}
+        validate_params(params, constraints, cls.__name__, signature_defaults(cls.__init__))

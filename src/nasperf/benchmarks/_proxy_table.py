@@ -123,15 +123,8 @@ def _header(config: ProxyTableConfig) -> list[str]:
 
 def _journal(out: Path, config: ProxyTableConfig) -> Journal:
     """The table ``out`` as a journal: its rows, and ``OUT.meta.json`` with the settings."""
-    return Journal(
-        out.parent,
-        asdict(config),
-        rows=out.name,
-        settings_file=out.name + ".meta.json",
-        header=_header(config),
-        what="proxy scores",
-        lock_file=f".{out.name}.lock",
-    )
+    where = Journal.beside(out, ".meta.json")
+    return Journal(settings=asdict(config), header=_header(config), what="proxy scores", **where)
 
 
 def _checked_config(config: ProxyTableConfig, workers: int, threads: int) -> ProxyTableConfig:

@@ -192,15 +192,8 @@ class EstimatesFile(Journal):
     again) and estimates the rest. The finished command rewrites the file in the cells' order."""
 
     def __init__(self, path: Path, settings: dict[str, Any]) -> None:
-        super().__init__(
-            path.parent,
-            settings,
-            rows=path.name,
-            settings_file=path.name + ".meta.json",
-            header=CSV_COLUMNS,
-            what="estimates",
-            lock_file=f".{path.name}.lock",
-        )
+        where = Journal.beside(path, ".meta.json")
+        super().__init__(settings=settings, header=CSV_COLUMNS, what="estimates", **where)
 
     def done(self) -> dict[str, dict[str, Any]]:
         """The estimates already made, by cell (checks the settings they were made with)."""

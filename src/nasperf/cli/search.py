@@ -336,14 +336,13 @@ def sample_cmd(
         fh_options = ("variant", "k", "probe_size", "layer", "ema_decay", "c")
         checks.refuse(fh_options, "only applies to a live feature-history estimate (--live)")
         args.spend = BudgetOptions(queries=args.training.cells)
-        _search("random", {}, args)
+        _search("random", {}, args, cells_are_queries=True)
         return
     checks.check_feature_history(feature_history)
     settings = {k: v for k, v in asdict(feature_history).items() if k != "epochs"}
     _search("random", {}, args, estimator_settings=settings)
 
 
-# -- options to a spec ----------------------------------------------------------------------------
 def _check_where(where: SearchOptions) -> None:
     """A search runs on a table or live, and options of the other place are errors."""
     if where.live == (where.benchmark is not None):
@@ -395,6 +394,7 @@ def _search(
     args: SearchArgs,
     *,
     estimator_settings: dict[str, Any] | None = None,
+    cells_are_queries: bool = False,
 ) -> None:
     """Check the options, make the spec, run its seeds and report them."""
     from ..search import LiveRuns, SearchSpec, strategy_class
@@ -412,7 +412,7 @@ def _search(
         runs = str(where.out_dir / "runs")
         settings["live"] = LiveRuns(training.config(), runs, training.device, draw=draw)
     else:
-        if spend.queries != training.cells or checks.given("queries"):  # not sample-and-estimate's
+        if not cells_are_queries:
             checks.refuse(("cells",), "only applies to --live or to sample-and-estimate")
         curve = (where.curve, where.minimize, where.run_column, where.epoch_column)
         settings["benchmark_options"] = curves_options(where.benchmark, *curve) or {}

@@ -212,13 +212,12 @@ class SearchSpec(Validated):
             from ..benchmarks import cell_data
 
             cell_data(self.live.config)  # the dataset loads here, not in every worker
-        built = self._backends(seed, executor=None)
-        scheduler = make_scheduler(self.strategy, self._params(seed))
+        built = self._assemble(seed, executor=None)
         max_epochs = built.backend.max_epochs
         budget = self.budget(max_epochs)
-        scheduler.check_budget(budget, max_epochs, self._candidate_count(built.backend, seed))
-        make_rule(self.rule, self.rule_params, max_epochs)
-        scheduler.bind(SearchState(built.backend, budget, seed))
+        candidates = self._candidate_count(built.backend, seed)
+        built.scheduler.check_budget(budget, max_epochs, candidates)
+        built.scheduler.bind(SearchState(built.backend, budget, seed))
 
     def _candidate_count(self, backend: Any, seed: int) -> int:
         cells = None if self.live is None else self.live.candidates(seed)
@@ -244,6 +243,10 @@ class SearchSpec(Validated):
         """The scheduler, backend and rule of one seed (live: training on ``executor``)."""
         if self.live is not None and executor is None:
             raise ConfigurationError("a live search trains on an executor: give one")
+        return self._assemble(seed, executor)
+
+    def _assemble(self, seed: int, executor: Any) -> Built:
+        """The backends, scheduler and rule of ``seed`` (no executor: only to check them)."""
         built = self._backends(seed, executor)
         built.scheduler = make_scheduler(self.strategy, self._params(seed))
         built.rule = make_rule(self.rule, self.rule_params, built.backend.max_epochs)
