@@ -16,7 +16,6 @@ from typing import Any
 
 from ..exceptions import ConfigurationError
 from ..predictors.training_based import FeatureHistorySettings
-from ..training import RunStatus
 from ..validation import Interval, validate_arguments
 from ._loop import Scheduler, run_search
 from .backends import (
@@ -26,6 +25,7 @@ from .backends import (
     LiveEstimateBackend,
     ShortBudgetBackend,
     estimate_cell,
+    failed_estimate,
 )
 
 __all__ = [
@@ -70,15 +70,8 @@ def estimate_cells(
     tasks = [EstimateTask(config, a, cell_seed(seed, a), settings, threads, device) for a in archs]
     rows: dict[str, dict[str, Any]] = {}
     for outcome in executor.map_unordered(estimate_cell, tasks, retries=1):
-        if outcome.ok:
-            rows[outcome.item.arch] = outcome.result
-        else:
-            rows[outcome.item.arch] = {
-                "arch": outcome.item.arch,
-                "status": RunStatus.FAILED,
-                "reason": outcome.error,
-                "estimate": None,
-            }
+        arch = outcome.item.arch
+        rows[arch] = outcome.result if outcome.ok else failed_estimate(arch, outcome.error)
         if on_cell is not None:
             on_cell(len(rows), len(archs))
     return [rows[a] for a in archs]

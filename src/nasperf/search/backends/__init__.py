@@ -11,6 +11,7 @@ from ._estimates import (
     LiveEstimateBackend,
     ShortBudgetBackend,
     estimate_cell,
+    failed_estimate,
     first_epoch_accuracy,
 )
 from ._live import LiveBackend
@@ -28,5 +29,6 @@ __all__ = [
     "LiveEstimateBackend",
     "EstimateTask",
     "estimate_cell",
+    "failed_estimate",
     "first_epoch_accuracy",
 ]

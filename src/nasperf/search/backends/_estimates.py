@@ -33,6 +33,7 @@ __all__ = [
     "EstimateTask",
     "estimate_cell",
     "first_epoch_accuracy",
+    "failed_estimate",
     "EstimateBackend",
     "ShortBudgetBackend",
     "LiveEstimateBackend",
@@ -112,6 +113,11 @@ def estimate_cell(task: EstimateTask) -> dict[str, Any]:
 
 
 
+def failed_estimate(arch: Hashable, reason: str | None) -> dict[str, Any]:
+    """The row of an estimate of ``arch`` that failed (diverged, crashed) for ``reason``."""
+    return {"arch": arch, "status": RunStatus.FAILED, "estimate": None, "reason": reason}
+
+
 class EstimateBackend(Backend):
     """A backend whose query (``max_epochs`` 1) is a short-budget estimate.
 
@@ -134,8 +140,7 @@ class EstimateBackend(Backend):
 
     def failed_row(self, arch: Hashable, reason: str | None) -> None:
         """Keep a failed estimate of ``arch``."""
-        self.add(arch, {"arch": arch, "status": RunStatus.FAILED, "estimate": None,
-                        "reason": reason})  # fmt: skip
+        self.add(arch, failed_estimate(arch, reason))
 
     def shares_clock_with(self, full: Backend) -> bool:
         """Whether full runs on ``full`` continue this backend's runs on its clock."""
