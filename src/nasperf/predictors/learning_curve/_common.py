@@ -17,6 +17,8 @@ __all__ = [
     "observed_curves",
     "curve_from_steps",
     "lower_is_better",
+    "metric_range",
+    "within_range",
     "CURVE_CONSTRAINTS",
 ]
 
@@ -36,6 +38,34 @@ def lower_is_better(curve: str) -> bool:
     if curve.startswith("-"):
         return False
     return curve.lower().endswith(("loss", "error", "err"))
+
+
+def metric_range(curve: str, values: np.ndarray) -> tuple[float, float] | None:
+    """The range a bounded metric allows, or None: an accuracy (a name with ``acc`` in it, not
+    negated) whose ``values`` all lie in [0, 1] is a fraction, in [0, 100] a percentage."""
+    name = curve.lower()
+    if name.startswith("-") or "acc" not in name or lower_is_better(curve):
+        return None
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v)]
+    if v.size == 0 or v.min() < 0:
+        return None
+    if v.max() <= 1.0:
+        return (0.0, 1.0)
+    if v.max() <= 100.0:
+        return (0.0, 100.0)
+    return None
+
+
+def within_range(
+    mean: np.ndarray, std: np.ndarray, bounds: tuple[float, float] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A predictive mean clipped to ``bounds`` and a std whose 90% interval (±1.645 std) is no
+    wider than the range: a model must not predict an accuracy of 133% or a ±80-point band."""
+    if bounds is None:
+        return mean, std
+    lo, hi = bounds
+    return np.clip(mean, lo, hi), np.minimum(std, (hi - lo) / (2 * 1.645))
 
 
 def observed_curves(records: Sequence[Record], curve: str, fidelity: int) -> np.ndarray:

@@ -33,7 +33,7 @@ from ...exceptions import ConfigurationError, InvalidDataError, MissingRequireme
 from ...records import ARCH_COLUMNS, Record
 from ...validation import InstanceOf, Interval, Options
 from ..base import Requirements, coverage_scale, resolve_encoding
-from ._common import CURVE_CONSTRAINTS, CurvePredictor, lower_is_better
+from ._common import CURVE_CONSTRAINTS, CurvePredictor, lower_is_better, metric_range, within_range
 from ._rank import RankMap, orientation
 
 __all__ = ["SequentialRegressionPredictor", "curve_features", "ARCH_COLUMNS"]
@@ -91,7 +91,13 @@ class SequentialRegressionPredictor(CurvePredictor):
     early-stop value rather than to the mean; ``residual=False`` is Baker et al.'s target, and
     ``"auto"`` lets cross-validation choose. ``selection="spearman"`` picks the hyperparameters
     by the cross-validated rank correlation (what the predictor is judged by; the mean squared
-    error is dominated by the few cells that never learn), ``"mse"`` by squared error. The
+    error is dominated by the few cells that never learn), ``"mse"`` by squared error, and
+    ``"auto"`` (the default) by rank correlation for the final value and by squared error for
+    the gain still to come: the rank of "last value + a constant" is the early-stop value's, so
+    a rank score cannot tell a model of the gain from one that collapsed to its mean (it picked
+    C near 1e-5 and predicted last + 41 points for every nb201-digits run, docs/RESULTS.md).
+    Predictions of an accuracy stay within its range (a fraction or a percentage, from the
+    training data) and the 90% interval is never wider than that range. The
     ``ensemble`` best settings are all kept: the prediction is their mean, and the standard
     deviation combines their spread with the ensemble's out-of-fold error. On the NB201 curves
     and nb201-digits, one member and the absolute target ranked best (docs/RESULTS.md).
@@ -112,7 +118,7 @@ class SequentialRegressionPredictor(CurvePredictor):
         "n_iter": [Interval(int, 1, None)],
         "cv": [Interval(int, 2, None)],
         "residual": [Options((True, False, "auto"))],
-        "selection": [Options(("spearman", "mse"))],
+        "selection": [Options(("auto", "spearman", "mse"))],
         "ensemble": [Interval(int, 1, None)],
         "transform": [Options(("auto", "rank", "standard"))],
         "random_state": [None, Interval(int, 0, None)],
@@ -128,7 +134,7 @@ class SequentialRegressionPredictor(CurvePredictor):
         n_iter: int = 20,
         cv: int = 3,
         residual: bool | str = False,
-        selection: str = "spearman",
+        selection: str = "auto",
         ensemble: int = 1,
         transform: str = "auto",
         random_state: int | None = 0,
@@ -245,6 +251,12 @@ class SequentialRegressionPredictor(CurvePredictor):
             out[:, start + j] = rank.transform(x[:, start + j])
         return out
 
+    def _selection(self) -> str:
+        """How a hyperparameter setting is scored (``selection``, ``"auto"`` resolved)."""
+        if self.selection == "auto":
+            return "mse" if self.residual is True else "spearman"
+        return self.selection
+
     def _min_train_size(self, requires: Requirements) -> int:
         return max(int(self.cv), 3)  # cross-validation needs a record in every fold
 
@@ -257,6 +269,7 @@ class SequentialRegressionPredictor(CurvePredictor):
                 "give at least max(cv, 3)"
             )
         obs = self._observed(records, self.curve)
+        self.range_ = metric_range(self.curve, np.concatenate([obs.ravel(), y]))
         self._fit_maps(obs, y)
         x = self._features(records, obs, fitting=True)
         self.x_scaler_ = StandardScaler().fit(x)
@@ -277,7 +290,7 @@ class SequentialRegressionPredictor(CurvePredictor):
                     model = _make_model(self.model, params, seed).fit(xs[tr], ys[tr])
                     oof[te] = model.predict(xs[te])
                 final_oof = self._decode(oof * std + mean, obs, residual)
-                if self.selection == "spearman":
+                if self._selection() == "spearman":
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")  # a constant prediction: rho is NaN
                         rho = spearmanr(final_oof, y)[0]
@@ -310,7 +323,7 @@ class SequentialRegressionPredictor(CurvePredictor):
             ]
         )
         spread = preds.std(axis=0)
-        return preds.mean(axis=0), np.sqrt(self.cv_scale_**2 + spread**2)
+        return within_range(preds.mean(axis=0), np.sqrt(self.cv_scale_**2 + spread**2), self.range_)
 
     def _predict(self, records: list[Record]) -> np.ndarray:
         return self._predict_dist(records)[0]
