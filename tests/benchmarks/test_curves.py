@@ -222,3 +222,102 @@ def test_missing_file_and_no_complete_run(tmp_path: Path) -> None:
     path = toy(tmp_path / "t.csv", full_run("a", 0.9)[:2] + full_run("b", 0.9)[:3])
     with pytest.raises(InvalidDataError, match="no run reaches 4 epochs of 'val_acc'"):
         load_benchmark(f"curves:{path}", full=4)
+
+
+# -- which way is better, and exploding losses ---------------------------------------------------
+def unnamed(path: Path, name: str, runs: dict[str, list[float]]) -> Path:
+    """A long CSV of ``run, epoch, NAME`` rows: each run's values in epoch order."""
+    rows = [(run, e, v) for run, values in runs.items() for e, v in enumerate(values, start=1)]
+    pd.DataFrame(rows, columns=["run", "epoch", name]).to_csv(path, index=False)
+    return path
+
+
+def falling(i: int) -> list[float]:
+    return [2.0 / e + 0.1 * i for e in range(1, 6)]
+
+
+def rising(i: int) -> list[float]:
+    return [0.1 * e + 0.01 * i for e in range(1, 6)]
+
+
+@pytest.mark.parametrize(
+    "name, minimize",
+    [("val_loss", True), ("top1_err", True), ("valid_mse", True), ("trainPerplexity", True),
+     ("nll", True), ("val_acc", False), ("roc_auc", False), ("F1", False), ("valAccuracy", False),
+     ("valid", None), ("score", None), ("metric", None), ("acc_loss", None)],
+)
+def test_the_name_settles_the_direction_where_it_says_it(name: str, minimize) -> None:  # noqa: ANN001
+    from nasperf.benchmarks._direction import named_direction
+
+    assert named_direction(name) is minimize
+
+
+def test_an_unnamed_metric_goes_its_runs_way_said_in_a_line(tmp_path: Path, caplog) -> None:  # noqa: ANN001
+    loss = unnamed(tmp_path / "l.csv", "valid", {f"r{i}": falling(i) for i in range(6)})
+    with caplog.at_level(logging.INFO, logger="nasperf"):
+        runs = read_curves(loss)
+    assert runs.minimize and runs.target_curve == "-valid"
+    assert runs.complete()[0].target == pytest.approx(-(2.0 / 5))
+    said = [r.getMessage() for r in caplog.records if "'valid' is read as" in r.getMessage()]
+    assert said == ["l.csv: 'valid' is read as lower-is-better, as its runs say (it falls in 6, "
+                    "rises in 0 of 6 runs); pass --maximize (minimize=False) if higher is better"]
+    score = unnamed(tmp_path / "s.csv", "score", {f"r{i}": rising(i) for i in range(6)})
+    up = read_curves(score)
+    assert not up.minimize and up.target_curve == "score"
+    # an explicit choice always wins, against the runs and against the name
+    assert read_curves(loss, minimize=False).target_curve == "valid"
+    named = unnamed(tmp_path / "a.csv", "val_acc", {f"r{i}": falling(i) for i in range(6)})
+    assert not read_curves(named).minimize  # the name says it: the runs are not asked
+
+
+@pytest.mark.parametrize(
+    "runs",
+    [
+        {f"r{i}": falling(i) if i % 2 else rising(i) for i in range(10)},  # half and half
+        {f"r{i}": [0.5, 0.5, 0.501] for i in range(6)},  # flat
+        {"a": falling(0), "b": falling(1)},  # too few runs to tell
+    ],
+)
+def test_an_unnamed_metric_the_runs_do_not_settle_is_an_error(tmp_path: Path, runs) -> None:  # noqa: ANN001
+    path = unnamed(tmp_path / "m.csv", "metric", runs)
+    with pytest.raises(InvalidDataError) as info:
+        read_curves(path)
+    message = str(info.value)
+    assert "is 'metric' better lower or higher? Its name does not say" in message
+    assert "pass --minimize or --maximize (minimize=True or False)" in message
+    assert read_curves(path, minimize=True).target_curve == "-metric"
+
+
+def test_a_target_column_named_neither_way_needs_a_direction(tmp_path: Path) -> None:
+    rows = [r + (10.0 * i,) for i in range(4) for r in full_run(f"r{i}", 0.5 + 0.1 * i)]
+    frame = pd.DataFrame(rows, columns=["run", "epoch", "val_acc", "val_loss", "lr", "test"])
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(InvalidDataError, match="is the target 'test' better lower or higher"):
+        read_curves(tmp_path / "t.csv", target="test")
+    runs = read_curves(tmp_path / "t.csv", target="test", minimize=True)
+    assert runs.target_curve == "val_acc" and runs.complete()[3].target == -30.0
+
+
+def test_an_exploding_loss_is_a_divergence(tmp_path: Path, caplog) -> None:  # noqa: ANN001
+    runs = {f"r{i}": falling(i) for i in range(6)}
+    runs["boom"] = [2.0, 1.5, 40.0, 3e4, 1e17]  # 3e4 > 1000 x its first value 2.0: exploded
+    runs["spike"] = [2.0, 1.5, 1e9, 0.6, 0.5]  # back to finite: a gap, filled
+    runs["high"] = [900.0, 800.0, 700.0, 600.0, 500.0]  # large, but not against its own start
+    path = unnamed(tmp_path / "x.csv", "val_loss", runs)
+    with caplog.at_level(logging.WARNING, logger="nasperf"):
+        bench = load_benchmark(f"curves:{path}")
+    counts = bench.runs.counts
+    assert (counts.exploded, counts.diverged, counts.filled) == (2, 1, 1)
+    assert counts.typical_start == pytest.approx(2.2)  # the median of the runs' first values
+    boom = next(r for r in bench.runs.partial() if r.arch == "boom")
+    assert boom.info["diverged"] and boom.target is None
+    np.testing.assert_allclose(boom.curves["val_loss"], [2.0, 1.5, 40.0])  # cut before 3e4
+    np.testing.assert_allclose(bench.query("spike").curves["val_loss"], [2.0, 1.5, 1.05, 0.6, 0.5])
+    assert bench.query("high").target == -500.0
+    assert all(abs(r.target) < 1e3 for r in bench.records())
+    line = caplog.records[-1].getMessage()
+    assert "1 diverged" in line and ("2 with the metric exploding (over 1000 times the typical "
+                                     "first value 2.2: read as inf)") in line
+    # a metric maximised is left alone: a huge value there is not a loss exploding
+    up = read_curves(path, minimize=False)
+    assert up.counts.exploded == 0 and up.counts.diverged == 0

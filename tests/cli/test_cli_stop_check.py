@@ -105,3 +105,62 @@ def test_search_on_curves_with_options(files: tuple[Path, Path], capsys) -> None
     assert "random" in out and "curves:" in out
     code, _, err = run(capsys, "search", "hyperband", "-b", "nb201-digits", "--curve", "val_loss")
     assert_one_line_error(code, err, "--curve only applies to curves:")
+
+
+def renamed(source: Path, path: Path, name: str, column: str = "val_loss") -> Path:
+    """``source``'s runs with only ``column``, named ``name`` (a name that says no direction)."""
+    frame = pd.read_csv(source)[["run", "epoch", column]].rename(columns={column: name})
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_an_unnamed_loss_goes_its_runs_way_and_the_flags_win(files, tmp_path, capsys) -> None:  # noqa: ANN001
+    done = renamed(files[0], tmp_path / "done.csv", "valid")
+    now = renamed(files[1], tmp_path / "now.csv", "valid")
+    code, out, err = run(capsys, "stop-check", "--history", str(done), "--running", str(now),
+                         "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["curve"] == "valid" and data["minimize"] is True  # it falls in every run
+    assert data["best"] < 1.0  # the lowest final loss, not the highest
+    actions = {d["run"]: d["action"] for d in data["decisions"]}
+    assert actions == {"r0": "STOP", "r1": "CONTINUE"}  # as with --curve val_loss
+    code, out, err = run(capsys, "stop-check", "--history", str(done), "--running", str(now),
+                         "--maximize", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["minimize"] is False  # an explicit choice wins
+
+
+def test_an_unnamed_metric_its_runs_do_not_settle_is_one_line(files, tmp_path, capsys) -> None:  # noqa: ANN001
+    frame = pd.read_csv(files[0])
+    odd = frame["run"].str[1:].astype(int) % 2 == 1  # half the runs a loss, half an accuracy
+    frame["metric"] = frame["val_acc"].where(~odd, frame["val_loss"])
+    frame[["run", "epoch", "metric"]].to_csv(tmp_path / "mixed.csv", index=False)
+    now = renamed(files[1], tmp_path / "now.csv", "metric", "val_acc")
+    fragment = "is 'metric' better lower or higher? Its name does not say"
+    evaluate = ["evaluate", "-b", f"curves:{tmp_path / 'mixed.csv'}", "-p", "early-stop-acc",
+                "--train-sizes", "10", "--test-size", "20", "--trials", "1"]
+    for args in (
+        ["stop-check", "--history", str(tmp_path / "mixed.csv"), "--running", str(now)],
+        evaluate,
+        ["search", "random", "-b", f"curves:{tmp_path / 'mixed.csv'}", "--queries", "5"],
+    ):
+        code, _, err = run(capsys, *args)
+        assert_one_line_error(code, err, fragment)
+        assert "pass --minimize or --maximize" in err
+    code, out, err = run(capsys, *evaluate, "--maximize", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["pool_size"] == 40
+
+
+def test_search_on_a_loss_names_it_in_its_own_units(files, capsys) -> None:  # noqa: ANN001
+    code, out, err = run(capsys, "search", "random", "-b", f"curves:{files[0]}", "--curve",
+                         "val_loss", "--queries", "10")
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "(val_loss: lower is better)" in text and "final val acc" not in text
+    header = next(line for line in out.splitlines() if line.startswith("┃"))
+    row = next(line for line in out.splitlines() if line.startswith("│"))
+    values = dict(zip((c.strip() for c in header.strip("┃").split("┃")),
+                      (c.strip() for c in row.strip("│").split("│")), strict=True))
+    assert 0 < float(values["final val_loss"]) == float(values["true final"]) < 2.3

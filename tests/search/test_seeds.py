@@ -157,3 +157,36 @@ def test_a_live_spec_runs_its_seeds_in_turn_on_the_executor(tmp_path) -> None:  
     with LocalExecutor(1) as ex:  # read back from the journal: nothing trains
         again = run_seeds(spec, [0, 1], ex, tmp_path / "seeds")
     assert [result_row(r) for r in again] == [result_row(r) for r in results]
+
+
+def test_summaries_show_a_minimised_metric_in_its_own_units(tmp_path) -> None:  # noqa: ANN001
+    from nasperf.benchmarks import load_benchmark, write_curves
+    from nasperf.search import ShownMetric, summarise
+
+    digits = load_benchmark("nb201-digits")
+    path = write_curves(tmp_path / "c.csv", digits.records())
+    spec = SearchSpec("random", f"curves:{path}", queries=20,
+                      benchmark_options={"curve": "val_loss"})  # fmt: skip
+    bench = spec.table()
+    with LocalExecutor(1) as ex:
+        results = run_seeds(spec, [0, 1], ex)
+    assert all(r.best_value < 0 for r in results)  # inside nasperf: minus the loss
+    title, row = summarise(results[:1], spec.where(), bench=bench)
+    assert title.endswith("(val_loss: lower is better)") and "final val acc" not in row
+    loss = -bench.query(results[0].best_arch).target
+    assert row["final val_loss"] == f"{-results[0].best_value:.4g}" and loss > 0
+    assert float(row["true final"]) == pytest.approx(loss, rel=1e-3)
+    _, rows = summarise(results, spec.where(), bench=bench)
+    mean, std = (float(x) for x in rows["final val_loss"].split(" ± "))
+    assert mean == pytest.approx(-np.mean([r.best_value for r in results]), rel=1e-3) and std >= 0
+    # an accuracy table prints as it always has: its name, two decimals, no direction
+    assert ShownMetric.of(digits) == ShownMetric() and ShownMetric.of(None) == ShownMetric()
+    with LocalExecutor(1) as ex:
+        title, row = summarise(run_seeds(SPEC, [0], ex), SPEC.where(), bench=digits)
+    assert title == "re on nb201-digits" and re_two_decimals(row["final val acc"])
+    assert ShownMetric.of(bench) == ShownMetric("val_loss", -1.0, -1.0)
+
+
+def re_two_decimals(text: str) -> bool:
+    whole, _, decimals = text.partition(".")
+    return whole.isdigit() and len(decimals) == 2 and decimals.isdigit()

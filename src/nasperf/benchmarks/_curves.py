@@ -26,9 +26,21 @@ as ``train_loss``, ...).
 
 The target is the value of the metric ``curve`` (``--curve``; default ``val_acc``, else
 ``val_loss``, else the only curve) at the last epoch, or the column ``target`` (its last finite
-value in the run). A metric to minimise (``minimize=True``, or a name ending in ``loss`` or
-``error``) is negated, so higher is better as for every benchmark: the target is then minus the
-final value and the records carry the negated curve as ``-NAME`` (:attr:`CurveRuns.target_curve`).
+value in the run). A metric to minimise is negated, so higher is better as for every benchmark:
+the target is then minus the final value and the records carry the negated curve as ``-NAME``
+(:attr:`CurveRuns.target_curve`). Which way is better (:mod:`._direction`):
+
+- ``minimize=True`` or ``False`` (``--minimize``, ``--maximize``) always wins;
+- else the metric's name, where a word of it says so: ``loss``, ``error``, ``err``,
+  ``perplexity``, ``ppl``, ``nll``, ``mse``, ``mae``, ``rmse`` are minimised; ``acc``,
+  ``accuracy``, ``auc``, ``f1`` maximised;
+- else its runs, where at least 80% of them (3 at least) clearly fall from their first value to
+  their last (minimised) or clearly rise (maximised); an info line says so and how to override;
+- else an :class:`~nasperf.exceptions.InvalidDataError` asks for ``--minimize`` or
+  ``--maximize``.
+
+With a ``target`` column, ``minimize`` or the target's name decide the target's direction (else
+the error), and the curve goes its name's way, else its runs', else the target's.
 
 What is done to imperfect runs, every case counted in :class:`CurveCounts` and logged:
 
@@ -37,6 +49,10 @@ What is done to imperfect runs, every case counted in :class:`CurveCounts` and l
   (:attr:`CurvesBenchmark.runs`) for the epochs they reached, with no target.
 - *divergence*: a metric that is NaN or infinite from some epoch to the end of the run cuts every
   curve of the run before that epoch (it then is shorter than the full length: no target).
+- *explosion*: a value of a minimised metric larger in magnitude than 1000 times both the run's
+  own first value and the median of all runs' first values (:data:`._direction.EXPLOSION_FACTOR`)
+  is read as infinite: a divergence as above when the run never comes back (a lone spike, with
+  finite values after it, is a gap).
 - *gaps*: epochs missing inside a run, or NaN between finite values, are filled by linear
   interpolation (:func:`~nasperf.predictors.learning_curve.curve_from_steps`).
 - another curve that ends in NaN is cut there; one longer than the metric is cut to its length.
@@ -58,10 +74,11 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataNotFoundError, InvalidDataError
-from ..predictors.learning_curve import curve_from_steps, lower_is_better
+from ..predictors.learning_curve import curve_from_steps
 from ..records import Record
 from ..spaces import get_space
 from ._base import TabularBenchmark
+from ._direction import EXPLOSION_FACTOR, Trend, explosion_limit, named_direction, typical_start
 from ._loaders import _RESULT_COLUMN
 
 __all__ = [
@@ -126,6 +143,10 @@ class CurveCounts:
     complete: int = 0
     short: int = 0
     diverged: int = 0
+    #: runs whose minimised metric exploded somewhere (read as inf there: see the module doc)
+    exploded: int = 0
+    #: the study's typical first value of the metric (in magnitude), what explosions exceed
+    typical_start: float = 0.0
     empty: int = 0
     filled: int = 0
     no_target: int = 0
@@ -135,7 +156,13 @@ class CurveCounts:
     def imperfect(self) -> bool:
         """Whether any run was shortened, filled, left out or is not a candidate."""
         return bool(
-            self.short or self.diverged or self.empty or self.filled or self.no_target or self.cut
+            self.short
+            or self.diverged
+            or self.exploded
+            or self.empty
+            or self.filled
+            or self.no_target
+            or self.cut
         )
 
     def line(self, where: str, full: int) -> str:
@@ -149,6 +176,11 @@ class CurveCounts:
             )
         if self.diverged:
             parts.append(f"{self.diverged} diverged (metric NaN/inf to the end: cut there)")
+        if self.exploded:
+            parts.append(
+                f"{self.exploded} with the metric exploding (over {EXPLOSION_FACTOR:g} times the "
+                f"typical first value {self.typical_start:.3g}: read as inf)"
+            )
         if self.filled:
             parts.append(f"{self.filled} with missing epochs filled by interpolation")
         if self.no_target:
@@ -456,10 +488,10 @@ def _series(epochs: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, bool, b
 def _diverged(part: pd.DataFrame, values: np.ndarray, metric: str, curves: Sequence[str]) -> bool:
     """Whether a run whose metric ends without a finite value diverged.
 
-    It did if the metric became infinite, if no curve has a finite value after the metric's
-    last one, or if the metric's next report is overdue (a metric reported every epoch that
-    stops while training goes on). A metric reported every k epochs whose next report is not
-    due yet (validation every few epochs) is not a divergence.
+    It did if the metric became infinite (an explosion is read as infinite), if no curve has a
+    finite value after the metric's last one, or if the metric's next report is overdue (a
+    metric reported every epoch that stops while training goes on). A metric reported every k
+    epochs whose next report is not due yet (validation every few epochs) is not a divergence.
     """
     finite = np.isfinite(values)
     last = int(np.flatnonzero(finite)[-1])
@@ -667,7 +699,8 @@ def read_curves(
     """Every run of the curves file ``path`` (formats and rules: the module doc).
 
     ``curve``: the metric whose last epoch is the target; ``target``: a column to take instead;
-    ``minimize``: lower is better (default: a name ending in ``loss`` or ``error``);
+    ``minimize``: lower is better (default: the name's way, else the runs' way, else an error:
+    see the module doc);
     ``run_column``, ``epoch_column``: default detected; ``features``: configuration columns
     (``NAME=VALUE`` for a category; default: see the module doc); ``space``: of the run ids
     (``custom``; ``nb201`` for cells); ``full``: the full length (default: the longest run).
@@ -690,7 +723,17 @@ def read_curves(
         )
     names = _auto_features(frame, cols, target) if features is None else list(features)
     _check_features(names, cols, path)
-    counts = CurveCounts(runs=empty, empty=empty)
+    values, groups = _metric_by_run(frame, run, metric)
+    if not np.isfinite(values).any() and full is None:  # with a known full length: news
+        raise InvalidDataError(f"{path}: no run has a finite value of {metric!r}")
+    exploded, typical = _explosions(values, groups)
+    calm = (values[g] for g in groups if not exploded[g].any())  # runs without an explosion
+    trend = Trend.of(v[np.isfinite(v)] for v in calm)
+    minimize, down = _directions(path, metric, target, minimize, trend)
+    counts = CurveCounts(runs=empty, empty=empty, typical_start=typical)
+    if down and exploded.any():  # a minimised metric that explodes diverged: read as inf
+        counts.exploded = sum(bool(exploded[g].any()) for g in groups)
+        frame[metric] = np.where(exploded, np.inf, values)
     runs, empty_ids = [], []
     for ident, part in frame.groupby(run, sort=False):
         counts.runs += 1
@@ -699,12 +742,7 @@ def read_curves(
             empty_ids.append(ident)
         else:
             runs.append(got)
-    if not runs and full is None:  # with a known full length, runs without a value are news
-        raise InvalidDataError(f"{path}: no run has a finite value of {metric!r}")
     full = max(len(r.curves[metric]) for r in runs) if full is None else int(full)
-    minimize = lower_is_better(target or metric) if minimize is None else bool(minimize)
-    # the curve's direction: the target's, unless the target is another column (then its name)
-    down = minimize if target is None else lower_is_better(metric)
     how = _Target(metric, target, -1.0 if minimize else 1.0, full, down)
     space = space or ("nb201" if cells else "custom")
     records = [_record(r, how, space, cols, names, path) for r in runs]
@@ -723,6 +761,95 @@ def read_curves(
         feature_names=tuple(names),
         empty_ids=tuple(empty_ids),
     )
+
+
+def _metric_by_run(
+    frame: pd.DataFrame, run: str, metric: str
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The metric's values as floats (in the frame's order) and, for each run, the positions of
+    its rows in epoch order."""
+    values = frame[metric].to_numpy(dtype=np.float64)
+    order = np.argsort(frame[_EPOCH].to_numpy(), kind="stable")
+    by_run = pd.Series(order).groupby(frame[run].to_numpy()[order], sort=False)
+    return values, [rows.to_numpy() for _, rows in by_run]
+
+
+def _explosions(values: np.ndarray, groups: Sequence[np.ndarray]) -> tuple[np.ndarray, float]:
+    """Which values exploded (:mod:`._direction`: over ``EXPLOSION_FACTOR`` times both the
+    run's first value and the study's typical one), and that typical first value."""
+    firsts = np.full(len(groups), np.nan)
+    own = np.full(len(values), np.nan)
+    for i, rows in enumerate(groups):
+        finite = values[rows][np.isfinite(values[rows])]
+        if len(finite):
+            firsts[i] = own[rows] = finite[0]
+    typical = typical_start(firsts, values)
+    with np.errstate(invalid="ignore"):
+        exploded = np.isfinite(values) & (np.abs(values) > explosion_limit(own, typical))
+    return exploded, typical
+
+
+def _directions(
+    path: Path, metric: str, target: str | None, minimize: bool | None, trend: Trend
+) -> tuple[bool, bool]:
+    """Whether the target is minimised, and whether the metric's curve is (then negated).
+
+    Without a target column both are ``minimize`` if given, else the metric's name's, else its
+    runs' (logged), else an error. With one, the target's is ``minimize`` or the target's name
+    (else an error), and the curve's its name's, else its runs', else the target's.
+    """
+    named = named_direction(metric)
+    if target is None:
+        if minimize is not None:
+            return bool(minimize), bool(minimize)
+        down = named if named is not None else _by_values(path, metric, trend, required=True)
+        return bool(down), bool(down)
+    goal = named_direction(target) if minimize is None else bool(minimize)
+    if goal is None:
+        raise InvalidDataError(
+            f"{path}: is the target {target!r} better lower or higher? Its name does not say "
+            "(loss, error, acc, ...); pass --minimize or --maximize (minimize=True or False)"
+        )
+    if named is not None:
+        return goal, named
+    down = _by_values(path, metric, trend, required=False)
+    if down is None:
+        log.info(
+            "%s: %r is taken to go the target's way (%s is better): its name does not say and "
+            "its runs do not settle it (%s)",
+            path.name,
+            metric,
+            "lower" if goal else "higher",
+            trend.line(),
+        )
+        return goal, goal
+    return goal, down
+
+
+def _by_values(path: Path, metric: str, trend: Trend, *, required: bool) -> bool | None:
+    """The direction of ``metric`` that its runs settle (logged), else an error if
+    ``required`` (else None)."""
+    down = trend.direction()
+    if down is None:
+        if not required:
+            return None
+        raise InvalidDataError(
+            f"{path}: is {metric!r} better lower or higher? Its name does not say (loss, error, "
+            f"acc, ...) and its runs do not settle it (it {trend.line()}); pass --minimize or "
+            "--maximize (minimize=True or False)"
+        )
+    way, other = ("lower", "higher") if down else ("higher", "lower")
+    flag = "--maximize (minimize=False)" if down else "--minimize (minimize=True)"
+    log.info(
+        "%s: %r is read as %s-is-better, as its runs say (it %s); pass %s if %s is better",
+        path.name,
+        metric,
+        way,
+        trend.line(),
+        flag,
+        other,
+    )
+    return down
 
 
 def _count(records: Sequence[Record], full: int, counts: CurveCounts) -> None:

@@ -24,6 +24,7 @@ from .predictors import predictors
 from .proxies import proxies
 from .search import search_app
 from .stop_check import stop_check
+from .train_pfn import train_pfn
 from .usage import OneLineGroup
 
 __all__ = [
@@ -57,6 +58,7 @@ app.command("benchmarks")(benchmarks)
 app.command("predictors")(predictors)
 app.command("map")(budget_map)
 app.command("stop-check")(stop_check)
+app.command("train-pfn")(train_pfn)
 
 
 def _print_version(value: bool) -> None:

@@ -197,7 +197,8 @@ CURVE: Any = typer.Option(
 MINIMIZE: Any = typer.Option(
     None,
     "--minimize/--maximize",
-    help="lower is better (default: a name ending in loss or error); nasperf negates it",
+    help="lower or higher is better (default: the metric's name's way, loss/error/mse... or "
+    "acc/auc/f1, else the way its runs clearly go, else an error asking for one)",
     rich_help_panel=CURVES_PANEL,
 )
 RUN_COLUMN: Any = typer.Option(

@@ -249,6 +249,16 @@ class Predictor(BaseEstimator, abc.ABC):
         std = self._check_output(np.asarray(std, dtype=np.float64).reshape(-1), len(records))
         return mean, std
 
+    @_only_with_dist
+    def probability_at_least(self, records: Sequence[Record], value: float) -> np.ndarray:
+        """P(score >= ``value``) of each record under the predictive distribution (a Gaussian
+        of ``predict_dist``'s mean and std unless the predictor knows its own shape): the
+        chance a run still beats the best so far, which Baker's stopping rule asks."""
+        records = self._check_predict(records)
+        with self._compute_context():
+            out = np.asarray(self._probability_at_least(records, float(value)), dtype=np.float64)
+        return np.clip(self._check_output(out.reshape(-1), len(records)), 0.0, 1.0)
+
     # -- hooks -------------------------------------------------------------------------------
     @abc.abstractmethod
     def _requirements(self) -> Requirements:
@@ -279,6 +289,14 @@ class Predictor(BaseEstimator, abc.ABC):
         raise NotImplementedError  # never called: predict_dist is absent without an override
 
     # -- helpers -----------------------------------------------------------------------------
+    def _probability_at_least(self, records: list[Record], value: float) -> np.ndarray:
+        """P(score >= value) from ``_predict_dist`` as a Gaussian; override for another shape."""
+        from scipy.special import ndtr
+
+        mean, std = self._predict_dist(records)
+        mean, std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
+        return ndtr((mean - value) / np.maximum(std, 1e-12))
+
     def _check_predict(self, records: Sequence[Record]) -> list[Record]:
         if not getattr(self, "is_fitted_", False):
             raise NotFittedError(f"{type(self).__name__} is not fitted; call fit(records) first")

@@ -181,6 +181,20 @@ PREDICTORS.add(
     paper="Domhan, Springenberg and Hutter 2015, Speeding Up Automatic Hyperparameter Optimization",
 )
 PREDICTORS.add(
+    "lc-pfn",
+    "nasperf.predictors.learning_curve:PFNCurvePredictor",
+    "LC-PFN: a transformer trained on nasperf's curve prior extrapolates each curve alone",
+    paper="Adriaensen et al. 2023, Efficient Bayesian Learning Curve Extrapolation using "
+    "Prior-Data Fitted Networks",
+)
+PREDICTORS.add(
+    "lc-pfn-study",
+    "nasperf.predictors.learning_curve:PFNCurvePredictor",
+    "the curve PFN conditioned on the study's finished runs as well (FT-PFN's form)",
+    params={"study": True},
+    paper="Rakotoarison et al. 2024, In-Context Freeze-Thaw Bayesian Optimization",
+)
+PREDICTORS.add(
     "lcsvr",
     "nasperf.predictors.learning_curve:SequentialRegressionPredictor",
     "LcSVR (Baker et al.): ν-SVR on the curve prefix, its differences and the encoding",

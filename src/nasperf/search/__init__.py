@@ -24,6 +24,7 @@ from ._fitness import (
 )
 from ._loop import Scheduler, SearchState, run_search
 from ._results import (
+    ShownMetric,
     anytime,
     plot_anytime,
     records_time,
@@ -94,6 +95,7 @@ __all__ = [
     "anytime",
     "plot_anytime",
     "summarise",
+    "ShownMetric",
     "write_results",
     "records_time",
     # the loop and its types

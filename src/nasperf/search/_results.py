@@ -6,16 +6,19 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..benchmarks import CurvesBenchmark
 from ..exceptions import ConfigurationError
 from ..store import atomic_write
 from ._types import SearchResult
 
 __all__ = [
+    "ShownMetric",
     "anytime",
     "plot_anytime",
     "records_time",
@@ -40,24 +43,75 @@ def records_time(bench: Any) -> bool:
     return any("epoch_time" in r.curves or r.cost is not None for r in bench.records())
 
 
-def _value(value: float | None) -> str:
-    return f"{value:.2f}" if value is not None else "-"
+@dataclass(frozen=True)
+class ShownMetric:
+    """How a search's values are named and shown in its tables: in the metric's own units.
+
+    Inside nasperf higher is better: a minimised metric (a ``curves:`` file's loss) is negated.
+    ``sign`` (-1 for such a metric) turns the observed values back into ``name``'s units,
+    ``true_sign`` the table's final values (its target: another column's with ``--target``).
+    The default is NAS-Bench-201's: the validation accuracy, as tables have always shown it.
+    """
+
+    name: str = "val acc"
+    sign: float = 1.0
+    true_sign: float = 1.0
+
+    @classmethod
+    def of(cls, bench: Any = None) -> ShownMetric:
+        """The metric of the table ``bench`` (None: a live search, an accuracy)."""
+        curve = "val_acc" if bench is None else str(bench.target_curve)
+        if curve == "val_acc" and not isinstance(bench, CurvesBenchmark):
+            return cls()
+        true_sign = -1.0 if isinstance(bench, CurvesBenchmark) and bench.runs.minimize else 1.0
+        if curve.startswith("-"):
+            return cls(curve[1:], -1.0, true_sign)
+        return cls("val acc" if curve == "val_acc" else curve, 1.0, true_sign)
+
+    @property
+    def accuracy(self) -> bool:
+        """Whether it is the validation accuracy (shown with two decimals, as always)."""
+        return self.name == "val acc"
+
+    @property
+    def column(self) -> str:
+        """The summary's column of the returned candidate's observed final value."""
+        return f"final {self.name}"
+
+    def title(self) -> str:
+        """What a title adds: the metric's direction, where lower is better (else nothing)."""
+        return f" ({self.name}: lower is better)" if self.sign < 0 else ""
+
+    def value(self, value: float | None, sign: float = 1.0) -> str:
+        """``value`` (times ``sign``) as text; ``-`` for none."""
+        if value is None:
+            return "-"
+        return f"{sign * value:.2f}" if self.accuracy else f"{sign * value:.4g}"
+
+    def mean_std(self, values: Sequence[float | None], sign: float = 1.0) -> str:
+        """The mean ± std of the ``values`` there are (times ``sign``); ``-`` for none."""
+        got = [sign * v for v in values if v is not None]
+        if not got:
+            return "-"
+        mean, std = float(np.mean(got)), float(np.std(got))
+        return f"{mean:.2f} ± {std:.2f}" if self.accuracy else f"{mean:.4g} ± {std:.2g}"
 
 
-def _mean_std(values: Sequence[float | None]) -> str:
-    got = [v for v in values if v is not None]
-    return f"{np.mean(got):.2f} ± {np.std(got):.2f}" if got else "-"
+_ACCURACY = ShownMetric()
 
 
-def summary(res: SearchResult, *, timed: bool = True) -> dict[str, str]:
+def summary(
+    res: SearchResult, *, timed: bool = True, metric: ShownMetric = _ACCURACY
+) -> dict[str, str]:
     """What a search returned and what it cost, as text by column (the cost in epochs only
-    when ``timed`` is False: its benchmark records no training time). Every started run is
-    counted once: completed, stopped by the rule, failed, or left at a lower rung (not promoted
-    by the halving, or cut short by the budget)."""
+    when ``timed`` is False: its benchmark records no training time), its values in
+    ``metric``'s units. Every started run is counted once: completed, stopped by the rule,
+    failed, or left at a lower rung (not promoted by the halving, or cut short by the
+    budget)."""
     last = res.trace[-1] if res.trace else None
-    row = {"best": str(res.best_arch), "final val acc": _value(res.best_value)}
-    row["true final"] = _value(last.true_value if last else None)
-    row["test"] = _value(last.test_value if last else None)
+    row = {"best": str(res.best_arch), metric.column: metric.value(res.best_value, metric.sign)}
+    row["true final"] = metric.value(last.true_value if last else None, metric.true_sign)
+    row["test"] = metric.value(last.test_value if last else None)
     row["epochs"] = str(res.epochs_used)
     if timed:
         row["seconds"] = f"{res.seconds_used:.1f}"
@@ -67,17 +121,21 @@ def summary(res: SearchResult, *, timed: bool = True) -> dict[str, str]:
     return {**row, **{k: str(v) for k, v in counts.items()}}
 
 
-def seeds_summary(results: Sequence[SearchResult], *, timed: bool = True) -> dict[str, str]:
-    """Many seeds in one row: the returned candidate's values (mean ± std over seeds) and the
-    cost (mean)."""
+def seeds_summary(
+    results: Sequence[SearchResult], *, timed: bool = True, metric: ShownMetric = _ACCURACY
+) -> dict[str, str]:
+    """Many seeds in one row: the returned candidate's values (mean ± std over seeds, in
+    ``metric``'s units) and the cost (mean)."""
     lasts = [r.trace[-1] if r.trace else None for r in results]
 
     def mean(name: str, digits: int = 1) -> str:
         return f"{np.mean([getattr(r, name) for r in results]):,.{digits}f}"
 
-    row = {"seeds": str(len(results)), "final val acc": _mean_std([r.best_value for r in results])}
-    row["true final"] = _mean_std([p.true_value if p else None for p in lasts])
-    row["test"] = _mean_std([p.test_value if p else None for p in lasts])
+    row = {"seeds": str(len(results))}
+    row[metric.column] = metric.mean_std([r.best_value for r in results], metric.sign)
+    trues = [p.true_value if p else None for p in lasts]
+    row["true final"] = metric.mean_std(trues, metric.true_sign)
+    row["test"] = metric.mean_std([p.test_value if p else None for p in lasts])
     row["epochs"] = mean("epochs_used", 0)
     if timed:
         row["seconds"] = mean("seconds_used")
@@ -89,11 +147,17 @@ def summarise(
 ) -> tuple[str, dict[str, str]]:
     """A title and one row of text for ``results``: :func:`summary` of one seed or
     :func:`seeds_summary` of many, searched on ``where`` (``bench``: the table, whose recorded
-    time decides whether the cost is in seconds; None: live, timed)."""
+    time decides whether the cost is in seconds and whose metric names the values, in its own
+    units; None: live, timed, an accuracy)."""
     timed = bench is None or records_time(bench)
+    metric = ShownMetric.of(bench)
     many = len(results) > 1
-    row = seeds_summary(results, timed=timed) if many else summary(results[0], timed=timed)
+    if many:
+        row = seeds_summary(results, timed=timed, metric=metric)
+    else:
+        row = summary(results[0], timed=timed, metric=metric)
     title = f"{results[0].strategy} on {where}" + (f" ({len(results)} seeds)" if many else "")
+    title += metric.title()
     return title + ("" if timed else " (no recorded time: cost in epochs)"), row
 
 

@@ -307,9 +307,7 @@ class SearchSpec(Validated):
         if self.fitness == "fear":
             ratio = params.pop("time_ratio", None) or None
             if ratio is not None and ratio < 1:
-                raise ConfigurationError(
-                    f"time_ratio must be >= 1 (or 0: never drop), got {ratio}"
-                )
+                raise ConfigurationError(f"time_ratio must be >= 1 (or 0: never drop), got {ratio}")
             params.setdefault("max_epochs", min(_FEAR_MAX_EPOCHS, self.live.config.epochs))
             return _settings(FearSettings, params), ratio
         return _settings(FeatureHistorySettings, {"epochs": self.short_epochs, **params}), None
@@ -523,4 +521,3 @@ def _outcomes(
     for seed in todo:
         result = run_spec(spec, seed, executor=executor, on_progress=on_progress)
         yield seed, result_row(result), None
-

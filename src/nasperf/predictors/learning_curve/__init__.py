@@ -10,6 +10,8 @@ from ._common import (
 )
 from ._lce import CURVE_FAMILIES, LCEPredictor, extrapolate_curve
 from ._lce_m import CurvePosterior, LCEMPredictor, sample_curve_posterior
+from ._pfn import CurveScale, PFNCurvePredictor
+from ._prior import PriorStudies, sample_studies
 from ._rank import RankMap
 from ._simple import EarlyStopPredictor, SoTLPredictor
 from ._srm import ARCH_COLUMNS, SequentialRegressionPredictor, curve_features
@@ -33,4 +35,24 @@ __all__ = [
     "observed_curves",
     "ARCH_COLUMNS",
     "RankMap",
+    "PFNCurvePredictor",
+    "CurveScale",
+    "PriorStudies",
+    "sample_studies",
+    "PFNSettings",
+    "train_curve_pfn",
+    "TrainingReport",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """The PFN's network and training, imported on first use (they need torch)."""
+    if name == "PFNSettings":
+        from ._pfn_net import PFNSettings
+
+        return PFNSettings
+    if name in ("train_curve_pfn", "TrainingReport"):
+        from . import _pfn_train
+
+        return getattr(_pfn_train, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

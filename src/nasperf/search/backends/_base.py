@@ -24,6 +24,7 @@ __all__ = ["Backend", "Event", "ExecutorBackend"]
 
 logger = logging.getLogger(__name__)
 
+
 @dataclass(frozen=True)
 class Event:
     """A segment ended: ``arch`` trained ``epochs`` more epochs, or failed with ``error``."""

@@ -112,7 +112,6 @@ def estimate_cell(task: EstimateTask) -> dict[str, Any]:
     }
 
 
-
 def failed_estimate(arch: Hashable, reason: str | None) -> dict[str, Any]:
     """The row of an estimate of ``arch`` that failed (diverged, crashed) for ``reason``."""
     return {"arch": arch, "status": RunStatus.FAILED, "estimate": None, "reason": reason}
@@ -249,8 +248,7 @@ class LiveEstimateBackend(EstimateBackend, ExecutorBackend):
         budget = self.settings.max_epochs if fear else self.settings.epochs
         if budget > config.epochs:
             raise ConfigurationError(
-                f"the short budget of {budget} epochs is longer than a full run "
-                f"({config.epochs})"
+                f"the short budget of {budget} epochs is longer than a full run ({config.epochs})"
             )
         if time_ratio is not None and not fear:
             raise ConfigurationError("time_ratio is FEAR's rule; it needs FearSettings")

@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 #: the registered predictors Baker's rule can use (a fidelity and a predictive distribution)
-CURVE_MODELS = ("lcsvr", "lc-rf", "lc-br", "lce")
+CURVE_MODELS = ("lcsvr", "lc-rf", "lc-br", "lce", "lc-pfn", "lc-pfn-study")
 
 logger = logging.getLogger(__name__)
 
@@ -202,8 +202,12 @@ class BakerRule(StoppingRule):
         return self.distribution(run)[0]
 
     def probability(self, run: Run, best_final: float) -> float:
-        """P(final >= best_final) for ``run`` at its current epoch."""
-        return probability_at_least(*self.distribution(run), best_final)
+        """P(final >= best_final) for ``run`` at its current epoch, from the model's own
+        predictive distribution (a Gaussian for most; the PFN's bar distribution)."""
+        mean, std = self.distribution(run)
+        if not (math.isfinite(mean) and math.isfinite(std)):
+            return probability_at_least(mean, std, best_final)  # warns, keeps the run
+        return float(self._model(run.epochs).probability_at_least([run.record()], best_final)[0])
 
     def _should_stop(self, run: Run, best_final: float) -> bool:
         return self.probability(run, best_final) <= self.delta

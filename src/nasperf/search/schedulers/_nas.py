@@ -276,8 +276,12 @@ class BANANAS(Validated, _Queries):
         **{name: _COUNT for name in ("init", "k", "candidates", "parents", "mutations")},
         "n_models": _COUNT,
         "explore": [Interval(float, 0, None)],
-        "features": [Predicate(lambda v: not isinstance(v, str) and all(
-            isinstance(c, str) for c in v), "a list of score columns")],
+        "features": [
+            Predicate(
+                lambda v: not isinstance(v, str) and all(isinstance(c, str) for c in v),
+                "a list of score columns",
+            )
+        ],
     }
 
     def __init__(
@@ -297,8 +301,9 @@ class BANANAS(Validated, _Queries):
     ) -> None:
         counts = {"init": init, "k": k, "candidates": candidates, "parents": parents}
         counts.update(mutations=mutations, n_models=n_models)
-        self._validate({**counts, "acquisition": acquisition, "explore": explore,
-                        "features": features})
+        self._validate(
+            {**counts, "acquisition": acquisition, "explore": explore, "features": features}
+        )
         self.predictor = predictor or self.default_predictor
         self.acquisition = acquisition or self.default_acquisition
         self.init, self.k, self.candidates = int(init), int(k), int(candidates)
