@@ -30,11 +30,18 @@ Z90 = 1.6449
 
 def curve_records(name: str, curve: str) -> tuple[list, int]:
     """The benchmark's records whose ``curve`` is complete, and the full length."""
-    recs = load_benchmark(name).records()
+    recs = load(name, curve).records()
     lengths = [len(r.curves.get(curve, ())) for r in recs]
     full = max(set(lengths), key=lengths.count)
     keep = [r for r, n in zip(recs, lengths, strict=True) if n == full]
     return keep, full
+
+
+def load(name: str, curve: str):  # noqa: ANN201
+    """The benchmark; a ``curves:`` file read with ``curve`` (minus a loss: ``-val_loss``)."""
+    if name.startswith("curves:"):
+        return load_benchmark(name, curve=curve.lstrip("-"))
+    return load_benchmark(name)
 
 
 def final(records: list, curve: str) -> np.ndarray:
@@ -81,7 +88,12 @@ def rank(args) -> None:  # noqa: ANN001
                 t0 = time.process_time()
                 model = make_predictor(name, fidelity=f, **kw).fit(train)
                 t1 = time.process_time()
-                if hasattr(model, "predict_dist"):
+                if name.startswith("lc-pfn"):  # its own 5-95% quantiles, not a Gaussian's
+                    mean = model.predict(test)
+                    lo, hi = model.predict_quantiles(test, [0.05, 0.95]).T
+                    cover = float(np.mean((y >= lo) & (y <= hi)))
+                    width = float(np.mean(hi - lo))
+                elif hasattr(model, "predict_dist"):
                     mean, std = model.predict_dist(test)
                     cover = float(np.mean(np.abs(mean - y) <= Z90 * std))
                     width = float(np.mean(2 * Z90 * std))
@@ -156,6 +168,138 @@ def report(name: str, full: int, n_train: int, n_test: int, trials: int, rows: l
     )
 
 
+def rule_for(name: str, delta: float, full: int, min_completed: int = 10):  # noqa: ANN201
+    """Baker's rule with curve model ``name`` (``lcsvr``: its gain model, as the default rule),
+    asked at the dense checkpoints."""
+    from nasperf.search import BakerRule, dense_checkpoints
+
+    return BakerRule(
+        delta=delta,
+        predictor=name,
+        min_completed=min_completed,
+        checkpoints=dense_checkpoints(full),
+    )
+
+
+def stop(args) -> None:  # noqa: ANN001
+    """Random search over every candidate with each rule, ASHA beside, ``--seeds`` orders."""
+    from nasperf.search import TabularBackend, asha, permuted, random_search
+
+    bench = load(args.benchmark, args.curve)
+    recs = bench.records()
+    archs = [r.arch for r in recs]
+    truth = {r.arch: float(r.curves[args.curve][-1]) for r in recs}
+    best = max(truth.values())
+    full = bench.max_fidelity
+    budget = full * len(archs)
+    rules = {f"random + {n} rule (Δ={d:g})": (n, d) for n, d in _rule_list(args.rules)}
+    methods = {"random (full training)": None, **rules, "ASHA (4 workers)": "asha"}
+    rows = []
+    for label, how in methods.items():
+        tick = time.perf_counter()
+        epochs, hits, regret = [], 0, []
+        for seed in range(args.seeds):
+            order = permuted(archs, seed)
+            if how is None:
+                res = random_search(TabularBackend(bench), order, budget_epochs=budget)
+            elif how == "asha":
+                res = asha(TabularBackend(bench), order, budget_epochs=budget, workers=4)
+            else:
+                rule = rule_for(how[0], how[1], full)
+                res = random_search(TabularBackend(bench), order, budget_epochs=budget, rule=rule)
+            got = truth[res.best_arch] if res.best_arch is not None else -np.inf
+            hits += got >= best - 1e-9
+            regret.append(best - got)
+            epochs.append(res.epochs_used)
+        rows.append(
+            [
+                label,
+                f"{np.mean(epochs):,.0f}",
+                "",
+                f"{hits}/{args.seeds}",
+                f"{np.mean(regret):.3f}",
+                f"{time.perf_counter() - tick:.0f}",
+            ]
+        )
+    base = float(rows[0][1].replace(",", ""))
+    for r in rows:
+        r[2] = f"{base / float(r[1].replace(',', '')):.2f}x"
+    print(
+        f"{bench.name}: {len(archs)} candidates of {full} epochs, best final val_acc "
+        f"{best:.2f}; {args.seeds} seeds, rules active after 10 finished runs, dense checkpoints\n"
+    )
+    print(
+        markdown(
+            [
+                "method",
+                "epochs (mean)",
+                "fewer than random",
+                "returned the best",
+                "mean regret",
+                "wall s",
+            ],
+            rows,
+        )
+    )
+
+
+def _rule_list(text: str) -> list[tuple[str, float]]:
+    out = []
+    for item in text.split(","):
+        name, _, delta = item.partition("@")
+        out.append((name, float(delta or 0.05)))
+    return out
+
+
+def planted(args) -> None:  # noqa: ANN001
+    """The planted test: the 15 best runs kept out of the history, 5 of them among 50 running
+    jobs cut at ``--share`` of the run; which would-be winners each rule stops, and which of
+    the runs worse than the history's median."""
+    from nasperf.search import Run
+
+    recs, full = curve_records(args.benchmark, args.curve)
+    y = final(recs, args.curve)
+    order = np.argsort(-y)
+    top, rest = order[:15], order[15:]
+    k = max(1, int(round(args.share * full)))
+    counts = {n: np.zeros(4) for n, _ in _rule_list(args.rules)}
+    for seed in range(args.seeds):
+        rng = np.random.default_rng(seed)
+        planted_idx = rng.choice(top, 5, replace=False)
+        others = rng.choice(rest, 45, replace=False)
+        running = np.concatenate([planted_idx, others])
+        history = np.setdiff1d(rest, others)
+        best = y[history].max()
+        median = np.median(y[history])
+        for name, delta in _rule_list(args.rules):
+            rule = rule_for(name, delta, full)
+            for i in history:
+                rule.observe(Run.from_record(recs[i], args.curve))
+            for i in running:
+                run = Run.from_record(recs[i], args.curve, upto=k)
+                stopped = rule.probability(run, best) <= delta
+                c = counts[name]
+                if y[i] > best:
+                    c[0] += 1
+                    c[1] += stopped
+                if y[i] < median:
+                    c[2] += 1
+                    c[3] += stopped
+    print(
+        f"{args.benchmark}: planted test, {args.seeds} seeds; history = the runs outside the "
+        f"15 best and the 45 other running jobs; running jobs cut at epoch {k} of {full}\n"
+    )
+    rows = [
+        [
+            n,
+            f"{int(c[1])}/{int(c[0])} ({c[1] / max(c[0], 1):.0%})",
+            f"{int(c[3])}/{int(c[2])} ({c[3] / max(c[2], 1):.0%})",
+        ]
+        for n, c in counts.items()
+    ]
+    print(markdown(["rule (Δ)", "would-be winners stopped", "runs below the median stopped"], rows))
+
+
 def prior_plot(args) -> None:  # noqa: ANN001
     import matplotlib
 
@@ -193,7 +337,7 @@ def prior_plot(args) -> None:  # noqa: ANN001
 
 def main() -> None:
     ap = make_parser(__doc__)
-    ap.add_argument("what", choices=["prior", "rank"])
+    ap.add_argument("what", choices=["prior", "rank", "stop", "planted"])
     ap.add_argument("benchmark", nargs="?", default="nb201-digits")
     ap.add_argument("--curve", default="val_acc")
     ap.add_argument("--trials", type=int, default=20)
@@ -205,8 +349,15 @@ def main() -> None:
     ap.add_argument("--out", default=None)
     ap.add_argument("--plot", default="docs/lc_prior.png")
     ap.add_argument("--real", default="", help="more real sets for the prior plot (NAME@curve)")
+    ap.add_argument("--seeds", type=int, default=50)
+    ap.add_argument(
+        "--rules",
+        default="lcsvr@0.1,lc-pfn@0.05,lc-pfn-study@0.05",
+        help="curve models of Baker's rule, NAME@DELTA",
+    )
+    ap.add_argument("--share", type=float, default=0.1, help="planted: where running jobs are cut")
     args = ap.parse_args()
-    {"prior": prior_plot, "rank": rank}[args.what](args)
+    {"prior": prior_plot, "rank": rank, "stop": stop, "planted": planted}[args.what](args)
 
 
 if __name__ == "__main__":

@@ -116,3 +116,14 @@ def test_a_non_finite_prediction_never_stops_a_run(caplog) -> None:  # noqa: ANN
         assert probability_at_least(float("nan"), 1.0, 50.0) == 1.0
     assert "not stopped" in caplog.text
     assert probability_at_least(40.0, 1.0, 50.0) < 1e-6
+
+
+@pytest.mark.parametrize("predictor", ["lc-pfn", "lc-pfn-study"])
+def test_the_curve_pfn_drives_the_pruner(predictor: str) -> None:
+    study = study_with_completed(15, predictor=predictor)
+    rng = np.random.default_rng(1)
+    # late in the run, one still near chance is stopped, one above every finished run is not
+    # (the PFN's prior allows late rises, so it waits longer than LcSVR on a bad one)
+    bad = running(study, dict(enumerate(curve(20, rng)[:8])))
+    good = running(study, dict(enumerate(curve(95, rng)[:5])))
+    assert bad.should_prune() and not good.should_prune()

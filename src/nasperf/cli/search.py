@@ -107,7 +107,7 @@ class RuleOptions:
 
 _RULE = "Early stopping"
 with_rule = with_settings(RuleOptions, "stopping", {
-    "rule": option("none", "--rule", "none, baker or median", _RULE),
+    "rule": option("none", "--rule", "none, baker[:CURVE_MODEL] or median", _RULE),
     "delta": option(0.05, "--delta", "baker: stop when P(final >= best) <= Δ", _RULE),
     "min_completed": option(10, "--min-completed", "runs completed before the rule acts", _RULE),
     "dense": option(False, "--dense", "ask the rule after epochs 1, 2, 3 and 5 too", _RULE),
@@ -298,8 +298,11 @@ def metaqnn_cmd(
     """MetaQNN (Baker et al. 2017): Q-learning over the cell's choices, ε-greedy, replay."""
     from ..search import metaqnn_schedule
 
-    _search("metaqnn", {"schedule": metaqnn_schedule(models), "alpha": alpha, "gamma": gamma,
-                        "replay": replay}, args)
+    _search(
+        "metaqnn",
+        {"schedule": metaqnn_schedule(models), "alpha": alpha, "gamma": gamma, "replay": replay},
+        args,
+    )
 
 
 @search_command(
@@ -366,12 +369,17 @@ def _rule_settings(rule: RuleOptions | None) -> dict[str, Any]:
     if rule is None or rule.rule == "none":
         checks.refuse(("delta", "min_completed", "dense"), "only applies with a --rule")
         return {}
-    if rule.rule != "baker":
+    name, _, model = rule.rule.partition(":")  # baker:lc-pfn: Baker's rule on another model
+    if name != "baker":
         checks.refuse(("delta",), "only applies to --rule baker")
+        if model:
+            raise ConfigurationError(f"--rule {rule.rule}: only baker takes a curve model")
     params: dict[str, Any] = {"min_completed": rule.min_completed}
-    params.update({"delta": rule.delta} if rule.rule == "baker" else {})
+    params.update(
+        {"delta": rule.delta, **({"predictor": model} if model else {})} if name == "baker" else {}
+    )
     params.update({"checkpoints": "dense"} if rule.dense else {})
-    return {"rule": rule.rule, "rule_params": params}
+    return {"rule": name, "rule_params": params}
 
 
 def _fitness_settings(scoring: FitnessOptions | None) -> dict[str, Any]:
@@ -435,8 +443,14 @@ def _run(spec: Any, where: SearchOptions, seed: int) -> None:
     with progress() as bar, make_executor(where.executor_name, where.workers, where.address) as ex:
         task = bar.add_task(f"{spec.name} on {spec.where()} (seeds)", total=len(seeds))
         epochs = bar.add_task("this seed's search (epochs)", total=None) if spec.live else None
-        results = run_seeds(spec, seeds, ex, journal, lambda n, _: bar.update(task, completed=n),
-                            on_progress=lambda r: bar.update(epochs, completed=r.epochs_used))
+        results = run_seeds(
+            spec,
+            seeds,
+            ex,
+            journal,
+            lambda n, _: bar.update(task, completed=n),
+            on_progress=lambda r: bar.update(epochs, completed=r.epochs_used),
+        )
     if not results:
         raise ConfigurationError(f"every seed of the {spec.strategy} search failed (see the log)")
     bench = spec.table()

@@ -46,7 +46,7 @@ logger = logging.getLogger(__name__)
 #: the short-budget estimators a live search may use as its fitness
 LIVE_FITNESS = ("feature-history", "fear")
 #: the curve estimators a table's fitness may use (they need no training data)
-TABLE_FITNESS = ("early-stop-acc", "early-stop-loss", "sotl", "sotl-e", "lce")
+TABLE_FITNESS = ("early-stop-acc", "early-stop-loss", "sotl", "sotl-e", "lce", "lc-pfn")
 #: FEAR's stage-1 cap: 10 epochs, or a shorter full run
 _FEAR_MAX_EPOCHS = 10
 

@@ -37,11 +37,30 @@ SHIPPED_WEIGHTS = Path(__file__).with_name("_weights") / "lc_pfn.pt"
 _FALLING = 0.8  # share of falling curves that makes an accuracy-named metric a loss
 
 
+_DELTA = 1e-3  # the smallest gap to the optimum the log scale resolves, as a share of it
+# the share of the scale a study's range fills: the rest is room for a run better than any
+# seen (mapping the best seen to the top told the network nothing could beat it; 0.7 chosen
+# on nb201-digits against 0.85 and 1, docs/RESULTS.md)
+_ROOM = 0.7
+
+
 @dataclass(frozen=True)
 class CurveScale:
-    """How a metric maps to the network's scale: ``z = (sign * v - low) / (high - low)``."""
+    """How a metric maps to the network's scale, and back.
+
+    The metric is oriented so that higher is better (``sign``: -1 for a loss). A metric with a
+    known optimum, an accuracy (its range's top) or a positive loss (0), is then measured by the
+    log of its gap to that optimum, ``t = -log(gap / size + 1e-3)``: 97% and 99% accuracy, or
+    losses of 0.1 and 0.03, are as far apart there as 50% and 75%, so the network resolves the
+    differences that rank good runs. Any other metric is used as it is (``t = w``). Last, the
+    study's range of ``t`` (its 2% quantile to its maximum) maps to [0, 0.7], leaving room
+    above for a run better than any seen.
+    """
 
     sign: float
+    log_gap: bool
+    top: float
+    size: float
     low: float
     high: float
     bounds: tuple[float, float] | None
@@ -49,33 +68,57 @@ class CurveScale:
     @classmethod
     def of(cls, curve: str, values: np.ndarray) -> CurveScale:
         """The scale of metric ``curve`` from a study's values (its finished runs' curves)."""
-        bounds = metric_range(curve, values)
-        if bounds is not None:
-            return cls(1.0, bounds[0], bounds[1], bounds)
-        sign = -1.0 if lower_is_better(curve) else 1.0
-        w = sign * values[np.isfinite(values)]
-        if w.size == 0:
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
             raise InvalidDataError(f"no finite value of {curve!r} in the runs given to fit")
-        low, high = float(np.percentile(w, 2)), float(w.max())
+        bounds = metric_range(curve, finite)
+        if bounds is not None:
+            sign, log_gap, top, size = 1.0, True, bounds[1], bounds[1] - bounds[0]
+        else:
+            sign = -1.0 if lower_is_better(curve) else 1.0
+            w = sign * finite
+            # a loss above 0 (or minus one): its optimum is 0
+            log_gap = bool(np.all(w < 0))
+            top = 0.0
+            size = float(np.median(-w)) if log_gap else 1.0
+        t = cls(sign, log_gap, top, size, 0.0, 1.0, bounds)._t(sign * finite)
+        low, high = float(np.percentile(t, 2)), float(t.max())
         if high - low <= 1e-12 * max(1.0, abs(high)):
             raise InvalidDataError(
-                f"every value of {curve!r} is {high * sign:g}: a constant curve has nothing to "
+                f"every value of {curve!r} is {finite[0]:g}: a constant curve has nothing to "
                 "extrapolate; check the metric's column"
             )
-        return cls(sign, low, high, None)
+        return cls(sign, log_gap, top, size, low, low + (high - low) / _ROOM, bounds)
+
+    @classmethod
+    def of_accuracy(cls, bounds: tuple[float, float]) -> CurveScale:
+        """The scale of an accuracy in ``bounds`` without a study: 0 to 99.5% of its range."""
+        size = bounds[1] - bounds[0]
+        probe = cls(1.0, True, bounds[1], size, 0.0, 1.0, bounds)
+        low, high = probe._t(np.array([bounds[0], bounds[1] - 0.005 * size]))
+        return cls(1.0, True, bounds[1], size, float(low), float(high), bounds)
+
+    def _t(self, w: np.ndarray) -> np.ndarray:
+        """Oriented values ``w`` on the log-gap scale (or as they are)."""
+        if not self.log_gap:
+            return w
+        gap = np.maximum(self.top - w, 0.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return -np.log(gap / self.size + _DELTA)
 
     def unit(self, values: np.ndarray) -> np.ndarray:
         """Values on the network's scale (a diverged value ends at the bottom bucket)."""
-        z = (self.sign * values - self.low) / (self.high - self.low)
+        z = (self._t(self.sign * np.asarray(values, dtype=np.float64)) - self.low) / (
+            self.high - self.low
+        )
         return np.clip(np.nan_to_num(z, nan=-0.5, posinf=1.5, neginf=-0.5), -0.5, 1.5)
 
     def value(self, z: np.ndarray) -> np.ndarray:
         """Higher-is-better values in the metric's units (minus a loss) from the scale."""
-        return self.low + z * (self.high - self.low)
-
-    @property
-    def width(self) -> float:
-        return self.high - self.low
+        t = self.low + np.asarray(z, dtype=np.float64) * (self.high - self.low)
+        if not self.log_gap:
+            return t
+        return self.top - self.size * np.maximum(np.exp(-t) - _DELTA, 0.0)
 
 
 @lru_cache(maxsize=4)
@@ -113,8 +156,11 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
     ran to the end (chosen at random with ``random_state`` when there are more), and on their
     ``features`` when all of them carry a vector (z-scored, at most four principal
     components). ``fit`` also learns the metric's scale and the runs' full length (the most
-    common curve length) from those runs. ``weights``: a ``lc_pfn.pt`` of ``nasperf
-    train-pfn``, or None for the shipped network.
+    common curve length) from those runs. With ``epochs`` (the full run length) given, the
+    single-curve form needs no finished run for an accuracy (a fraction or a percentage, its
+    range read from the curves themselves): ``fit([])`` works, as a search's short-budget
+    fitness uses it. ``weights``: a ``lc_pfn.pt`` of ``nasperf train-pfn``, or None for the
+    shipped network.
     """
 
     family = "learning-curve"
@@ -122,6 +168,7 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
         **CURVE_CONSTRAINTS,
         "study": [InstanceOf(bool, "True or False")],
         "context": [Interval(int, 1, 512)],
+        "epochs": [None, Interval(int, 2, None)],
         "weights": [None, InstanceOf((str, Path), "a path to lc_pfn.pt")],
         "random_state": [None, Interval(int, 0, None)],
         "num_threads": [Interval(int, 1, None)],
@@ -133,6 +180,7 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
         curve: str = "val_acc",
         study: bool = False,
         context: int = 64,
+        epochs: int | None = None,
         weights: str | Path | None = None,
         random_state: int | None = 0,
         num_threads: int = 1,
@@ -141,6 +189,7 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
         self.curve = curve
         self.study = study
         self.context = context
+        self.epochs = epochs
         self.weights = weights
         self.random_state = random_state
         self.num_threads = num_threads
@@ -148,11 +197,20 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
     def _requirements(self) -> Requirements:
         # fitted on the study's finished runs: their whole curves give the run length and the
         # metric's scale (their targets are not used)
-        return Requirements(curve=self.curve, fidelity=int(self.fidelity), targets=True)
+        alone = self.epochs is not None and not self.study
+        return Requirements(curve=self.curve, fidelity=int(self.fidelity), targets=not alone)
 
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
+        self.context_ = None
+        if not records:  # the single-curve form with ``epochs``: the scale comes with the curves
+            self.length_, self.scale_ = int(self.epochs), None
+            return
         curves = [np.asarray(r.curves[self.curve], dtype=np.float64) for r in records]
-        self.length_ = Counter(len(c) for c in curves).most_common(1)[0][0]
+        self.length_ = (
+            int(self.epochs)
+            if self.epochs is not None
+            else Counter(len(c) for c in curves).most_common(1)[0][0]
+        )
         if self.length_ < 2:
             raise InvalidDataError(
                 f"the runs given to fit have {self.curve!r} curves of one epoch: there is "
@@ -164,7 +222,6 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
             raise InvalidDataError(f"every {self.curve!r} value of the runs given to fit is NaN")
         self._check_direction(full)
         self.scale_ = CurveScale.of(self.curve, values)
-        self.context_ = None
         if self.study:
             done = [r for r, c in zip(records, curves, strict=True) if len(c) == self.length_]
             rng = np.random.default_rng(self.random_state)
@@ -242,7 +299,7 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
         torch = _torch()
         k = min(int(self.fidelity), self.length_ - 1)
         obs = self._observed(records, self.curve)[:, :k]
-        z = self.scale_.unit(obs)
+        z = self._scale(obs).unit(obs)
         n = len(records)
         feats = self._features(records) if self.study and self.use_features_ else None
         f, m = feats if feats is not None else (None, None)
@@ -268,37 +325,82 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
                 out.append(bucket_stats(logits[:, -1], net.settings.buckets)[0])
         return np.vstack(out) if out else np.zeros((0, net.settings.buckets))
 
-    def _predict_dist(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
-        obs = self._observed(records, self.curve)
-        if int(self.fidelity) >= self.length_:  # the final value is observed
-            last = self.scale_.sign * obs[:, self.length_ - 1]
-            return last, np.full(len(records), 1e-9 * max(1.0, self.scale_.width))
-        probs = self._bucket_probs(records)
-        centres = self._centres(probs.shape[1])
-        mean = probs @ centres
-        std = np.sqrt(np.maximum(probs @ centres**2 - mean**2, 0.0))
-        mean, std = self.scale_.value(mean), std * self.scale_.width
-        return within_range(mean, std, self.scale_.bounds)
+    def _scale(self, obs: np.ndarray) -> CurveScale:
+        """The metric's scale: the study's, or without one an accuracy's range from ``obs``."""
+        if self.scale_ is not None:
+            return self.scale_
+        if metric_range(self.curve, obs) is None:
+            raise InvalidDataError(
+                f"{self.curve!r} is not an accuracy in [0, 1] or [0, 100]: its scale comes from "
+                "the study's finished runs; give them to fit"
+            )
+        return CurveScale.of_accuracy(metric_range(self.curve, obs))
 
-    @staticmethod
-    def _centres(buckets: int) -> np.ndarray:
+    def _distribution(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray, CurveScale]:
+        """Each record's bucket probabilities (records x buckets) and the buckets' edges in the
+        metric's higher-is-better units; None probabilities when the final value is observed."""
         from ._pfn_net import HIGH, LOW
 
-        edges = np.linspace(LOW, HIGH, buckets + 1)
-        return (edges[:-1] + edges[1:]) / 2
+        obs = self._observed(records, self.curve)
+        scale = self._scale(obs)
+        probs = self._bucket_probs(records)
+        edges = scale.value(np.linspace(LOW, HIGH, probs.shape[1] + 1))
+        return probs, edges, scale
+
+    def _observed_final(self, records: list[Record]) -> np.ndarray | None:
+        """The final values when the fidelity reaches the run's end (nothing to predict)."""
+        if int(self.fidelity) < self.length_:
+            return None
+        obs = self._observed(records, self.curve)
+        return self._scale(obs).sign * obs[:, self.length_ - 1]
+
+    def _predict_dist(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray]:
+        done = self._observed_final(records)
+        if done is not None:
+            return done, np.full(len(records), 1e-9 * max(1.0, float(np.abs(done).max())))
+        probs, edges, scale = self._distribution(records)
+        centres = (edges[:-1] + edges[1:]) / 2
+        mean = probs @ centres
+        std = np.sqrt(np.maximum(probs @ centres**2 - mean**2, 0.0))
+        return within_range(mean, std, scale.bounds)
 
     def _probability_at_least(self, records: list[Record], value: float) -> np.ndarray:
         """P(final >= ``value``) from the bar distribution itself (``value`` in the predictions'
         units: higher is better), each bucket's mass spread evenly over it."""
-        if int(self.fidelity) >= self.length_:
-            return (self._predict_dist(records)[0] >= value).astype(np.float64)
-        from ._pfn_net import HIGH, LOW
-
-        probs = self._bucket_probs(records)
-        z = (value - self.scale_.low) / self.scale_.width
-        edges = np.linspace(LOW, HIGH, probs.shape[1] + 1)
-        above = np.clip((edges[1:] - z) / (edges[1] - edges[0]), 0.0, 1.0)
+        done = self._observed_final(records)
+        if done is not None:
+            return (done >= value).astype(np.float64)
+        probs, edges, _ = self._distribution(records)
+        width = np.diff(edges)
+        above = np.where(
+            width > 0, np.clip((edges[1:] - value) / np.where(width > 0, width, 1), 0, 1), 0.0
+        )
+        above = np.where(edges[:-1] >= value, 1.0, above)
         return probs @ above
 
+    def predict_quantiles(self, records: list[Record], quantiles: list[float]) -> np.ndarray:
+        """The ``quantiles`` (each in (0, 1)) of each record's predicted final value, from the
+        bar distribution itself (records x quantiles, in the predictions' units): the 5% and
+        95% quantiles are the 90% interval, whatever the distribution's shape."""
+        q = np.asarray(quantiles, dtype=np.float64)
+        if q.ndim != 1 or np.any((q <= 0) | (q >= 1)):
+            raise InvalidDataError(f"quantiles lie strictly between 0 and 1, got {quantiles}")
+        records = self._check_predict(records)
+        with self._compute_context():
+            done = self._observed_final(records)
+            if done is not None:
+                return np.repeat(done[:, None], q.size, axis=1)
+            probs, edges, scale = self._distribution(records)
+        cdf = np.concatenate([np.zeros((len(records), 1)), np.cumsum(probs, axis=1)], axis=1)
+        out = np.vstack([np.interp(q, row, edges) for row in cdf])
+        return out if scale.bounds is None else np.clip(out, *scale.bounds)
+
     def _predict(self, records: list[Record]) -> np.ndarray:
-        return self._predict_dist(records)[0]
+        """The median of the predictive distribution: a run's rank is not moved by the small
+        chance of a divergence the mean weighs in."""
+        done = self._observed_final(records)
+        if done is not None:
+            return done
+        probs, edges, _ = self._distribution(records)
+        cdf = np.concatenate([np.zeros((len(records), 1)), np.cumsum(probs, axis=1)], axis=1)
+        return np.array([np.interp(0.5, row, edges) for row in cdf])

@@ -148,7 +148,8 @@ class EstimateBackend(Backend):
 
 class ShortBudgetBackend(EstimateBackend):
     """Queries answered by a learning-curve ``estimator`` (one that needs no training data:
-    ``early-stop-acc``, ``early-stop-loss``, ``sotl``, ``sotl-e`` or ``lce``) after ``epochs``
+    ``early-stop-acc``, ``early-stop-loss``, ``sotl``, ``sotl-e``, ``lce`` or ``lc-pfn``) after
+    ``epochs``
     epochs of ``inner`` (a backend with curves), at their cost on ``inner``'s clock."""
 
     def __init__(self, inner: Backend, estimator: str = "sotl-e", epochs: int = 1) -> None:
@@ -165,11 +166,13 @@ class ShortBudgetBackend(EstimateBackend):
                 f"the short budget must be 1..{inner.max_epochs - 1} epochs, got {epochs}"
             )
         predictor = make_predictor(estimator, fidelity=epochs)
+        if "epochs" in predictor.get_params():  # the curve PFN: told the full run's length
+            predictor.set_params(epochs=inner.max_epochs)
         if predictor.capabilities().requires.targets:
             raise ConfigurationError(
                 f"{estimator} learns from fully trained curves; a short-budget estimate needs "
-                "an estimator that needs none: early-stop-acc, early-stop-loss, sotl, sotl-e "
-                "or lce"
+                "an estimator that needs none: early-stop-acc, early-stop-loss, sotl, sotl-e, "
+                "lce or lc-pfn"
             )
         self.predictor = predictor.fit([])
         self.predictor_name = estimator
