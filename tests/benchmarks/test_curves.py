@@ -74,16 +74,8 @@ def test_loss_target_is_negated_and_predictors_run(digits_csv: Path) -> None:
     assert bench.target_curve == "-val_loss" and bench.target_name == "-val_loss (epoch 30)"
     assert rec.target == pytest.approx(-rec.curves["val_loss"][-1])
     np.testing.assert_allclose(rec.curves["-val_loss"], -rec.curves["val_loss"])
-    names = [
-        "early-stop-acc",
-        "early-stop-loss",
-        "sotl",
-        "sotl-e",
-        "lce",
-        "lcsvr",
-        "lc-rf",
-        "lc-br",
-    ]
+    names = ["early-stop-acc", "early-stop-loss", "sotl", "sotl-e", "lce", "lcsvr", "lc-rf",
+             "lc-br"]
     from nasperf.benchmarks import on_target_curve
     from nasperf.predictors import make_predictor
 
@@ -93,9 +85,8 @@ def test_loss_target_is_negated_and_predictors_run(digits_csv: Path) -> None:
     frame = evaluate_predictors(bench, preds, config).frame().set_index("predictor")
     assert len(frame) == len(names) and frame["kendall_tau"].notna().all()
     # the early-stop value of the target's curve is that of the loss, sign included
-    assert (
-        frame.at["early-stop-acc@3", "kendall_tau"] == frame.at["early-stop-loss@3", "kendall_tau"]
-    )
+    assert frame.at["early-stop-acc@3", "kendall_tau"] == frame.at["early-stop-loss@3",
+                                                                    "kendall_tau"]
     assert frame.at["early-stop-loss@3", "kendall_tau"] > 0.2
 
 
@@ -106,46 +97,25 @@ def test_searches_and_rules_run_on_a_loss_only_file(digits_csv: Path, tmp_path: 
     assert bench.target_curve == "-val_loss" and bench.space == "custom"
     archs = list(permuted([r.arch for r in bench.records()], 0))[:40]
     best = max(bench.query(a).target for a in archs)
-    for rule in (
-        BakerRule(min_completed=5, predictor_params={"n_iter": 3, "residual": True}),
-        MedianRule(min_completed=5),
-    ):
+    for rule in (BakerRule(min_completed=5, predictor_params={"n_iter": 3, "residual": True}),
+                 MedianRule(min_completed=5)):
         res = random_search(TabularBackend(bench), archs, rule=rule)
         assert res.best_value == bench.query(res.best_arch).target <= 0  # minus a loss
         assert res.best_value >= best - 0.05 and rule.decisions > 0
 
 
 def test_json_lines_per_run_and_per_epoch(tmp_path: Path) -> None:
-    runs = [
-        {
-            "run": f"r{i}",
-            "lr": 0.1 * (i + 1),
-            "opt": "sgd" if i % 2 else "adam",
-            "curves": {"val_acc": [0.1 * i, 0.2 * i, 0.3 * i]},
-            "train_loss": [3, 2, 1 - i / 9],
-        }
-        for i in range(6)
-    ]
+    runs = [{"run": f"r{i}", "lr": 0.1 * (i + 1), "opt": "sgd" if i % 2 else "adam",
+             "curves": {"val_acc": [0.1 * i, 0.2 * i, 0.3 * i]}, "train_loss": [3, 2, 1 - i / 9]}
+            for i in range(6)]
     per_run = tmp_path / "runs.jsonl"
     per_run.write_text("".join(json.dumps(r) + "\n" for r in runs))
     per_epoch = tmp_path / "epochs.jsonl"
-    per_epoch.write_text(
-        "".join(
-            json.dumps(
-                {
-                    "run": r["run"],
-                    "epoch": e + 1,
-                    "lr": r["lr"],
-                    "opt": r["opt"],
-                    "val_acc": r["curves"]["val_acc"][e],
-                    "train_loss": r["train_loss"][e],
-                }
-            )
-            + "\n"
-            for r in runs
-            for e in range(3)
-        )
-    )
+    per_epoch.write_text("".join(
+        json.dumps({"run": r["run"], "epoch": e + 1, "lr": r["lr"], "opt": r["opt"],
+                    "val_acc": r["curves"]["val_acc"][e], "train_loss": r["train_loss"][e]}) + "\n"
+        for r in runs for e in range(3)
+    ))
     a, b = (load_benchmark(f"curves:{p}") for p in (per_run, per_epoch))
     assert len(a) == len(b) == 6 and a.max_fidelity == b.max_fidelity == 3
     assert a.runs.feature_names == b.runs.feature_names == ("lr", "opt=adam", "opt=sgd")
@@ -192,15 +162,11 @@ def test_ragged_stopped_and_diverged_runs_are_counted(tmp_path: Path, caplog) ->
 
 
 def test_epochs_from_zero_time_and_aliases(tmp_path: Path) -> None:
-    frame = pd.DataFrame(
-        {
-            "trial_id": np.repeat(["x", "y", "z"], 3),
-            "epoch_idx": np.tile([0, 1, 2], 3),
-            "val_accuracy": [0.1, 0.5, 0.6, 0.2, 0.3, 0.4, 0.3, 0.6, 0.9],
-            "loss": [2.0, 1.0, 0.5] * 3,
-            "time": [1.0, 3.0, 6.0] * 3,
-        }
-    )
+    frame = pd.DataFrame({
+        "trial_id": np.repeat(["x", "y", "z"], 3), "epoch_idx": np.tile([0, 1, 2], 3),
+        "val_accuracy": [0.1, 0.5, 0.6, 0.2, 0.3, 0.4, 0.3, 0.6, 0.9],
+        "loss": [2.0, 1.0, 0.5] * 3, "time": [1.0, 3.0, 6.0] * 3,
+    })
     frame.to_csv(tmp_path / "k.csv", index=False)
     bench = load_benchmark(f"curves:{tmp_path / 'k.csv'}", epoch_column="epoch_idx")
     rec = bench.query("z")
@@ -241,9 +207,8 @@ def test_target_column_and_minimize(tmp_path: Path) -> None:
         ('{"run": "a", "val_acc": [1]}\n[1]\n', {}, "line 2 is not a JSON object"),
     ],
 )
-def test_bad_files_are_one_clear_error(
-    tmp_path: Path, content: str, options: dict, fragment: str
-) -> None:
+def test_bad_files_are_one_clear_error(tmp_path: Path, content: str, options: dict,
+                                       fragment: str) -> None:
     path = tmp_path / ("bad.jsonl" if content.startswith("{") else "bad.csv")
     path.write_text(content)
     with pytest.raises(InvalidDataError) as info:
@@ -277,21 +242,9 @@ def rising(i: int) -> list[float]:
 
 @pytest.mark.parametrize(
     "name, minimize",
-    [
-        ("val_loss", True),
-        ("top1_err", True),
-        ("valid_mse", True),
-        ("trainPerplexity", True),
-        ("nll", True),
-        ("val_acc", False),
-        ("roc_auc", False),
-        ("F1", False),
-        ("valAccuracy", False),
-        ("valid", None),
-        ("score", None),
-        ("metric", None),
-        ("acc_loss", None),
-    ],
+    [("val_loss", True), ("top1_err", True), ("valid_mse", True), ("trainPerplexity", True),
+     ("nll", True), ("val_acc", False), ("roc_auc", False), ("F1", False), ("valAccuracy", False),
+     ("valid", None), ("score", None), ("metric", None), ("acc_loss", None)],
 )
 def test_the_name_settles_the_direction_where_it_says_it(name: str, minimize) -> None:  # noqa: ANN001
     from nasperf.benchmarks._direction import named_direction
@@ -306,10 +259,8 @@ def test_an_unnamed_metric_goes_its_runs_way_said_in_a_line(tmp_path: Path, capl
     assert runs.minimize and runs.target_curve == "-valid"
     assert runs.complete()[0].target == pytest.approx(-(2.0 / 5))
     said = [r.getMessage() for r in caplog.records if "'valid' is read as" in r.getMessage()]
-    assert said == [
-        "l.csv: 'valid' is read as lower-is-better, as its runs say (it falls in 6, "
-        "rises in 0 of 6 runs); pass --maximize (minimize=False) if higher is better"
-    ]
+    assert said == ["l.csv: 'valid' is read as lower-is-better, as its runs say (it falls in 6, "
+                    "rises in 0 of 6 runs); pass --maximize (minimize=False) if higher is better"]
     score = unnamed(tmp_path / "s.csv", "score", {f"r{i}": rising(i) for i in range(6)})
     up = read_curves(score)
     assert not up.minimize and up.target_curve == "score"
@@ -365,13 +316,8 @@ def test_an_exploding_loss_is_a_divergence(tmp_path: Path, caplog) -> None:  # n
     assert bench.query("high").target == -500.0
     assert all(abs(r.target) < 1e3 for r in bench.records())
     line = caplog.records[-1].getMessage()
-    assert (
-        "1 diverged" in line
-        and (
-            "2 with the metric exploding (over 1000 times the typical first value 2.2: read as inf)"
-        )
-        in line
-    )
+    assert "1 diverged" in line and ("2 with the metric exploding (over 1000 times the typical "
+                                     "first value 2.2: read as inf)") in line
     # a metric maximised is left alone: a huge value there is not a loss exploding
     up = read_curves(path, minimize=False)
     assert up.counts.exploded == 0 and up.counts.diverged == 0

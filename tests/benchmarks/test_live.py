@@ -33,11 +33,7 @@ pytest.importorskip("torch")
 
 PROXIES = ("synflow", "params", "flops", "jacov")
 TINY = LiveBenchmarkConfig(
-    dataset="digits",
-    cells=4,
-    C=4,
-    N=1,
-    train=TrainConfig(epochs=2, batch_size=64),
+    dataset="digits", cells=4, C=4, N=1, train=TrainConfig(epochs=2, batch_size=64),
     proxies=PROXIES,
 )
 # per-cell times differ from run to run; everything else must not

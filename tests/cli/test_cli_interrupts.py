@@ -60,11 +60,7 @@ def test_sigint_to_a_parallel_evaluation_then_the_same_command_resumes(results, 
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     # a terminal sends Ctrl-C's SIGINT to the whole foreground process group: the workers too
     proc = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         start_new_session=True,
         # a runner started in the background (no job control) hands its children SIGINT
         # ignored, and Python then installs no KeyboardInterrupt handler: restore the default

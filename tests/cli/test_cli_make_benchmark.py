@@ -103,12 +103,9 @@ def test_a_live_benchmark_on_the_cpu_device(tmp_path) -> None:
     from nasperf.training import TrainConfig
 
     config = LiveBenchmarkConfig(
-        cells=2,
-        C=4,
-        N=1,
-        limit=100,
-        train=TrainConfig(epochs=1, batch_size=64),
+        cells=2, C=4, N=1, limit=100, train=TrainConfig(epochs=1, batch_size=64),
         proxies=("synflow", "params"),
     )
     run_ = make(tmp_path / "b", config, device="cpu")
     assert run_.ok == 2 and len(load_live_benchmark(tmp_path / "b")) == 2
+

@@ -19,7 +19,8 @@ def write_runs(path: Path, levels: list[float], epochs: list[int], seed: int = 0
     for i, (level, n) in enumerate(zip(levels, epochs, strict=True)):
         t = np.arange(1, n + 1, dtype=float)
         acc = level - (level - 0.1) * t**-0.7 + 0.003 * rng.normal(size=n)
-        rows += [(f"r{i}", e + 1, acc[e], 2.3 * (1 - acc[e]), 1 - acc[e] + 0.05) for e in range(n)]
+        rows += [(f"r{i}", e + 1, acc[e], 2.3 * (1 - acc[e]), 1 - acc[e] + 0.05)
+                 for e in range(n)]
     pd.DataFrame(rows, columns=["run", "epoch", "val_acc", "val_loss", "train_loss"]).to_csv(
         path, index=False
     )
@@ -35,25 +36,14 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def test_stop_check_table_and_json(files: tuple[Path, Path], capsys) -> None:  # noqa: ANN001
-    code, out, err = run(
-        capsys, "stop-check", "--history", str(files[0]), "--running", str(files[1])
-    )
+    code, out, err = run(capsys, "stop-check", "--history", str(files[0]), "--running",
+                         str(files[1]))
     assert code == 0, err
     text = " ".join(out.split())  # the table wraps at the terminal's width
     assert "40 finished runs of 10 epochs" in text and "1 of 2 running jobs to stop" in text
     assert "STOP" in text and "P(beats best)" in text
-    code, out, err = run(
-        capsys,
-        "stop-check",
-        "--history",
-        str(files[0]),
-        "--running",
-        str(files[1]),
-        "--curve",
-        "val_loss",
-        "--format",
-        "json",
-    )
+    code, out, err = run(capsys, "stop-check", "--history", str(files[0]), "--running",
+                         str(files[1]), "--curve", "val_loss", "--format", "json")
     assert code == 0, err
     data = json.loads(out)
     assert data["curve"] == "val_loss" and data["minimize"] is True and data["finished"] == 40
@@ -73,45 +63,19 @@ def test_stop_check_table_and_json(files: tuple[Path, Path], capsys) -> None:  #
         (lambda f: f, ("--format", "xml"), "--format must be"),
     ],
 )
-def test_stop_check_bad_input_is_one_line(
-    files,
-    tmp_path,
-    capsys,
-    edit,
-    extra,  # noqa: ANN001
-    fragment: str,
-) -> None:
+def test_stop_check_bad_input_is_one_line(files, tmp_path, capsys, edit, extra,  # noqa: ANN001
+                                          fragment: str) -> None:
     edit(pd.read_csv(files[0])).to_csv(tmp_path / "bad.csv", index=False)
-    code, _, err = run(
-        capsys,
-        "stop-check",
-        "--history",
-        str(tmp_path / "bad.csv"),
-        "--running",
-        str(files[1]),
-        *extra,
-    )
+    code, _, err = run(capsys, "stop-check", "--history", str(tmp_path / "bad.csv"),
+                       "--running", str(files[1]), *extra)
     assert_one_line_error(code, err, fragment)
 
 
 def test_evaluate_curves_with_options(files: tuple[Path, Path], capsys) -> None:  # noqa: ANN001
-    options = [
-        "-p",
-        "early-stop-acc,early-stop-loss,sotl-e,lce,lcsvr",
-        "--fidelities",
-        "2,5",
-        "--train-sizes",
-        "10",
-        "--test-size",
-        "20",
-        "--trials",
-        "1",
-        "--format",
-        "json",
-    ]
-    code, out, err = run(
-        capsys, "evaluate", "-b", f"curves:{files[0]}", "--curve", "val_loss", *options
-    )
+    options = ["-p", "early-stop-acc,early-stop-loss,sotl-e,lce,lcsvr", "--fidelities", "2,5",
+               "--train-sizes", "10", "--test-size", "20", "--trials", "1", "--format", "json"]
+    code, out, err = run(capsys, "evaluate", "-b", f"curves:{files[0]}", "--curve", "val_loss",
+                         *options)
     assert code == 0, err
     data = json.loads(out)
     assert data["pool_size"] == 40 and len(data["summary"]) == 10
@@ -128,38 +92,15 @@ def test_evaluate_curves_with_options(files: tuple[Path, Path], capsys) -> None:
     ],
 )
 def test_evaluate_curves_bad_options(files, capsys, extra, fragment: str) -> None:  # noqa: ANN001
-    args = [
-        "evaluate",
-        "-b",
-        f"curves:{files[0]}",
-        "-p",
-        "early-stop-acc",
-        "--train-sizes",
-        "10",
-        "--test-size",
-        "20",
-        "--trials",
-        "1",
-        *extra,
-    ]
+    args = ["evaluate", "-b", f"curves:{files[0]}", "-p", "early-stop-acc", "--train-sizes",
+            "10", "--test-size", "20", "--trials", "1", *extra]
     code, _, err = run(capsys, *args)
     assert_one_line_error(code, err, fragment)
 
 
 def test_search_on_curves_with_options(files: tuple[Path, Path], capsys) -> None:  # noqa: ANN001
-    code, out, err = run(
-        capsys,
-        "search",
-        "random",
-        "-b",
-        f"curves:{files[0]}",
-        "--curve",
-        "val_loss",
-        "--rule",
-        "median",
-        "--min-completed",
-        "5",
-    )
+    code, out, err = run(capsys, "search", "random", "-b", f"curves:{files[0]}", "--curve",
+                         "val_loss", "--rule", "median", "--min-completed", "5")
     assert code == 0, err
     assert "random" in out and "curves:" in out
     code, _, err = run(capsys, "search", "hyperband", "-b", "nb201-digits", "--curve", "val_loss")
@@ -176,26 +117,16 @@ def renamed(source: Path, path: Path, name: str, column: str = "val_loss") -> Pa
 def test_an_unnamed_loss_goes_its_runs_way_and_the_flags_win(files, tmp_path, capsys) -> None:  # noqa: ANN001
     done = renamed(files[0], tmp_path / "done.csv", "valid")
     now = renamed(files[1], tmp_path / "now.csv", "valid")
-    code, out, err = run(
-        capsys, "stop-check", "--history", str(done), "--running", str(now), "--format", "json"
-    )
+    code, out, err = run(capsys, "stop-check", "--history", str(done), "--running", str(now),
+                         "--format", "json")
     assert code == 0, err
     data = json.loads(out)
     assert data["curve"] == "valid" and data["minimize"] is True  # it falls in every run
     assert data["best"] < 1.0  # the lowest final loss, not the highest
     actions = {d["run"]: d["action"] for d in data["decisions"]}
     assert actions == {"r0": "STOP", "r1": "CONTINUE"}  # as with --curve val_loss
-    code, out, err = run(
-        capsys,
-        "stop-check",
-        "--history",
-        str(done),
-        "--running",
-        str(now),
-        "--maximize",
-        "--format",
-        "json",
-    )
+    code, out, err = run(capsys, "stop-check", "--history", str(done), "--running", str(now),
+                         "--maximize", "--format", "json")
     assert code == 0, err
     assert json.loads(out)["minimize"] is False  # an explicit choice wins
 
@@ -207,19 +138,8 @@ def test_an_unnamed_metric_its_runs_do_not_settle_is_one_line(files, tmp_path, c
     frame[["run", "epoch", "metric"]].to_csv(tmp_path / "mixed.csv", index=False)
     now = renamed(files[1], tmp_path / "now.csv", "metric", "val_acc")
     fragment = "is 'metric' better lower or higher? Its name does not say"
-    evaluate = [
-        "evaluate",
-        "-b",
-        f"curves:{tmp_path / 'mixed.csv'}",
-        "-p",
-        "early-stop-acc",
-        "--train-sizes",
-        "10",
-        "--test-size",
-        "20",
-        "--trials",
-        "1",
-    ]
+    evaluate = ["evaluate", "-b", f"curves:{tmp_path / 'mixed.csv'}", "-p", "early-stop-acc",
+                "--train-sizes", "10", "--test-size", "20", "--trials", "1"]
     for args in (
         ["stop-check", "--history", str(tmp_path / "mixed.csv"), "--running", str(now)],
         evaluate,
@@ -234,46 +154,22 @@ def test_an_unnamed_metric_its_runs_do_not_settle_is_one_line(files, tmp_path, c
 
 
 def test_search_on_a_loss_names_it_in_its_own_units(files, capsys) -> None:  # noqa: ANN001
-    code, out, err = run(
-        capsys,
-        "search",
-        "random",
-        "-b",
-        f"curves:{files[0]}",
-        "--curve",
-        "val_loss",
-        "--queries",
-        "10",
-    )
+    code, out, err = run(capsys, "search", "random", "-b", f"curves:{files[0]}", "--curve",
+                         "val_loss", "--queries", "10")
     assert code == 0, err
     text = " ".join(out.split())
     assert "(val_loss: lower is better)" in text and "final val acc" not in text
     header = next(line for line in out.splitlines() if line.startswith("┃"))
     row = next(line for line in out.splitlines() if line.startswith("│"))
-    values = dict(
-        zip(
-            (c.strip() for c in header.strip("┃").split("┃")),
-            (c.strip() for c in row.strip("│").split("│")),
-            strict=True,
-        )
-    )
+    values = dict(zip((c.strip() for c in header.strip("┃").split("┃")),
+                      (c.strip() for c in row.strip("│").split("│")), strict=True))
     assert 0 < float(values["final val_loss"]) == float(values["true final"]) < 2.3
 
 
 @pytest.mark.parametrize("predictor", ["lc-pfn", "lc-pfn-study"])
-def test_stop_check_with_the_curve_pfn(files: tuple[Path, Path], capsys, predictor: str) -> None:  # noqa: ANN001
-    code, out, err = run(
-        capsys,
-        "stop-check",
-        "--history",
-        str(files[0]),
-        "--running",
-        str(files[1]),
-        "--predictor",
-        predictor,
-        "--format",
-        "json",
-    )
+def test_stop_check_with_the_curve_pfn(files, capsys, predictor: str) -> None:  # noqa: ANN001
+    code, out, err = run(capsys, "stop-check", "--history", str(files[0]), "--running",
+                         str(files[1]), "--predictor", predictor, "--format", "json")
     assert code == 0, err
     rows = {d["run"]: d for d in json.loads(out)["decisions"]}
     # the job heading for 0.97 is more likely to beat the best (~0.9) than the one for 0.45

@@ -16,17 +16,16 @@ def test_fidelities_expand_curve_predictors_only() -> None:
     config = ProtocolConfig(train_sizes=(20, 40), test_size=50, trials=2, fidelities=(1, 5))
     result = evaluate_predictors(bench, ["early-stop-acc", "lcsvr", "rf"], config)
     df = result.frame()
-    assert set(df.predictor) == {"early-stop-acc@1", "early-stop-acc@5", "lcsvr@1", "lcsvr@5", "rf"}
+    assert set(df.predictor) == {"early-stop-acc@1", "early-stop-acc@5", "lcsvr@1", "lcsvr@5",
+                                 "rf"}
     assert df.loc[df.predictor == "lcsvr@5", "fidelity"].eq(5).all()
     assert df.loc[df.predictor == "rf", "fidelity"].isna().all()
     summ = result.summary()
     assert {"predictor", "fidelity", "train_size"} <= set(summ.columns)
     es = summ[summ.predictor.str.startswith("early-stop") & (summ.train_size == 40)]
     es = es.set_index("predictor")
-    assert (
-        es.loc["early-stop-acc@5", "kendall_tau_mean"]
-        > es.loc["early-stop-acc@1", "kendall_tau_mean"]
-    )
+    assert es.loc["early-stop-acc@5", "kendall_tau_mean"] > es.loc["early-stop-acc@1",
+                                                                   "kendall_tau_mean"]
     assert np.isfinite(summ.kendall_tau_mean).all()
 
 
@@ -46,22 +45,7 @@ def test_impossible_fidelities_are_refused() -> None:
     [("nbgraph-cora", "1", "no learning curves"), ("nb201-digits", "1,x", "comma-separated")],
 )
 def test_cli_fidelity_errors_are_one_line(capsys, benchmark, fidelities, fragment) -> None:
-    code = main(
-        [
-            "evaluate",
-            "-b",
-            benchmark,
-            "-p",
-            "lcsvr",
-            "--fidelities",
-            fidelities,
-            "--train-sizes",
-            "10",
-            "--test-size",
-            "20",
-            "--trials",
-            "1",
-        ]
-    )
+    code = main(["evaluate", "-b", benchmark, "-p", "lcsvr", "--fidelities", fidelities,
+                 "--train-sizes", "10", "--test-size", "20", "--trials", "1"])
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
     assert code == 2 and len(err) == 1 and fragment in err[0], err

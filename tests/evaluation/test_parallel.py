@@ -146,13 +146,9 @@ def test_a_damaged_settings_file_is_one_error_naming_it(bench, tmp_path) -> None
 def test_a_failing_trial_on_an_executor_lets_the_others_finish(bench, tmp_path) -> None:
     config = ProtocolConfig(train_sizes=(5,), test_size=30, trials=3)
     broken = Counting(fail_trial_seed=trial_seed(1))
-    with (
-        LocalExecutor(workers=1) as ex,
-        pytest.raises(
-            IncompleteEvaluationError,
-            match=r"1 of 3 trial tasks failed \(first: trial 1 c: .*"
-            r"this trial fails\).*rerun the same command",
-        ),
+    with LocalExecutor(workers=1) as ex, pytest.raises(
+        IncompleteEvaluationError, match=r"1 of 3 trial tasks failed \(first: trial 1 c: .*"
+        r"this trial fails\).*rerun the same command"
     ):
         evaluate_predictors(bench, {"c": broken}, config, executor=ex, journal=tmp_path)
     kept = [json.loads(line) for line in (tmp_path / ROWS_FILE).read_text().splitlines()]

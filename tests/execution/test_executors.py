@@ -221,3 +221,4 @@ def test_ray_missing_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
         RayExecutor(address="auto", workers=2)
     with pytest.raises(OptionalDependencyError, match=r"nasperf\[ray\]"):
         make_executor("ray", workers=2)
+

@@ -112,9 +112,8 @@ def test_a_metric_reported_every_few_epochs_is_not_a_divergence(
     assert late.action == STOP and "diverged" in late.reason
 
 
-def test_curve_runs_are_accepted_and_inputs_checked(
-    files: tuple[Path, Path], tmp_path: Path
-) -> None:
+def test_curve_runs_are_accepted_and_inputs_checked(files: tuple[Path, Path],
+                                                    tmp_path: Path) -> None:
     history = read_curves(files[0])
     assert len(stop_check(history, files[1], predictor="lc-br")) == 4
     few = write_runs(tmp_path / "few.csv", {"a": (0.6, EPOCHS), "b": (0.7, EPOCHS)})

@@ -254,7 +254,9 @@ def test_live_records_lacking_their_data(name: str) -> None:
         pred.predict(recs)
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if not CAPS[n].requires.targets])
+@pytest.mark.parametrize(
+    "name", [n for n in NAMES if not CAPS[n].requires.targets]
+)
 def test_fit_without_records_when_no_targets_needed(name: str) -> None:
     pred = build(name)
     assert pred.fit([]) is pred and pred.is_fitted_
@@ -282,15 +284,8 @@ def test_predict_dist(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_capabilities_describe_the_predictor(name: str) -> None:
     caps = CAPS[name]
-    families = (
-        "model-based",
-        "learning-curve",
-        "zero-cost",
-        "training-based",
-        "baseline",
-        "weight-sharing",
-        "hybrid",
-    )
+    families = ("model-based", "learning-curve", "zero-cost", "training-based", "baseline",
+                "weight-sharing", "hybrid")
     assert caps.family in families
     assert caps.extra is None or caps.extra in EXTRA_MODULES
     assert caps.min_train_size >= (2 if caps.requires.targets else 0)

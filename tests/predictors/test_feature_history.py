@@ -22,7 +22,9 @@ from nasperf.predictors.training_based import (  # noqa: E402
 from nasperf.spaces import get_space  # noqa: E402
 from nasperf.training import TrainConfig, seeded  # noqa: E402
 
-GOOD = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+GOOD = (
+    "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_1x1~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+)
 POOR = "|avg_pool_3x3~0|+|none~0|avg_pool_3x3~1|+|none~0|none~1|avg_pool_3x3~2|"
 
 
@@ -56,14 +58,8 @@ def test_proxy_accuracy_variants_on_separable_features(caplog) -> None:  # noqa:
     centres = rng.normal(size=(3, 8)) * 3
     hist = np.stack([centres[labels] + rng.normal(size=(120, 8)) * s for s in (3.0, 1.0, 0.3)])
     for variant in VARIANTS:
-        acc = proxy_accuracy(
-            hist[:, :60].astype(np.float16),
-            labels[:60],
-            hist[:, 60:].astype(np.float16),
-            labels[60:],
-            variant,
-            k=2,
-        )
+        acc = proxy_accuracy(hist[:, :60].astype(np.float16), labels[:60],
+                             hist[:, 60:].astype(np.float16), labels[60:], variant, k=2)
         assert acc > 80
     # features that overflowed float16 do not break the classifier
     hist16 = hist.astype(np.float16)
@@ -73,12 +69,8 @@ def test_proxy_accuracy_variants_on_separable_features(caplog) -> None:  # noqa:
         assert proxy_accuracy(hist16[:, :60], labels[:60], hist16[:, 60:], labels[60:], "ema") > 80
     assert "1 NaN and 1 infinite values" in caplog.text  # replaced, and said so
     # with decay 0 only the last epoch counts, and the inf of the first must not become NaN
-    assert (
-        proxy_accuracy(
-            hist16[:, :60], labels[:60], hist16[:, 60:], labels[60:], "ema", ema_decay=0.0
-        )
-        > 80
-    )
+    assert proxy_accuracy(hist16[:, :60], labels[:60], hist16[:, 60:], labels[60:], "ema",
+                          ema_decay=0.0) > 80
     with pytest.raises(ConfigurationError, match="variant must be one of"):
         proxy_accuracy(hist[:, :60], labels[:60], hist[:, 60:], labels[60:], "mean")
 
@@ -95,11 +87,8 @@ def test_bad_requests_are_clear(data) -> None:  # noqa: ANN001
     with pytest.raises(ConfigurationError, match="variant must be one of 'concat'"):
         FeatureHistorySettings(variant="knn")
     # the proxy classifier's settings are checked before any training, not after E epochs
-    for kwargs, match in [
-        ({"k": 0}, "k must be"),
-        ({"ema_decay": 1.0}, "ema_decay"),
-        ({"c": 0.0}, "c must be a finite number > 0"),
-    ]:
+    for kwargs, match in [({"k": 0}, "k must be"), ({"ema_decay": 1.0}, "ema_decay"),
+                          ({"c": 0.0}, "c must be a finite number > 0")]:
         with pytest.raises(ConfigurationError, match=match):
             FeatureHistorySettings(**kwargs)
         with pytest.raises(ConfigurationError, match=match):  # the predictor, before any work
@@ -119,57 +108,16 @@ def test_estimate_and_sample_and_estimate_cli(tmp_path, capsys) -> None:  # noqa
 
     from nasperf.cli import main
 
-    code = main(
-        [
-            "estimate",
-            "--cells",
-            "3",
-            "--short-epochs",
-            "1",
-            "--epochs",
-            "3",
-            "--nb201-c",
-            "4",
-            "--nb201-n",
-            "1",
-            "--limit",
-            "200",
-            "--probe-size",
-            "32",
-            "--workers",
-            "1",
-            "--out",
-            str(tmp_path / "est.csv"),
-        ]
-    )
+    code = main(["estimate", "--cells", "3", "--short-epochs", "1", "--epochs", "3",
+                 "--nb201-c", "4", "--nb201-n", "1", "--limit", "200", "--probe-size", "32",
+                 "--workers", "1", "--out", str(tmp_path / "est.csv")])
     assert code == 0
     rows = list(csv.DictReader((tmp_path / "est.csv").open()))
     assert len(rows) == 3 and all(r["status"] == "ok" and float(r["estimate"]) > 0 for r in rows)
-    code = main(
-        [
-            "search",
-            "sample-and-estimate",
-            "--live",
-            "--cells",
-            "3",
-            "--epochs",
-            "3",
-            "--short-epochs",
-            "1",
-            "--top-k",
-            "1",
-            "--nb201-c",
-            "4",
-            "--nb201-n",
-            "1",
-            "--limit",
-            "200",
-            "--workers",
-            "1",
-            "--out",
-            str(tmp_path / "s"),
-        ]
-    )
+    code = main(["search", "sample-and-estimate", "--live", "--cells", "3",
+                 "--epochs", "3", "--short-epochs", "1", "--top-k", "1", "--nb201-c", "4",
+                 "--nb201-n", "1",
+                 "--limit", "200", "--workers", "1", "--out", str(tmp_path / "s")])
     assert code == 0 and (tmp_path / "s" / "estimates.json").exists()
     capsys.readouterr()
     code = main(["estimate", "--short-epochs", "5", "--epochs", "3", "--cells", "1"])

@@ -22,20 +22,13 @@ from nasperf.records import Record
 
 
 def rec(curve, target=None, **curves) -> Record:  # noqa: ANN001
-    return Record(
-        arch="a",
-        space="custom",
-        target=target,
-        curves={"val_acc": np.asarray(curve, dtype=float), **curves},
-    )
+    return Record(arch="a", space="custom", target=target,
+                  curves={"val_acc": np.asarray(curve, dtype=float), **curves})
 
 
 def test_early_stop_and_sotl_arithmetic() -> None:
-    r = rec(
-        [0.2, 0.5, 0.6, 0.7],
-        val_loss=np.array([2.0, 1.5, 1.2, 1.0]),
-        train_loss=np.array([2.0, 1.0, 0.5, 0.25]),
-    )
+    r = rec([0.2, 0.5, 0.6, 0.7], val_loss=np.array([2.0, 1.5, 1.2, 1.0]),
+            train_loss=np.array([2.0, 1.0, 0.5, 0.25]))
     assert make_predictor("early-stop-acc", fidelity=3).fit([]).predict([r])[0] == 0.6
     assert make_predictor("early-stop-loss", fidelity=2).fit([]).predict([r])[0] == -1.5
     assert make_predictor("sotl", fidelity=3).fit([]).predict([r])[0] == pytest.approx(-3.5)
@@ -91,10 +84,8 @@ def test_lce_extrapolates_losses_and_errors() -> None:
     t = np.arange(1, 31, dtype=float)
     loss = 0.3 + 2.0 * t**-0.8
     r = rec(np.zeros(30), val_loss=loss, **{"-val_loss": -loss, "val_err": 0.6 * t**-0.5})
-    lce = {
-        c: LCEPredictor(fidelity=10, curve=c, calibrate=False).fit([])
-        for c in ("val_loss", "-val_loss", "val_err")
-    }
+    lce = {c: LCEPredictor(fidelity=10, curve=c, calibrate=False).fit([]) for c in
+           ("val_loss", "-val_loss", "val_err")}
     assert lce["val_loss"].predict([r])[0] == pytest.approx(-loss[-1], abs=0.05)
     assert lce["-val_loss"].predict([r])[0] == lce["val_loss"].predict([r])[0]
     assert lce["val_err"].predict([r])[0] == pytest.approx(-0.6 * 30**-0.5, abs=0.03)
@@ -110,10 +101,8 @@ def test_sequential_regression_beats_early_stop_on_shipped_digits() -> None:
         train = [recs[i] for i in order[:100]]
         test = [recs[i] for i in order[100:200]]
         y = [r.target for r in test]
-        for name, pred in (
-            ("lcsvr", make_predictor("lcsvr", fidelity=2)),
-            ("es", make_predictor("early-stop-acc", fidelity=2)),
-        ):
+        for name, pred in (("lcsvr", make_predictor("lcsvr", fidelity=2)),
+                           ("es", make_predictor("early-stop-acc", fidelity=2))):
             taus[name].append(kendalltau(pred.fit(train).predict(test), y)[0])
     assert np.mean(taus["lcsvr"]) > np.mean(taus["es"]) + 0.05
 
@@ -121,16 +110,8 @@ def test_sequential_regression_beats_early_stop_on_shipped_digits() -> None:
 def _as(records: list[Record], curve: str, unit, target) -> list[Record]:  # noqa: ANN001
     """``records`` with one curve ``x``: ``unit`` of their curve ``curve``, and target
     ``target`` of that curve's last value."""
-    return [
-        Record(
-            r.arch,
-            r.space,
-            float(target(r.curves[curve][-1])),
-            {"x": unit(np.asarray(r.curves[curve]))},
-            dict(r.scores),
-        )
-        for r in records
-    ]
+    return [Record(r.arch, r.space, float(target(r.curves[curve][-1])),
+                   {"x": unit(np.asarray(r.curves[curve]))}, dict(r.scores)) for r in records]
 
 
 def test_sequential_regression_is_invariant_to_the_metrics_units() -> None:
@@ -138,15 +119,11 @@ def test_sequential_regression_is_invariant_to_the_metrics_units() -> None:
     quality (the curve and target enter as rank scores)."""
     recs = load_benchmark("nb201-digits").records()
     families = {
-        "accuracy": [
-            ("val_acc", lambda c: c, lambda v: v),
-            ("val_acc", lambda c: c / 100, lambda v: v / 100),
-        ],
-        "loss": [
-            ("val_loss", lambda c: c, lambda v: -v),
-            ("val_loss", lambda c: -c, lambda v: -v),
-            ("val_loss", np.log, lambda v: -v),
-        ],
+        "accuracy": [("val_acc", lambda c: c, lambda v: v),
+                     ("val_acc", lambda c: c / 100, lambda v: v / 100)],
+        "loss": [("val_loss", lambda c: c, lambda v: -v),
+                 ("val_loss", lambda c: -c, lambda v: -v),
+                 ("val_loss", np.log, lambda v: -v)],
     }
     for family, variants in families.items():
         taus = []
@@ -178,11 +155,7 @@ def test_sequential_regression_distribution_and_options() -> None:
     for model in ("svr", "rf", "bayesian_ridge"):
         for residual, transform in ((False, "rank"), (True, "rank"), ("auto", "standard")):
             pred = SequentialRegressionPredictor(
-                fidelity=4,
-                model=model,
-                encoding="features",
-                residual=residual,
-                n_iter=4,
+                fidelity=4, model=model, encoding="features", residual=residual, n_iter=4,
                 transform=transform,
             ).fit(train)
             mean, std = pred.predict_dist(test)

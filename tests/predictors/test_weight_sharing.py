@@ -89,11 +89,8 @@ def test_inherited_weights_make_the_same_network(arch: str) -> None:
             for name, value in edge.state_dict().items():
                 assert torch.equal(value, inherited[name]), (i, k, name)
     for name in ("stem", "lastact", "classifier"):
-        for (a, x), (b, y) in zip(
-            getattr(net, name).state_dict().items(),
-            getattr(supernet, name).state_dict().items(),
-            strict=True,
-        ):
+        for (a, x), (b, y) in zip(getattr(net, name).state_dict().items(),
+                                  getattr(supernet, name).state_dict().items(), strict=True):
             assert a == b and torch.equal(x, y)  # fmt: skip
     # the running statistics were trained, so the copy is not of untouched defaults
     bn = supernet.stem[1]
@@ -198,17 +195,9 @@ def test_refuses_other_spaces_and_records_without_data(name: str) -> None:
         pred.fit(bare)
     with pytest.raises(InvalidDataError, match="ArrayDataset"):
         pred.fit([Record(arch=CELLS[0], space="nb201", info={"data": np.zeros(3)})])
-    mixed = records() + records(
-        ArrayDataset(
-            name="other",
-            num_classes=3,
-            **{
-                f"{k}_{s}": getattr(blobs(), f"{k}_{s}")[:6]
-                for k in "xy"
-                for s in ("train", "val", "test")
-            },
-        )
-    )
+    mixed = records() + records(ArrayDataset(
+        name="other", num_classes=3, **{f"{k}_{s}": getattr(blobs(), f"{k}_{s}")[:6]
+                                         for k in "xy" for s in ("train", "val", "test")}))
     with pytest.raises(InvalidDataError, match="one dataset"):
         pred.fit(mixed)
     pred.fit(records())

@@ -386,6 +386,7 @@ def test_resume_refuses_other_settings(data, tmp_path: Path):
         Trainer(TrainConfig(epochs=1, batch_size=64)).fit(nb201(), data, checkpoint=path)
 
 
+
 @pytest.mark.parametrize("damage", ["truncate", "garbage"])
 def test_unreadable_checkpoint_is_trained_from_scratch_with_a_warning(
     data, tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: str
