@@ -197,6 +197,8 @@ def test_live_search_takes_the_shared_options(tmp_path, capsys, live_config) -> 
         (["hyperband"], "--benchmark"),
         (["hyperband", "-b", "nb201-digits", "--rule", "nope"], "unknown rule"),
         (["metaqnn", "-b", "nb201-digits", "--rule", "nope"], "unknown rule"),
+        (["hyperband", "-b", "nb201-digits", "--rule", "baker:nope"], "unknown curve model"),
+        (["hyperband", "-b", "nb201-digits", "--rule", "median:lc-pfn"], "only baker takes"),
         (["re", "--live", "--cells", "4"], "No such option: --cells"),
     ],
 )

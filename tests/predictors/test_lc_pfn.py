@@ -162,3 +162,25 @@ def test_the_shipped_weights_reproduce_their_stored_prediction() -> None:
     pred = make_predictor("lc-pfn", fidelity=check["fidelity"]).fit(recs)
     mean, std = pred.predict_dist(recs)
     assert np.allclose(mean, check["mean"], atol=1e-4) and np.allclose(std, check["std"], atol=1e-4)
+
+
+def test_the_study_form_with_all_weight_on_its_tails_is_the_single_curve_form() -> None:
+    train, test = curves_records(40, 0), curves_records(10, 1)
+    a = make_predictor("lc-pfn-study", fidelity=4, tails=1.0).fit(train).predict_dist(test)
+    b = make_predictor("lc-pfn", fidelity=4).fit(train).predict_dist(test)
+    np.testing.assert_allclose(a, b)
+    c = make_predictor("lc-pfn-study", fidelity=4, tails=0.0).fit(train).predict_dist(test)
+    assert not np.allclose(a[1], c[1])  # the finished runs narrow the distribution
+
+
+def test_the_single_curve_form_scores_a_table_search_without_finished_runs() -> None:
+    from nasperf.search import SearchSpec, run_spec
+
+    spec = SearchSpec("random", "nb201-digits", fitness="lc-pfn", short_epochs=3, queries=30)
+    spec.check()
+    res = run_spec(spec, seed=0)
+    assert res.best_arch is not None and res.best_value is not None
+    # an accuracy needs no study; a loss does, and says so
+    with pytest.raises(InvalidDataError, match="give them to fit"):
+        loss = [Record(arch=0, space="custom", target=0.0, curves={"val_loss": np.ones(20)})]
+        make_predictor("lc-pfn", fidelity=3, curve="val_loss", epochs=20).fit([]).predict(loss)
