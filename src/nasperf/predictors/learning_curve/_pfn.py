@@ -6,11 +6,13 @@ the distribution of its final value (Adriaensen et al. 2023's LC-PFN). The study
 reads the study's finished runs, as ifBO's FT-PFN does, so one run's extrapolation borrows
 from the others'.
 
-The network works on a normalised scale (higher is better, about [0, 1]): an accuracy is
-divided by its range (1 or 100), any other metric is oriented (a loss negated) and mapped by
-its study's range, from the runs given to ``fit`` (:class:`CurveScale`). Predictions are in the
-metric's own units; for a loss the mean is of minus the loss, so that higher is better as
-every predictor's output.
+The network works on a normalised scale (higher is better, about [0, 1]): the metric is
+oriented (a loss negated), measured by the log of its gap to its optimum where it has one (an
+accuracy, a positive loss), and the study's range is mapped to [0, 0.7] (:class:`CurveScale`).
+Predictions are in the metric's own units; for a loss they are of minus the loss, so that
+higher is better as every predictor's output. ``predict`` is the median of the predictive
+distribution, ``predict_dist`` its mean and standard deviation, ``predict_quantiles`` and
+``probability_at_least`` read the bar distribution itself.
 """
 
 from __future__ import annotations
@@ -158,8 +160,8 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
     components), its distribution mixed with the single-curve one (weight ``tails``) so that
     a run unlike the finished ones keeps the wide tails of a curve seen alone (the study form
     alone stopped the eventual best run of nb201-digits at P < 0.002). ``fit`` also learns
-    the metric's scale and the runs' full length (the most
-    common curve length) from those runs. With ``epochs`` (the full run length) given, the
+    the metric's scale and the runs' full length (the most common curve length) from those
+    runs. With ``epochs`` (the full run length) given, the
     single-curve form needs no finished run for an accuracy (a fraction or a percentage, its
     range read from the curves themselves): ``fit([])`` works, as a search's short-budget
     fitness uses it. ``weights``: a ``lc_pfn.pt`` of ``nasperf train-pfn``, or None for the
