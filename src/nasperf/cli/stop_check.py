@@ -33,7 +33,9 @@ def stop_check(
     epoch_column: str | None = EPOCH_COLUMN,
     delta: float = typer.Option(0.05, "--delta", help="baker: stop when P(final >= best) <= Δ"),
     predictor: str = typer.Option(
-        "lcsvr", "--predictor", help="the curve model: lcsvr, lc-rf, lc-br or lce"
+        "lcsvr",
+        "--predictor",
+        help="the curve model: lcsvr, lc-rf, lc-br, lce, lc-pfn or lc-pfn-study",
     ),
     level: float = typer.Option(0.9, "--level", help="coverage of the predicted final's interval"),
     min_history: int = typer.Option(5, "--min-history", help="finished runs needed, at least 3"),
