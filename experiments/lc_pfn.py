@@ -84,6 +84,8 @@ def rank(args) -> None:  # noqa: ANN001
         for share in SHARES:
             f = max(1, int(round(share * full)))
             for label, (name, opts) in chosen.items():
+                if name == "lce-m" and trial >= args.slow_trials:
+                    continue  # the MCMC costs 0.2 s a curve: fewer trials
                 kw = {**opts, **(extra if name.startswith("lc-pfn") else {})}
                 t0 = time.process_time()
                 model = make_predictor(name, fidelity=f, **kw).fit(train)
@@ -350,6 +352,7 @@ def main() -> None:
     ap.add_argument("--plot", default="docs/lc_prior.png")
     ap.add_argument("--real", default="", help="more real sets for the prior plot (NAME@curve)")
     ap.add_argument("--seeds", type=int, default=50)
+    ap.add_argument("--slow-trials", type=int, default=3, help="rank: trials of LCE-m")
     ap.add_argument(
         "--rules",
         default="lcsvr@0.1,lc-pfn@0.05,lc-pfn-study@0.05",
