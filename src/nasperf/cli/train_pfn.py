@@ -8,17 +8,20 @@ from typing import Any
 import typer
 
 from .console import out, progress
-from .options import out_option
+from .options import DEVICE, out_option
 
 __all__ = ["train_pfn"]
 
 STEPS: Any = typer.Option(24000, "--steps", min=1, help="optimiser steps (fresh prior draws each)")
-SEED: Any = typer.Option(0, "--seed", min=0, help="seeds the prior draws and the network")
-DEVICE: Any = typer.Option("cpu", "--device", help="cpu, or cuda where a GPU is there")
+SEED: Any = typer.Option(
+    0, "--training-seed", min=0, help="seeds the prior draws and the network's first weights"
+)
 WIDTH: Any = typer.Option(128, "--width", min=8, help="the transformer's width")
 LAYERS: Any = typer.Option(4, "--layers", min=1, help="transformer layers")
 BATCH: Any = typer.Option(512, "--batch-runs", min=16, help="prior runs per step")
-THREADS: Any = typer.Option(1, "--threads", min=1, help="torch threads on CPU")
+THREADS: Any = typer.Option(
+    1, "--training-threads", min=1, help="torch threads of the training on CPU"
+)
 
 
 def train_pfn(
@@ -39,6 +42,7 @@ def train_pfn(
     Use the result with ``-p lc-pfn:weights=DIR/lc_pfn.pt`` (the shipped network otherwise).
     """
     from ..predictors.learning_curve import PFNSettings, train_curve_pfn
+    from ..training import resolve_device
 
     settings = PFNSettings(d=width, layers=layers, heads=4)
     with progress() as bar:
@@ -47,7 +51,7 @@ def train_pfn(
             out_dir,
             steps=steps,
             seed=seed,
-            device=device,
+            device=resolve_device(device),
             settings=settings,
             batch_runs=batch_runs,
             threads=threads,
