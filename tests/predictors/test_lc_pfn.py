@@ -184,3 +184,50 @@ def test_the_single_curve_form_scores_a_table_search_without_finished_runs() -> 
     with pytest.raises(InvalidDataError, match="give them to fit"):
         loss = [Record(arch=0, space="custom", target=0.0, curves={"val_loss": np.ones(20)})]
         make_predictor("lc-pfn", fidelity=3, curve="val_loss", epochs=20).fit([]).predict(loss)
+
+
+def with_features(records: list[Record], dim: int, seed: int) -> list[Record]:
+    rng = np.random.default_rng(seed)
+    return [
+        Record(arch=r.arch, space=r.space, target=r.target, curves=r.curves,
+               features=rng.normal(size=dim))
+        for r in records
+    ]
+
+
+def test_a_prediction_does_not_depend_on_the_other_records_in_the_batch() -> None:
+    train = with_features(curves_records(12, 0), 3, 0)
+    a, b = with_features(curves_records(2, 1), 3, 1)
+    bare = Record(arch="b", space="custom", target=b.target, curves=b.curves)
+    odd = Record(arch="c", space="custom", target=b.target, curves=b.curves, features=np.ones(2))
+    model = make_predictor("lc-pfn-study", fidelity=4, tails=0.0).fit(train)
+    alone = model.predict([a])[0]
+    assert model.predict([a, bare])[0] == pytest.approx(alone)
+    assert model.predict([a, odd])[0] == pytest.approx(alone)
+
+
+def test_awkward_studies_fit_or_get_a_clear_error() -> None:
+    # features of different lengths: the study's features are left out, not a numpy error
+    mixed = curves_records(12, 0)
+    mixed = with_features(mixed[:6], 3, 0) + with_features(mixed[6:], 2, 1)
+    make_predictor("lc-pfn-study", fidelity=4).fit(mixed).predict(curves_records(3, 5))
+    # runs longer than ``epochs`` are cut to it; none reaching it is a clear error
+    make_predictor("lc-pfn", fidelity=4, epochs=15).fit(curves_records(8, 0, length=20))
+    with pytest.raises(InvalidDataError, match="reaches 30 epochs"):
+        make_predictor("lc-pfn", fidelity=4, epochs=30).fit(curves_records(8, 0, length=20))
+    # curves that saturate at the top are not "constant"
+    flat = [Record(arch=i, space="custom", target=1.0,
+                   curves={"train_acc": np.r_[0.5 + 0.1 * i, np.ones(199)]}) for i in range(4)]
+    make_predictor("lc-pfn", fidelity=2, curve="train_acc").fit(flat)
+
+
+def test_a_width_the_heads_do_not_divide_is_refused(tmp_path) -> None:  # noqa: ANN001
+    from nasperf.exceptions import ConfigurationError
+    from nasperf.predictors.learning_curve import PFNSettings, train_curve_pfn
+
+    before = torch.get_num_threads()
+    with pytest.raises(ConfigurationError, match="multiple of the attention heads"):
+        train_curve_pfn(tmp_path, steps=2, settings=PFNSettings(d=10, layers=1))
+    train_curve_pfn(tmp_path / "ok", steps=2, threads=1, batch_runs=32,
+                    settings=PFNSettings(d=8, layers=1, heads=2, buckets=20))
+    assert torch.get_num_threads() == before

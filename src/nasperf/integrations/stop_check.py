@@ -22,7 +22,7 @@ from scipy.special import ndtri
 from ..benchmarks import CurveRuns, read_curves
 from ..exceptions import ConfigurationError, InvalidDataError
 from ..records import Record
-from ..search import BakerRule, Run, check_delta, probability_at_least
+from ..search import BakerRule, Run, check_delta
 from ..validation import Interval, validate_params
 
 __all__ = ["Decision", "stop_check", "STOP", "CONTINUE", "DONE"]
@@ -164,7 +164,7 @@ def _decide(rec: Record, done: CurveRuns, rule: BakerRule, best: float, z: float
         return Decision(*head, None, last, last, last, DONE, f"reached the full {done.full} epochs")
     run = Run.from_record(rec, done.target_curve)
     mean, std = rule.distribution(run)
-    p = probability_at_least(mean, std, best)
+    p = rule.probability(run, best)  # the model's own distribution (the PFN's bar histogram)
     lo, hi = sorted((sign * (mean - z * std), sign * (mean + z * std)))
     action = STOP if p <= rule.delta else CONTINUE
     reason = f"P(beats best) {p:.3f} {'<=' if action == STOP else '>'} delta {rule.delta:g}"

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ...exceptions import ConfigurationError, InvalidDataError, MissingRequirementError
+from ...exceptions import ConfigurationError, InvalidDataError
 from ...records import Record
 from ...validation import InstanceOf, Interval
 from ..base import Requirements, TorchThreads
@@ -86,9 +86,11 @@ class CurveScale:
         t = cls(sign, log_gap, top, size, 0.0, 1.0, bounds)._t(sign * finite)
         low, high = float(np.percentile(t, 2)), float(t.max())
         if high - low <= 1e-12 * max(1.0, abs(high)):
+            low = float(t.min())  # most values at the top: the whole range, not the 2% point
+        if high - low <= 1e-12 * max(1.0, abs(high)):
             raise InvalidDataError(
-                f"every value of {curve!r} is {finite[0]:g}: a constant curve has nothing to "
-                "extrapolate; check the metric's column"
+                f"every value of {curve!r} is {sign * finite.max():g}: a constant curve has "
+                "nothing to extrapolate; check the metric's column"
             )
         return cls(sign, log_gap, top, size, low, low + (high - low) / _ROOM, bounds)
 
@@ -169,6 +171,7 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
     """
 
     family = "learning-curve"
+    extra: ClassVar[str | None] = "torch"
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         **CURVE_CONSTRAINTS,
         "study": [InstanceOf(bool, "True or False")],
@@ -209,7 +212,9 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
         return Requirements(curve=self.curve, fidelity=int(self.fidelity), targets=not alone)
 
     def _fit(self, records: list[Record], y: np.ndarray | None) -> None:
-        self.context_ = None
+        for name in [k for k in vars(self) if k.startswith("feature_")]:
+            delattr(self, name)
+        self.context_, self.use_features_ = None, False
         if not records:  # the single-curve form with ``epochs``: the scale comes with the curves
             self.length_, self.scale_ = int(self.epochs), None
             return
@@ -224,14 +229,19 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
                 f"the runs given to fit have {self.curve!r} curves of one epoch: there is "
                 "nothing to extrapolate; give runs with their whole curves"
             )
-        full = [c for c in curves if len(c) == self.length_]
+        full = [c[: self.length_] for c in curves if len(c) >= self.length_]
+        if not full:
+            raise InvalidDataError(
+                f"no run given to fit reaches {self.length_} epochs (epochs={self.epochs}); "
+                "give runs trained to the end, or the run length they have"
+            )
         values = np.concatenate(full)
         if not np.isfinite(values).any():
             raise InvalidDataError(f"every {self.curve!r} value of the runs given to fit is NaN")
         self._check_direction(full)
         self.scale_ = CurveScale.of(self.curve, values)
         if self.study:
-            done = [r for r, c in zip(records, curves, strict=True) if len(c) == self.length_]
+            done = [r for r, c in zip(records, curves, strict=True) if len(c) >= self.length_]
             rng = np.random.default_rng(self.random_state)
             if len(done) > self.context:
                 done = [done[i] for i in sorted(rng.choice(len(done), self.context, False))]
@@ -250,50 +260,63 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
                 "loss (e.g. val_loss) or choose the accuracy column"
             )
 
-    def _features(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray] | None:
-        """Up to four feature columns (z-scored principal components), or None."""
-        if any(r.features is None for r in records) or not records:
-            return None
-        x = np.vstack([np.asarray(r.features, dtype=np.float64).ravel() for r in records])
-        if not np.all(np.isfinite(x)):
-            return None
-        if not hasattr(self, "feature_mean_"):
-            from ._prior import N_FEATURES
-
-            self.feature_mean_ = x.mean(axis=0)
-            scale = x.std(axis=0)
-            self.feature_scale_ = np.where(scale > 0, scale, 1.0)
-            z = (x - self.feature_mean_) / self.feature_scale_
-            _, sv, vt = np.linalg.svd(z, full_matrices=False)
-            keep = min(N_FEATURES, int(np.sum(sv > 1e-9 * max(sv.max(), 1e-300))))
-            self.feature_basis_ = vt[:keep].T
-            comp = z @ self.feature_basis_
-            self.feature_comp_scale_ = np.where(comp.std(axis=0) > 0, comp.std(axis=0), 1.0)
-        if x.shape[1] != len(self.feature_mean_):
-            raise MissingRequirementError(
-                f"records have {x.shape[1]} features; the study's runs had "
-                f"{len(self.feature_mean_)}"
-            )
-        comp = ((x - self.feature_mean_) / self.feature_scale_) @ self.feature_basis_
-        comp = comp / self.feature_comp_scale_
+    def _fit_features(self, records: list[Record]) -> None:
+        """The feature statistics of the study's runs (z-scores, at most four principal
+        components), or ``use_features_ = False`` unless every run has one finite vector of
+        one length."""
         from ._prior import N_FEATURES
 
+        self.use_features_ = False
+        vecs = [r.features for r in records]
+        if not vecs or any(v is None for v in vecs):
+            return
+        flat = [np.asarray(v, dtype=np.float64).ravel() for v in vecs]
+        if len({v.size for v in flat}) != 1:
+            return
+        x = np.vstack(flat)
+        if not np.all(np.isfinite(x)) or x.shape[1] == 0:
+            return
+        self.feature_mean_ = x.mean(axis=0)
+        scale = x.std(axis=0)
+        self.feature_scale_ = np.where(scale > 0, scale, 1.0)
+        z = (x - self.feature_mean_) / self.feature_scale_
+        _, sv, vt = np.linalg.svd(z, full_matrices=False)
+        keep = min(N_FEATURES, int(np.sum(sv > 1e-9 * max(sv.max(), 1e-300))))
+        self.feature_basis_ = vt[:keep].T
+        comp = z @ self.feature_basis_
+        self.feature_comp_scale_ = np.where(comp.std(axis=0) > 0, comp.std(axis=0), 1.0)
+        self.use_features_ = keep > 0
+
+    def _features(self, records: list[Record]) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each record's feature slots and mask, row by row: a record without a finite vector
+        of the study's length has none (its prediction does not depend on the others')."""
+        from ._prior import N_FEATURES
+
+        if not self.use_features_:
+            return None
+        dim, keep = len(self.feature_mean_), self.feature_basis_.shape[1]
         out = np.zeros((len(records), N_FEATURES))
-        out[:, : comp.shape[1]] = np.clip(comp, -5, 5)
         mask = np.zeros_like(out, dtype=bool)
-        mask[:, : comp.shape[1]] = True
+        for i, r in enumerate(records):
+            if r.features is None:
+                continue
+            v = np.asarray(r.features, dtype=np.float64).ravel()
+            if v.size != dim or not np.all(np.isfinite(v)):
+                continue
+            comp = ((v - self.feature_mean_) / self.feature_scale_) @ self.feature_basis_
+            out[i, :keep] = np.clip(comp / self.feature_comp_scale_, -5, 5)
+            mask[i, :keep] = True
         return out, mask
 
     def _study_tokens(self, done: list[Record]) -> np.ndarray:
         from ._pfn_net import run_tokens
 
-        for attr in ("feature_mean_", "feature_scale_", "feature_basis_"):
-            self.__dict__.pop(attr, None)
-        values = np.vstack([self.scale_.unit(np.asarray(r.curves[self.curve])) for r in done])
+        values = np.vstack(
+            [self.scale_.unit(np.asarray(r.curves[self.curve])[: self.length_]) for r in done]
+        )
         n = len(done)
-        feats = self._features(done)
-        self.use_features_ = feats is not None
-        f, m = feats if feats is not None else (None, None)
+        self._fit_features(done)
+        f, m = self._features(done) or (None, None)
         seen = np.full(n, self.length_)
         return run_tokens(values, seen, self.length_, seen, np.ones(n, bool), f, m)
 
@@ -308,8 +331,7 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
         obs = self._observed(records, self.curve)[:, :k]
         z = self._scale(obs).unit(obs)
         n = len(records)
-        feats = self._features(records) if self.study and self.use_features_ else None
-        f, m = feats if feats is not None else (None, None)
+        f, m = (self._features(records) if self.context_ is not None else None) or (None, None)
         query = run_tokens(
             z, np.full(n, k), self.length_, np.full(n, self.length_), np.zeros(n, bool), f, m
         )
@@ -413,6 +435,7 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
         done = self._observed_final(records)
         if done is not None:
             return done
-        probs, edges, _ = self._distribution(records)
+        probs, edges, scale = self._distribution(records)
         cdf = np.concatenate([np.zeros((len(records), 1)), np.cumsum(probs, axis=1)], axis=1)
-        return np.array([np.interp(0.5, row, edges) for row in cdf])
+        median = np.array([np.interp(0.5, row, edges) for row in cdf])
+        return median if scale.bounds is None else np.clip(median, *scale.bounds)

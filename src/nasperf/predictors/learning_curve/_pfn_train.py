@@ -148,6 +148,32 @@ def train_curve_pfn(
     settings = settings or PFNSettings()
     if steps < 1 or batch_runs < 16 or checkpoint_every < 1:
         raise ConfigurationError("steps >= 1, batch_runs >= 16 and checkpoint_every >= 1")
+    if settings.d % settings.heads:
+        raise ConfigurationError(
+            f"the width ({settings.d}) must be a multiple of the attention heads "
+            f"({settings.heads}), e.g. {settings.heads * max(1, settings.d // settings.heads)}"
+        )
+    from ...training import torch_threads
+
+    # the caller's thread count and torch seed are theirs again afterwards
+    with torch_threads(threads), torch.random.fork_rng(devices=[]):
+        return _train(
+            out, steps, seed, device, settings, batch_runs, lr, checkpoint_every, threads, on_step
+        )
+
+
+def _train(  # noqa: PLR0913 - train_curve_pfn's arguments, checked
+    out: Path,
+    steps: int,
+    seed: int,
+    device: str,
+    settings: PFNSettings,
+    batch_runs: int,
+    lr: float,
+    checkpoint_every: int,
+    threads: int,
+    on_step: Callable[[int, int, float], None] | None,
+) -> TrainingReport:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ConfigurationError(f"--device {device}: no CUDA device here; use --device cpu")
     out.mkdir(parents=True, exist_ok=True)
@@ -159,7 +185,6 @@ def train_curve_pfn(
         "lr": lr,
         **settings.as_dict(),
     }
-    torch.set_num_threads(threads)
     torch.manual_seed(seed)
     model = CurvePFN(settings).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.0)
@@ -175,7 +200,7 @@ def train_curve_pfn(
     start, losses, seconds = 0, [], 0.0
     ckpt = out / "checkpoint.pt"
     if ckpt.exists():
-        state = torch.load(ckpt, map_location=device, weights_only=False)
+        state = torch.load(ckpt, map_location="cpu", weights_only=False)
         if state["recipe"] != recipe:
             raise ConfigurationError(
                 f"{ckpt} was written by a training with other settings ({state['recipe']}); "
@@ -185,7 +210,7 @@ def train_curve_pfn(
         opt.load_state_dict(state["optimizer"])
         sched.load_state_dict(state["scheduler"])
         rng.bit_generator.state = state["rng"]
-        torch.set_rng_state(state["torch_rng"])
+        torch.set_rng_state(state["torch_rng"].cpu())
         start, losses, seconds = state["step"], state["losses"], state["seconds"]
         LOG.info("resuming %s at step %d of %d", out, start, steps)
     began = time.perf_counter()
