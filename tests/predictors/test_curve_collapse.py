@@ -74,3 +74,15 @@ def test_an_accuracy_range_is_read_from_its_values() -> None:
     mean, std = within_range(np.array([133.0, 50.0]), np.array([40.0, 2.0]), (0.0, 100.0))
     assert mean.tolist() == [100.0, 50.0]
     assert std[0] * 2 * 1.645 == pytest.approx(100.0) and std[1] == 2.0
+
+
+def test_predictors_and_the_curves_reader_agree_on_which_way_a_metric_is_better() -> None:
+    from nasperf.predictors.learning_curve import lower_is_better, named_direction
+
+    for name in ("val_loss", "val_mse", "top1_err", "perplexity", "valid_nll"):
+        assert lower_is_better(name) and named_direction(name) is True
+    for name in ("val_acc", "roc_auc", "-val_loss", "valid"):
+        assert not lower_is_better(name)
+    mse = Record(arch=0, space="custom", target=0.0, curves={"val_mse": np.array([3.0, 1.0])})
+    early = make_predictor("early-stop-acc", fidelity=2, curve="val_mse").fit([])
+    assert early.predict([mse])[0] == -1.0  # minus the error: higher is better

@@ -15,11 +15,12 @@ reader reads such a value as infinite, as if the run had reported inf there.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+
+from ..predictors.learning_curve import MAXIMISED_WORDS, MINIMISED_WORDS, named_direction
 
 __all__ = [
     "MAXIMISED_WORDS",
@@ -34,12 +35,6 @@ __all__ = [
     "explosion_limit",
 ]
 
-#: words of a metric's name that make it higher-is-better
-MAXIMISED_WORDS = frozenset({"acc", "accuracy", "auc", "f1"})
-#: words of a metric's name that make it lower-is-better (and any name ending in loss, error, err)
-MINIMISED_WORDS = frozenset(
-    {"loss", "error", "err", "perplexity", "ppl", "nll", "mse", "mae", "rmse"}
-)
 #: the share of runs that must go one way for the values to settle the direction
 TREND_SHARE = 0.8
 #: a run goes one way when its last value differs from its first by more than this share of
@@ -49,16 +44,6 @@ TREND_CHANGE = 0.02
 TREND_MIN_RUNS = 3
 #: how many times the typical first value (and the run's own) a value must exceed to explode
 EXPLOSION_FACTOR = 1e3
-
-
-def named_direction(name: str) -> bool | None:
-    """Whether the metric ``name`` is minimised (True), maximised (False), or None when its
-    name does not say (no known word, or words of both kinds)."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)  # valAcc, trainLoss: two words
-    words = set(re.findall(r"[a-z0-9]+", spaced.lower()))
-    down = bool(words & MINIMISED_WORDS) or name.lower().endswith(("loss", "error", "err"))
-    up = bool(words & MAXIMISED_WORDS)
-    return None if up == down else down
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,13 @@
 """Learning-curve predictors: estimate the final accuracy from the first epochs of a run."""
 
 from ._common import (
+    MAXIMISED_WORDS,
+    MINIMISED_WORDS,
     CurvePredictor,
     curve_from_steps,
     lower_is_better,
     metric_range,
+    named_direction,
     observed_curves,
     within_range,
 )
@@ -32,6 +35,9 @@ __all__ = [
     "lower_is_better",
     "metric_range",
     "within_range",
+    "named_direction",
+    "MAXIMISED_WORDS",
+    "MINIMISED_WORDS",
     "observed_curves",
     "ARCH_COLUMNS",
     "RankMap",

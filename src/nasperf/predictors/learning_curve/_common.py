@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -17,6 +18,9 @@ __all__ = [
     "observed_curves",
     "curve_from_steps",
     "lower_is_better",
+    "named_direction",
+    "MAXIMISED_WORDS",
+    "MINIMISED_WORDS",
     "metric_range",
     "within_range",
     "CURVE_CONSTRAINTS",
@@ -29,15 +33,34 @@ CURVE_CONSTRAINTS: dict[str, list[Any]] = {
 }
 
 
+#: words of a metric's name that make it higher-is-better
+MAXIMISED_WORDS = frozenset({"acc", "accuracy", "auc", "f1"})
+#: words of a metric's name that make it lower-is-better (and any name ending in loss, error, err)
+MINIMISED_WORDS = frozenset(
+    {"loss", "error", "err", "perplexity", "ppl", "nll", "mse", "mae", "rmse"}
+)
+
+
+def named_direction(name: str) -> bool | None:
+    """Whether the metric ``name`` is minimised (True), maximised (False), or None when its
+    name does not say (no known word, or words of both kinds)."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)  # valAcc, trainLoss: two words
+    words = set(re.findall(r"[a-z0-9]+", spaced.lower()))
+    down = bool(words & MINIMISED_WORDS) or name.lower().endswith(("loss", "error", "err"))
+    up = bool(words & MAXIMISED_WORDS)
+    return None if up == down else down
+
+
 def lower_is_better(curve: str) -> bool:
-    """Whether the metric named ``curve`` is better when lower: a loss or an error.
+    """Whether the metric named ``curve`` is better when lower: a loss, an error, an MSE, a
+    perplexity ... (:func:`named_direction`; a name that does not say counts as higher).
 
     A name starting with ``-`` is a metric already negated (``curves:`` benchmarks store a
     minimised metric NAME as ``-NAME``), so it is higher-is-better.
     """
     if curve.startswith("-"):
         return False
-    return curve.lower().endswith(("loss", "error", "err"))
+    return named_direction(curve) is True
 
 
 def metric_range(curve: str, values: np.ndarray) -> tuple[float, float] | None:
