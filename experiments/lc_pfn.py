@@ -172,14 +172,15 @@ def report(name: str, full: int, n_train: int, n_test: int, trials: int, rows: l
 
 def rule_for(name: str, delta: float, full: int, min_completed: int = 10):  # noqa: ANN201
     """Baker's rule with curve model ``name`` (``lcsvr``: its gain model, as the default rule),
-    asked at the dense checkpoints."""
-    from nasperf.search import BakerRule, dense_checkpoints
+    asked at the dense checkpoints (``NAME@DELTA@late``: from 10% of the run only)."""
+    from nasperf.search import BakerRule, default_checkpoints, dense_checkpoints
 
+    late = name.endswith("+late")
     return BakerRule(
         delta=delta,
-        predictor=name,
+        predictor=name.removesuffix("+late"),
         min_completed=min_completed,
-        checkpoints=dense_checkpoints(full),
+        checkpoints=(default_checkpoints if late else dense_checkpoints)(full),
     )
 
 
