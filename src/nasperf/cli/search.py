@@ -375,9 +375,9 @@ def _rule_settings(rule: RuleOptions | None) -> dict[str, Any]:
         if model:
             raise ConfigurationError(f"--rule {rule.rule}: only baker takes a curve model")
     params: dict[str, Any] = {"min_completed": rule.min_completed}
-    params.update(
-        {"delta": rule.delta, **({"predictor": model} if model else {})} if name == "baker" else {}
-    )
+    if name == "baker":
+        params["delta"] = rule.delta
+        params.update({"predictor": model} if model else {})
     params.update({"checkpoints": "dense"} if rule.dense else {})
     return {"rule": name, "rule_params": params}
 

@@ -323,13 +323,15 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
     def _network(self) -> Any:
         return load_pfn(str(self.weights if self.weights is not None else SHIPPED_WEIGHTS))[0]
 
-    def _bucket_probs(self, records: list[Record]) -> np.ndarray:
-        """Each record's bucket probabilities of its final value (records, buckets)."""
+    def _bucket_probs(
+        self, records: list[Record], obs: np.ndarray, scale: CurveScale
+    ) -> np.ndarray:
+        """Each record's bucket probabilities of its final value (records, buckets), from its
+        observed prefix ``obs`` on the metric's ``scale``."""
         from ._pfn_net import run_tokens
 
         k = min(int(self.fidelity), self.length_ - 1)
-        obs = self._observed(records, self.curve)[:, :k]
-        z = self._scale(obs).unit(obs)
+        z = scale.unit(obs[:, :k])
         n = len(records)
         f, m = (self._features(records) if self.context_ is not None else None) or (None, None)
         query = run_tokens(
@@ -344,7 +346,7 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
 
     def _run_network(self, tokens: np.ndarray) -> np.ndarray:
         """The last token's bucket probabilities; the others are finished runs."""
-        from ._pfn_net import bucket_stats
+        from ._pfn_net import bucket_probs
 
         torch = _torch()
         net = self._network()
@@ -356,7 +358,7 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
                 logits = net(
                     torch.as_tensor(tokens[lo : lo + 256]), torch.as_tensor(finished[lo : lo + 256])
                 )
-                out.append(bucket_stats(logits[:, -1], net.settings.buckets)[0])
+                out.append(bucket_probs(logits[:, -1]))
         return np.vstack(out) if out else np.zeros((0, net.settings.buckets))
 
     def _scale(self, obs: np.ndarray) -> CurveScale:
@@ -377,7 +379,7 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
 
         obs = self._observed(records, self.curve)
         scale = self._scale(obs)
-        probs = self._bucket_probs(records)
+        probs = self._bucket_probs(records, obs, scale)
         edges = scale.value(np.linspace(LOW, HIGH, probs.shape[1] + 1))
         return probs, edges, scale
 
@@ -421,10 +423,14 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
             raise InvalidDataError(f"quantiles lie strictly between 0 and 1, got {quantiles}")
         records = self._check_predict(records)
         with self._compute_context():
-            done = self._observed_final(records)
-            if done is not None:
-                return np.repeat(done[:, None], q.size, axis=1)
-            probs, edges, scale = self._distribution(records)
+            return self._quantiles(records, q)
+
+    def _quantiles(self, records: list[Record], q: np.ndarray) -> np.ndarray:
+        """The quantiles ``q`` of each record's final value (records x quantiles)."""
+        done = self._observed_final(records)
+        if done is not None:
+            return np.repeat(done[:, None], q.size, axis=1)
+        probs, edges, scale = self._distribution(records)
         cdf = np.concatenate([np.zeros((len(records), 1)), np.cumsum(probs, axis=1)], axis=1)
         out = np.vstack([np.interp(q, row, edges) for row in cdf])
         return out if scale.bounds is None else np.clip(out, *scale.bounds)
@@ -432,10 +438,4 @@ class PFNCurvePredictor(TorchThreads, CurvePredictor):
     def _predict(self, records: list[Record]) -> np.ndarray:
         """The median of the predictive distribution: a run's rank is not moved by the small
         chance of a divergence the mean weighs in."""
-        done = self._observed_final(records)
-        if done is not None:
-            return done
-        probs, edges, scale = self._distribution(records)
-        cdf = np.concatenate([np.zeros((len(records), 1)), np.cumsum(probs, axis=1)], axis=1)
-        median = np.array([np.interp(0.5, row, edges) for row in cdf])
-        return median if scale.bounds is None else np.clip(median, *scale.bounds)
+        return self._quantiles(records, np.array([0.5]))[:, 0]

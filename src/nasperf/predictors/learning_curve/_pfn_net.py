@@ -22,7 +22,16 @@ from torch import nn
 
 from ._prior import N_FEATURES
 
-__all__ = ["PFNSettings", "CurvePFN", "run_tokens", "EDGES", "LOW", "HIGH", "bucket_stats"]
+__all__ = [
+    "PFNSettings",
+    "CurvePFN",
+    "run_tokens",
+    "EDGES",
+    "LOW",
+    "HIGH",
+    "bucket_probs",
+    "bucket_stats",
+]
 
 #: bin edges of the normalised time (finer where early stopping decides)
 EDGES = np.array(
@@ -120,9 +129,14 @@ class CurvePFN(nn.Module):
         return self.head(self.body(self.embed(tokens), mask=blocked))
 
 
+def bucket_probs(logits: torch.Tensor) -> np.ndarray:
+    """The bucket probabilities (n, buckets) of the logits."""
+    return torch.softmax(logits.double(), dim=-1).cpu().numpy()
+
+
 def bucket_stats(logits: torch.Tensor, buckets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The bucket probabilities (n, buckets), the mean and the std of the normalised value."""
-    probs = torch.softmax(logits.double(), dim=-1).cpu().numpy()
+    probs = bucket_probs(logits)
     edges = np.linspace(LOW, HIGH, buckets + 1)
     centres = (edges[:-1] + edges[1:]) / 2
     mean = probs @ centres

@@ -162,7 +162,7 @@ def train_curve_pfn(
         )
 
 
-def _train(  # noqa: PLR0913 - train_curve_pfn's arguments, checked
+def _train(  # train_curve_pfn's arguments, checked there
     out: Path,
     steps: int,
     seed: int,

@@ -204,9 +204,8 @@ class BakerRule(StoppingRule):
     def probability(self, run: Run, best_final: float) -> float:
         """P(final >= best_final) for ``run`` at its current epoch, from the model's own
         predictive distribution (a Gaussian for most; the PFN's bar distribution)."""
-        mean, std = self.distribution(run)
-        if not (math.isfinite(mean) and math.isfinite(std)):
-            return probability_at_least(mean, std, best_final)  # warns, keeps the run
+        if not math.isfinite(best_final):  # predictions are finite (predict_dist checks them)
+            return probability_at_least(*self.distribution(run), best_final)  # warns, keeps it
         return float(self._model(run.epochs).probability_at_least([run.record()], best_final)[0])
 
     def _should_stop(self, run: Run, best_final: float) -> bool:
