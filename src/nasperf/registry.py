@@ -26,16 +26,17 @@ from typing import Any
 
 from .exceptions import OptionalDependencyError, UnknownNameError
 
-__all__ = ["Entry", "Registry", "EXTRA_MODULES", "extra_installed"]
+__all__ = ["Entry", "Registry", "EXTRA_MODULES", "extra_installed", "require_extra"]
 
-#: the modules each optional-dependency extra installs (any one present counts as installed)
+#: the modules each optional-dependency extra installs that nasperf imports (all of them present
+#: count as installed)
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "trees": ("xgboost", "lightgbm", "ngboost"),
     "torch": ("torch",),
     "ray": ("ray",),
     "optuna": ("optuna",),
     "graph": ("grakel",),
-    "gp": ("gpytorch",),
+    "gp": ("gpytorch", "torch"),
     "mcmc": ("emcee",),
 }
 
@@ -43,6 +44,15 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
 def extra_installed(extra: str) -> bool:
     """Whether every module of ``extra`` can be imported (without importing it)."""
     return all(importlib.util.find_spec(m) is not None for m in EXTRA_MODULES.get(extra, ()))
+
+
+def require_extra(extra: str | None, what: str) -> None:
+    """Raise OptionalDependencyError unless ``extra`` (None: nothing) is installed, found
+    without importing it: ``what`` names what needs it (``"bananas's surrogate xgb"``)."""
+    if extra is not None and not extra_installed(extra):
+        raise OptionalDependencyError(
+            f"{what} needs the {extra!r} extra: pip install 'nasperf[{extra}]'"
+        )
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,8 @@ __all__ = [
     "check_out",
     "check_seed",
     "check_address",
+    "check_executor",
+    "check_predictor_extras",
     "check_data",
     "check_feature_history",
 ]
@@ -81,6 +83,24 @@ def check_address(executor: str, address: str | None) -> None:
             f"--address {address} only applies to the ray executor (--executor ray), "
             f"not {executor!r}"
         )
+
+
+def check_executor(name: str) -> None:
+    """``--executor NAME`` is known and the extra it imports is installed (ray: ``ray``),
+    found without importing it."""
+    from ..execution import EXECUTORS
+    from ..registry import require_extra
+
+    require_extra(EXECUTORS[name].extra, f"the {name} executor (--executor {name})")
+
+
+def check_predictor_extras(predictors: Mapping[str, Any]) -> None:
+    """The extra each predictor declares (``nasperf predictors`` lists it) is installed:
+    ``predictors`` maps the names given to the predictors made of them."""
+    from ..registry import require_extra
+
+    for name, predictor in predictors.items():
+        require_extra(getattr(predictor, "extra", None), f"predictor {name}")
 
 
 def check_data(config: Any) -> None:

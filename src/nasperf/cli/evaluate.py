@@ -12,7 +12,15 @@ from rich.markup import escape
 from rich.table import Table
 
 from ..exceptions import ConfigurationError
-from .checks import check_address, check_format, check_out, check_seed, refuse
+from .checks import (
+    check_address,
+    check_executor,
+    check_format,
+    check_out,
+    check_predictor_extras,
+    check_seed,
+    refuse,
+)
 from .console import mark_resumable, out, progress
 from .options import (
     ADDRESS,
@@ -102,6 +110,8 @@ def evaluate(
         train_sizes=sizes, test_size=tsize, trials=trials, seed=seed, fidelities=fids
     )
     preds = {name: make_predictor(name) for name in names(predictors, "--predictors")}
+    check_predictor_extras(preds)
+    check_executor(executor_name)
     if fids and not any("fidelity" in p.get_params() for p in preds.values()):
         raise ConfigurationError(
             "--fidelities applies to learning-curve predictors; none of "

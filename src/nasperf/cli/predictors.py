@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 from .console import new_table, out
@@ -60,9 +59,8 @@ def predictor_row(name: str, spec: Any) -> tuple[str, str, str, str, str]:
 
 def _extra_status(extra: str | None) -> str:
     """``""`` without an extra, else ``"EXTRA (installed)"`` or ``"EXTRA (missing)"``."""
-    from ..registry import EXTRA_MODULES
+    from ..registry import extra_installed
 
     if not extra:
         return ""
-    found = any(importlib.util.find_spec(m) is not None for m in EXTRA_MODULES[extra])
-    return f"{extra} ({'installed' if found else 'missing'})"
+    return f"{extra} ({'installed' if extra_installed(extra) else 'missing'})"

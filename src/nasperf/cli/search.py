@@ -360,6 +360,7 @@ def _check_where(where: SearchOptions) -> None:
         checks.refuse(_LIVE_ONLY, "only applies to --live (a table's runs are trained already)")
     if where.seeds < 1:  # not the spec's: the seeds are run_seeds'
         raise ConfigurationError(f"--seeds must be >= 1, got {where.seeds}")
+    checks.check_executor(where.executor_name)
     checks.check_address(where.executor_name, where.address)
     checks.check_out(where.out_dir, directory=True)
 

@@ -12,6 +12,7 @@ in simulated time); live, they run in turn and each trains its jobs on the execu
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -207,7 +208,9 @@ class SearchSpec(Validated):
         """Check everything before any work: the fitness and the rule against what the table
         records, the budget against the strategy's minimum, and one dry bind of the scheduler
         to the backend of ``seed`` (its settings against the benchmark). Raises
-        ConfigurationError, UnknownNameError or MissingRequirementError."""
+        ConfigurationError, UnknownNameError, MissingRequirementError or
+        OptionalDependencyError (:meth:`check_extras`)."""
+        self.check_extras()
         if self.live is not None:
             from ..benchmarks import cell_data
 
@@ -218,6 +221,44 @@ class SearchSpec(Validated):
         candidates = self._candidate_count(built.backend, seed)
         built.scheduler.check_budget(budget, max_epochs, candidates)
         built.scheduler.bind(SearchState(built.backend, budget, seed))
+
+    def extras(self) -> list[tuple[str, str]]:
+        """The optional-dependency extras this search imports, as ``(what needs it, extra)``:
+        live training's, and those the surrogate, the fitness and the rule's curve model
+        declare (the predictors' own, as ``nasperf predictors`` lists them)."""
+        from ..predictors import PREDICTORS, get_predictor_class, split_params
+
+        needs = [("a live search (it trains the cells)", "torch")] if self.live else []
+        for what, name in self._predictors():
+            base = split_params(name)[0]
+            if base in PREDICTORS:  # an unknown name is the scheduler's or the rule's to report
+                extra = get_predictor_class(base).extra
+                needs += [(what, extra)] if extra else []
+        return needs
+
+    def _predictors(self) -> list[tuple[str, str]]:
+        """The predictors this search fits: ``(what it is, its name)``."""
+        found = []
+        surrogate = self.params.get("predictor") or getattr(
+            strategy_class(self.strategy), "default_predictor", None
+        )
+        if surrogate:
+            found.append((f"{self.strategy}'s surrogate {surrogate}", str(surrogate)))
+        if self.fitness is not None:
+            found.append((f"the fitness {self.fitness}", self.fitness))
+        if self.rule == "baker":
+            default = inspect.signature(RULES.load("baker")).parameters["predictor"].default
+            model = str(self.rule_params.get("predictor", default))
+            found.append((f"the baker rule's curve model {model}", model))
+        return found
+
+    def check_extras(self) -> None:
+        """Raise OptionalDependencyError naming the extra to install if one that this search
+        will import is missing (found without importing it): before any work, not per seed."""
+        from ..registry import require_extra
+
+        for what, extra in self.extras():
+            require_extra(extra, what)
 
     def _candidate_count(self, backend: Any, seed: int) -> int:
         cells = None if self.live is None else self.live.candidates(seed)
