@@ -6,10 +6,13 @@ PIP    := $(PY) -m pip install --disable-pip-version-check -q
 # Real benchmark data lives beside the project (never copied into it); override as you like.
 NASPERF_DATA ?= $(abspath ../shared/data)
 export NASPERF_DATA
-# torch is pinned: this version has a CPU wheel on the build machines (see DEVELOPERS.md).
+# torch is pinned here only: this version has a CPU wheel on the build machines. The package
+# itself asks for a range (pyproject.toml), so users keep the torch they have.
 TORCH  := torch==2.13.0
+# the tests run in parallel on every core (pytest-xdist); override with e.g. `make test JOBS=1`
+JOBS   ?= auto
 
-.PHONY: run test bench lint clean
+.PHONY: run test test-slow package bench lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +34,18 @@ run: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests experiments examples
-	$(VENV)/bin/pytest -q -m "not slow" --durations=10
+	$(VENV)/bin/pytest -q -m "not slow" -n $(JOBS) --durations=10
+
+# the long end-to-end runs (live training at full size, many-seed searches): CI's second step
+# (pytest's exit code 5, no test selected, is not a failure)
+test-slow: $(VENV)/.installed-test
+	$(VENV)/bin/pytest -q -m slow -n $(JOBS) --durations=10 || [ $$? -eq 5 ]
+
+# the sdist and wheel, checked as the package index would check them
+package: $(VENV)/.installed-test
+	rm -rf dist
+	$(PY) -m build --outdir dist
+	$(VENV)/bin/twine check --strict dist/*
 
 bench: $(VENV)/.installed-test
 	$(PY) experiments/bench_predictors.py
@@ -43,4 +57,4 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests experiments examples
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .ruff_cache
+	rm -rf $(VENV) runs dist .pytest_cache .ruff_cache

@@ -2,53 +2,103 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConfigurationError, UnknownNameError
 from ..paths import DATA_ENV, data_dir
-from ..records import Record
 from ..registry import Registry
-from ._base import Benchmark, TabularBenchmark
-from ._curves import (
-    CurveCounts,
-    CurveRuns,
-    CurvesBenchmark,
-    load_curves,
-    on_target_curve,
-    read_curves,
-    write_curves,
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..records import Record
+    from ._base import Benchmark
+
+#: where each public name of the subpackage lives: imported on first access, so the registry
+#: and ``nasperf benchmarks`` cost no pandas, scipy or scikit-learn
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("Benchmark", "TabularBenchmark"), "_base"),
+    **dict.fromkeys(
+        (
+            "CurveCounts",
+            "CurveRuns",
+            "CurvesBenchmark",
+            "load_curves",
+            "on_target_curve",
+            "read_curves",
+            "write_curves",
+        ),
+        "_curves",
+    ),
+    **dict.fromkeys(
+        (
+            "CELLS_FILE",
+            "LIVE_CURVES",
+            "SEEDS_FILE",
+            "LiveBenchmarkRun",
+            "add_seeds",
+            "load_live_benchmark",
+            "make_benchmark",
+            "read_live_config",
+            "replicate_seed",
+        ),
+        "_live",
+    ),
+    **dict.fromkeys(
+        (
+            "GRAPH_DATASETS",
+            "load_csv",
+            "load_nas_bench_graph",
+            "load_nb201_curves",
+            "load_nb201_table",
+            "load_suite_zero",
+            "with_scores",
+        ),
+        "_loaders",
+    ),
+    **dict.fromkeys(
+        ("IncompleteTableError", "ProxyTableConfig", "compute_proxy_table", "read_proxy_table"),
+        "_proxy_table",
+    ),
+    **dict.fromkeys(
+        ("LiveBenchmarkConfig", "build_cell", "cell_data", "cell_seed", "select_cells"), "cells"
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
+
+def _call(module: str, function: str, *args: Any, **kwargs: Any) -> Any:
+    """``module.function(*args, **kwargs)``, importing the module (of this package) first."""
+    return getattr(importlib.import_module(f".{module}", __name__), function)(*args, **kwargs)
+
+
+#: the NAS-Bench-Graph datasets (here, so that the registry imports no loader)
+_GRAPH_DATASETS = (
+    "cora",
+    "citeseer",
+    "pubmed",
+    "cs",
+    "physics",
+    "photo",
+    "computers",
+    "arxiv",
+    "proteins",
 )
-from ._live import (
-    CELLS_FILE,
-    LIVE_CURVES,
-    SEEDS_FILE,
-    LiveBenchmarkRun,
-    add_seeds,
-    load_live_benchmark,
-    make_benchmark,
-    read_live_config,
-    replicate_seed,
-)
-from ._loaders import (
-    GRAPH_DATASETS,
-    load_csv,
-    load_nas_bench_graph,
-    load_nb201_curves,
-    load_nb201_table,
-    load_suite_zero,
-    with_scores,
-)
-from ._proxy_table import (
-    IncompleteTableError,
-    ProxyTableConfig,
-    compute_proxy_table,
-    read_proxy_table,
-)
-from .cells import LiveBenchmarkConfig, build_cell, cell_data, cell_seed, select_cells
 
 __all__ = [
     "live_benchmark_records",
@@ -106,6 +156,9 @@ def live_benchmark_records(name: str) -> tuple[list[Record], dict[str, Any]]:
     same splits) in ``info["data"]``, and the predictor parameters of how its cells were made:
     ``{"C": ..., "N": ..., "train_config": ...}``. The records are copies; their target is the
     benchmark's (``final_val_acc``)."""
+    from ._live import load_live_benchmark, read_live_config
+    from .cells import cell_data
+
     path = live_benchmark_dir(name)
     config = read_live_config(path)
     bench = load_live_benchmark(path)
@@ -116,6 +169,8 @@ def live_benchmark_records(name: str) -> tuple[list[Record], dict[str, Any]]:
 
 def _shipped(name: str) -> Benchmark:
     """A benchmark made with ``nasperf make-benchmark`` and shipped inside the package."""
+    from ._live import load_live_benchmark
+
     bench = load_live_benchmark(live_benchmark_dir(name))
     bench.name = name
     return bench
@@ -124,8 +179,9 @@ def _shipped(name: str) -> Benchmark:
 _SHIPPED = ("nb201-digits", "nb201-mnist")
 
 
-#: the named benchmarks: a loader, a summary and the data file read from NASPERF_DATA (None:
-#: data shipped in nasperf or in an installed package)
+#: the named benchmarks: a loader, a summary, the data file read from NASPERF_DATA (None:
+#: data shipped in nasperf or in an installed package) and the number of candidates it holds
+#: (listed without loading it; ``nasperf benchmarks --count`` counts, and a test checks)
 BENCHMARKS = Registry(
     "benchmark", patterns=("nb201-DATASET", "nb201:PATH", "live:DIR", "csv:PATH", "curves:PATH")
 )
@@ -135,6 +191,7 @@ BENCHMARKS.add(
     "300 NB201 cells trained 30 epochs on scikit-learn digits by nasperf (shipped), "
     "with curves, 15 zero-cost proxies and 3 seeds of the top 30 (val_acc_mean)",
     data_file=None,
+    candidates=300,
 )
 BENCHMARKS.add(
     "nb201-mnist",
@@ -142,32 +199,37 @@ BENCHMARKS.add(
     "200 NB201 cells (C=8, N=1) trained 15 epochs on real MNIST digits by nasperf (shipped), "
     "with curves, 15 zero-cost proxies and 3 seeds of the top 30 (val_acc_mean)",
     data_file=None,
+    candidates=200,
 )
 BENCHMARKS.add(
     "nb201-cifar10",
-    lambda: load_nb201_table(dataset="cifar10"),
+    partial(_call, "_loaders", "load_nb201_table", dataset="cifar10"),
     "NAS-Bench-201 CIFAR-10, all 15,625 cells, proxies and hardware costs",
     data_file="nb201/nb201_cifar10.csv.gz",
+    candidates=15_625,
 )
 BENCHMARKS.add(
     "nb201-cifar10-curves",
-    load_nb201_curves,
+    partial(_call, "_loaders", "load_nb201_curves"),
     "NAS-Bench-201 CIFAR-10, 200 cells with full 200-epoch curves",
     data_file="nb201/nb201_cifar10_curves.json.gz",
+    candidates=200,
 )
 for _s in ("nb101", "nb201", "nb301"):
     BENCHMARKS.add(
         f"suite-zero-{_s}",
-        partial(load_suite_zero, _s),
+        partial(_call, "_loaders", "load_suite_zero", _s),
         f"NAS-Bench-Suite-Zero {_s.upper()} CIFAR-10 with 13 zero-cost proxies",
         data_file=f"suite_zero/zc_nasbench{_s[2:]}.json",
+        candidates=491 if _s == "nb201" else 500,
     )
-for _d in GRAPH_DATASETS:
+for _d in _GRAPH_DATASETS:
     BENCHMARKS.add(
         f"nbgraph-{_d}",
-        partial(load_nas_bench_graph, _d),
+        partial(_call, "_loaders", "load_nas_bench_graph", _d),
         f"NAS-Bench-Graph {_d} (from the installed nas-bench-graph package)",
         data_file=None,
+        candidates=2_021 if _d == "proteins" else 26_206,
     )
 
 
@@ -204,7 +266,11 @@ def load_benchmark(
             raise ConfigurationError(
                 "a csv: benchmark needs --target COLUMN (the metric to predict)"
             )
+        from ._loaders import load_csv
+
         return load_csv(name[4:], target, features=features, id_column=id_column, space=space)
+    from ._loaders import load_nb201_table
+
     if name.startswith("nb201:"):
         loader: Callable[[], Benchmark] = lambda: load_nb201_table(Path(name[6:]))  # noqa: E731
     elif name.startswith("live:"):
@@ -237,6 +303,8 @@ def _load_curves(
     unknown = sorted(set(options) - {"curve", "minimize", "epoch_column", "full"})
     if unknown:
         raise ConfigurationError(f"unknown option(s) of curves: benchmarks: {', '.join(unknown)}")
+    from ._curves import load_curves
+
     return load_curves(
         path,
         target=target,

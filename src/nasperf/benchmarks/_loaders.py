@@ -18,6 +18,7 @@ from ..exceptions import DataNotFoundError, InvalidArchitectureError, InvalidDat
 from ..paths import find_data_file
 from ..records import Record
 from ..spaces import get_space
+from . import _GRAPH_DATASETS
 from ._base import Benchmark, TabularBenchmark
 
 __all__ = [
@@ -47,17 +48,8 @@ NB201_ID_COLUMNS = ("index", "arch_str")
 SUITE_ZERO_FILES = {"nb101": "nasbench101", "nb201": "nasbench201", "nb301": "nasbench301"}
 SUITE_ZERO_SPACES = {"nb101": "nb101", "nb201": "nb201", "nb301": "darts"}
 
-GRAPH_DATASETS = (
-    "cora",
-    "citeseer",
-    "pubmed",
-    "cs",
-    "physics",
-    "photo",
-    "computers",
-    "arxiv",
-    "proteins",
-)
+#: the NAS-Bench-Graph datasets (listed in the package's light ``__init__``)
+GRAPH_DATASETS = _GRAPH_DATASETS
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

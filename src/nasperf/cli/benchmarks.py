@@ -24,20 +24,26 @@ PATTERNS = (
 
 
 def benchmarks(
-    count: bool = typer.Option(True, "--count/--no-count", help="load each found one to count it"),
+    count: bool = typer.Option(
+        False,
+        "--count/--no-count",
+        help="load each one at hand and count its candidates (default: the known counts)",
+    ),
 ) -> None:
     """List the benchmarks, whether their data is found, and their sizes."""
     out.print(benchmarks_table(count))
 
 
 def benchmarks_table(count: bool) -> Table:
-    """One row per benchmark (counting the candidates of those at hand if ``count``)."""
+    """One row per benchmark: its known number of candidates, or the counted one of those at
+    hand if ``count`` (loading each)."""
     from ..benchmarks import BENCHMARKS, benchmark_status, load_benchmark
 
     table = new_table("benchmarks", ("name", "status", "candidates", "file size", "what"))
     for name, info in BENCHMARKS.items():
         status, size = benchmark_status(name)
-        n = ""
+        known = info.meta.get("candidates")
+        n = f"{known:,}" if known else ""
         if count and status in ("found", "installed"):
             n = f"{len(load_benchmark(name)):,}"
         table.add_row(name, status, n, f"{size / 1e6:.2f} MB" if size else "", info.summary)

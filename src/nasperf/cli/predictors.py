@@ -49,12 +49,19 @@ def predictor_row(name: str, spec: Any) -> tuple[str, str, str, str, str]:
     name, family, what it requires, its optional-dependency extra and whether that is
     installed, and the registry's summary.
 
-    The one place that asks a predictor what it is and needs (its ``capabilities()``).
+    What a predictor is and needs comes from its ``capabilities()``, through the generated
+    catalog (so listing imports no predictor); one missing there is asked directly.
     """
-    from ..predictors import make_predictor
+    from ..predictors._catalog import CATALOG
 
-    needs = make_predictor(name).capabilities()  # with the parameters the name implies
-    return name, needs.family, needs.describe(), _extra_status(needs.extra), spec.summary
+    row = CATALOG.get(name)
+    if row is None:  # registered after the catalog was generated: ask the class
+        from ..predictors import make_predictor
+
+        needs = make_predictor(name).capabilities()
+        row = (needs.family, needs.describe(), needs.extra)
+    family, requires, extra = row
+    return name, family, requires, _extra_status(extra), spec.summary
 
 
 def _extra_status(extra: str | None) -> str:

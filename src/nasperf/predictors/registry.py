@@ -1,7 +1,9 @@
 """Explicit table from CLI names to predictor classes (imported lazily, on first use).
 
-What each predictor needs, its family and extra are not listed here: they are the class's
-:meth:`~nasperf.predictors.Predictor.capabilities`.
+What each predictor needs, its family and extra are the class's
+:meth:`~nasperf.predictors.Predictor.capabilities`; the listing reads a generated copy of them
+(:mod:`._catalog`, kept equal by a test), so ``nasperf predictors`` imports no predictor.
+Importing this module imports no scientific stack.
 """
 
 from __future__ import annotations
@@ -9,11 +11,14 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+from typing import TYPE_CHECKING
 
 from ..exceptions import ConfigurationError, UnknownNameError
 from ..registry import Registry
-from .base import Predictor
-from .zero_cost import PROXIES
+from .zero_cost._common import PROXIES
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .base import Predictor
 
 __all__ = [
     "PREDICTORS",
@@ -22,6 +27,7 @@ __all__ = [
     "predictor_names",
     "get_predictor_class",
     "make_predictor",
+    "predictor_catalog",
     "split_params",
 ]
 
@@ -359,3 +365,13 @@ def make_predictor(name: str, **params: object) -> Predictor:
             raise UnknownNameError("predictor", name, predictor_names())
         return ColumnBaseline(column=column, **{"sign": sign, **params})
     return PREDICTORS.create(name, **params)
+
+
+def predictor_catalog() -> dict[str, tuple[str, str, str | None]]:
+    """Each registered predictor's family, requirements (described) and extra, asked of the
+    classes themselves (imports every predictor module; :mod:`._catalog` keeps a copy)."""
+    catalog: dict[str, tuple[str, str, str | None]] = {}
+    for name in PREDICTORS:
+        needs = make_predictor(name).capabilities()
+        catalog[name] = (needs.family, needs.describe(), needs.extra)
+    return catalog

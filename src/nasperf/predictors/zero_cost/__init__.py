@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from ._common import PROXIES, PROXY_NAMES, ProxyComputationError, ProxySpec
-from ._predictor import ZeroCostPredictor
 
 _LAZY = (
     "compute_proxy",
@@ -35,6 +34,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name == "ZeroCostPredictor":  # scikit-learn's start-up only when it is asked for
+        from ._predictor import ZeroCostPredictor
+
+        return ZeroCostPredictor
     if name in _LAZY:
         from . import _measures
 
