@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,11 +12,31 @@ import numpy as np
 
 from .exceptions import InvalidDataError, MissingRequirementError
 
-__all__ = ["Record", "ARCH_COLUMNS", "arch_scores", "encode_records", "targets_of", "scores_of"]
+__all__ = [
+    "Record",
+    "ARCH_COLUMNS",
+    "RESULT_COLUMN",
+    "is_result_column",
+    "arch_scores",
+    "encode_records",
+    "targets_of",
+    "scores_of",
+]
 
 #: the score columns that describe the architecture itself (its size), not its training: the
 #: curve models use them as features, and a run carries them while it trains
 ARCH_COLUMNS = ("params_m", "params", "flops")
+
+
+#: the names of columns that hold a result of training (an accuracy, a loss, an error, a test or
+#: validation value), not a free description of the candidate
+RESULT_COLUMN = re.compile(r"acc|loss|err|test|valid|(^|_)val(_|$)", re.IGNORECASE)
+
+
+def is_result_column(name: str) -> bool:
+    """Whether the column ``name`` holds a result of training (:data:`RESULT_COLUMN`): not a
+    free feature of a search's surrogate, nor a baseline that predicts the target."""
+    return RESULT_COLUMN.search(name) is not None
 
 
 def arch_scores(scores: Mapping[str, float]) -> dict[str, float]:

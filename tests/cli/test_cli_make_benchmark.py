@@ -67,7 +67,7 @@ def test_out_is_required(capsys, configs) -> None:
 
 def test_a_bad_proxy_batch(tmp_path, capsys, configs) -> None:
     code, _, err = run(capsys, "make-benchmark", "--proxy-batch", "1", "--out", str(tmp_path))
-    assert_one_line_error(code, err, "proxy_batch")
+    assert_one_line_error(code, err, "--proxy-batch must be")
     assert configs == []
 
 

@@ -192,8 +192,8 @@ def test_live_search_takes_the_shared_options(tmp_path, capsys, live_config) -> 
     [
         (["hyperband", "--live"], "--live needs --out"),
         (["sample-and-estimate", "--live", "--estimator", "sotl"], "estimator"),
-        (["hyperband", "--live", "--val-fraction", "1.5"], "val_fraction"),
-        (["asha", "--live", "--nb201-c", "0"], "C must be"),
+        (["hyperband", "--live", "--val-fraction", "1.5"], "--val-fraction must be"),
+        (["asha", "--live", "--nb201-c", "0"], "--nb201-c must be"),
         (["hyperband"], "--benchmark"),
         (["hyperband", "-b", "nb201-digits", "--rule", "nope"], "unknown rule"),
         (["metaqnn", "-b", "nb201-digits", "--rule", "nope"], "unknown rule"),

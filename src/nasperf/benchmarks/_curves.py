@@ -39,6 +39,11 @@ the target is then minus the final value and the records carry the negated curve
 - else an :class:`~nasperf.exceptions.InvalidDataError` asks for ``--minimize`` or
   ``--maximize``.
 
+The target does not change silently: without ``curve``, falling back to ``val_loss`` while the
+file has another curve not named a loss (a renamed ``val_acc``?) is an error, and so is a metric
+that no run has past an earlier epoch than the file's last (every run diverged after it): give
+``full`` (``--target-epoch``) to take the target at that epoch.
+
 With a ``target`` column, ``minimize`` or the target's name decide the target's direction (else
 the error), and the curve goes its name's way, else its runs', else the target's.
 
@@ -315,9 +320,24 @@ def _read_frame(path: Path) -> tuple[pd.DataFrame, bool, int]:
             with path.open("rb") as fh:
                 if fh.read(4096).lstrip()[:1] == b"{":
                     return _frame_of_json(path)
-        return pd.read_csv(path), False, 0
+        return pd.read_csv(path, sep=_delimiter(path)), False, 0
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InvalidDataError(f"cannot read {path} as CSV or JSON lines: {exc}") from exc
+
+
+def _delimiter(path: Path) -> str:
+    """The CSV's delimiter, by its header line: a comma, else a semicolon or a tab (logged)."""
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+        header = fh.readline()
+    if "," in header:
+        return ","
+    found = next((sep for sep in (";", "\t") if sep in header), ",")
+    if found != ",":
+        log.info("%s: columns separated by %r", path.name, found)
+    return found
 
 
 # -- columns -------------------------------------------------------------------------------------
@@ -467,6 +487,34 @@ def _choose_curve(frame: pd.DataFrame, run: str, curve: str | None, path: Path) 
         )
     _numeric(frame, curve, "curve column", path)
     return curve
+
+
+def _check_fallback(frame: pd.DataFrame, run: str, curve: str, path: Path) -> None:
+    """Taking ``curve`` because ``val_acc`` is absent changes the target: an error when another
+    curve, not named a loss, could be the metric meant (a renamed ``val_acc``)."""
+    found = [c for c in _classify(frame, run, ()).curves if c not in (curve, "epoch_time")]
+    others = [c for c in found if named_direction(c) is not True]
+    if others:
+        raise InvalidDataError(
+            f"{path} has no {DEFAULT_CURVES[0]!r} curve; the target would fall back to "
+            f"{curve!r}, but {_listing(others)} may be the metric meant: name the target's "
+            f"curve with --curve (e.g. --curve {curve} or --curve {others[0]})"
+        )
+
+
+def _check_full(
+    path: Path, metric: str, full: int, frame: pd.DataFrame, counts: CurveCounts
+) -> None:
+    """The target is the metric at the last epoch of the runs: a metric that no run has past
+    an earlier epoch (every run diverged, or it stopped being reported) is an error."""
+    last = int(frame[_EPOCH].max())
+    if full < last:
+        why = f"{counts.diverged} run(s) diverged; " if counts.diverged else ""
+        raise InvalidDataError(
+            f"{path}: no run has a finite {metric!r} after epoch {full}, though the runs go on "
+            f"to epoch {last} ({why}the target would be {metric} at epoch {full}, not at the "
+            f"end); pass --target-epoch {full} to take it there, or another --curve"
+        )
 
 
 def _series(epochs: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, bool, bool]:
@@ -651,7 +699,12 @@ def _record(
         curves=curves,
         scores=scores,
         features=_feature_vector(run.rows, features, ident, path) if features else None,
-        info={"epochs": length, "diverged": run.diverged, "filled": run.filled},
+        info={
+            "epochs": length,
+            "diverged": run.diverged,
+            "filled": run.filled,
+            "reached": len(run.curves[how.metric]),  # before the cut to the full length
+        },
     )
 
 
@@ -708,6 +761,8 @@ def read_curves(
     path = Path(path)
     frame, run, cells, empty = _prepare(path, run_column, epoch_column)
     metric = _choose_curve(frame, run, curve, path)
+    if curve is None and target is None and metric in DEFAULT_CURVES[1:]:
+        _check_fallback(frame, run, metric, path)  # the target would change silently
     if target is not None:
         if target not in frame.columns:
             raise InvalidDataError(
@@ -742,7 +797,11 @@ def read_curves(
             empty_ids.append(ident)
         else:
             runs.append(got)
-    full = max(len(r.curves[metric]) for r in runs) if full is None else int(full)
+    if full is None:
+        full = max(len(r.curves[metric]) for r in runs)
+        if target is None:  # a target column is read whatever the metric's length
+            _check_full(path, metric, full, frame, counts)
+    full = int(full)
     how = _Target(metric, target, -1.0 if minimize else 1.0, full, down)
     space = space or ("nb201" if cells else "custom")
     records = [_record(r, how, space, cols, names, path) for r in runs]

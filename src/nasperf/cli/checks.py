@@ -168,6 +168,7 @@ def options_named(owner: str, options: Mapping[str, str]) -> Iterator[None]:
             raise
         text = str(exc).removeprefix(f"{owner}: ")
         text = re.sub(rf"; e\.g\. {owner}\(.*\)$", "", text)
-        for field, option in options.items():
-            text = re.sub(rf"\b{field}\b", option, text)
+        if options:  # one pass, longest first: batch_size is not batch_--size
+            fields = "|".join(sorted(map(re.escape, options), key=len, reverse=True))
+            text = re.sub(rf"(?<![\w-])({fields})\b", lambda m: options[m[1]], text)
         raise ConfigurationError(text) from exc

@@ -31,6 +31,7 @@ from .options import (
     MINIMIZE,
     RUN_COLUMN,
     SEED,
+    TARGET_EPOCH,
     WORKERS,
     out_option,
 )
@@ -93,6 +94,13 @@ def evaluate(
     minimize: bool | None = MINIMIZE,
     run_column: str | None = RUN_COLUMN,
     epoch_column: str | None = EPOCH_COLUMN,
+    target_epoch: int | None = TARGET_EPOCH,
+    allow_results: bool = typer.Option(
+        False,
+        "--allow-results",
+        help="accept a column that holds a result of training (best_val_acc, val_acc_mean, ...) "
+        "as a col: baseline; early results (val_acc_12ep) are always accepted",
+    ),
 ) -> None:
     """Evaluate predictors with the White et al. 2021 protocol."""
     from ..benchmarks import load_benchmark, on_target_curve, with_scores
@@ -118,13 +126,17 @@ def evaluate(
             f"{', '.join(preds)} reads a curve"
         )
     feats = names(features, "--features") if features else None
-    curve_options = curves_options(benchmark, curve, minimize, run_column, epoch_column)
+    curve_options = curves_options(
+        benchmark, curve, minimize, run_column, epoch_column, target_epoch
+    )
     bench = load_benchmark(
         benchmark, target=target, features=feats, id_column=id_column, space=space,
         **curve_options,
     )
     if not benchmark.startswith(("csv:", "curves:")):
         refuse(("space",), "only applies to csv: and curves: benchmarks")
+    if not allow_results:
+        _refuse_result_columns(preds, bench)
     preds = on_target_curve(preds, bench.target_curve)
     if scores is not None:
         bench = with_scores(bench, scores)
@@ -135,7 +147,7 @@ def evaluate(
         return
     pools = set(result.pool_sizes.values())
     title = (
-        f"{bench.name}: {metric} (mean±std over {trials} trials, "
+        f"{bench.name}, target {bench.target_name}: {metric} (mean±std over {trials} trials, "
         f"test size {tsize or 'rest'}, pool {result.pool_size if len(pools) == 1 else 'per row'})"
     )
     out.print(metric_table(result.summary(), metric, title))
@@ -149,14 +161,40 @@ def curves_options(
     minimize: bool | None,
     run_column: str | None,
     epoch_column: str | None,
+    target_epoch: int | None = None,
 ) -> dict[str, Any]:
-    """The options of a ``curves:`` benchmark that were given (an error for another one)."""
+    """The options of a ``curves:`` benchmark that were given (an error for another one);
+    ``target_epoch`` is the ``full`` length whose last epoch is the target."""
     if not (benchmark or "").startswith("curves:"):
-        refuse(("curve", "minimize", "run_column", "epoch_column"), "only applies to curves:")
+        refuse(("curve", "minimize", "run_column", "epoch_column", "target_epoch"),
+               "only applies to curves:")  # fmt: skip
         return {}
+    if target_epoch is not None and target_epoch < 1:
+        raise ConfigurationError(f"--target-epoch must be >= 1, got {target_epoch}")
     given = {"curve": curve, "minimize": minimize, "run_column": run_column,
-             "epoch_column": epoch_column}
+             "epoch_column": epoch_column, "full": target_epoch}
     return {k: v for k, v in given.items() if v is not None}
+
+
+def _refuse_result_columns(preds: Mapping[str, Any], bench: Any) -> None:
+    """A column baseline of a result of training (``col:best_val_acc``) scores the target by
+    another measure of it, not a prediction: an error unless ``--allow-results``. Results of
+    partial training (``val_acc_12ep``: early-stopping baselines) are predictions."""
+    from ..predictors.hybrid import early_columns
+    from ..records import is_result_column
+
+    columns = set().union(*(r.scores for r in bench.records()))
+    early = set(early_columns(columns))
+    for name, pred in preds.items():
+        column = pred.get_params().get("column")
+        if pred.capabilities().family != "baseline" or not isinstance(column, str):
+            continue
+        if is_result_column(column) and column not in early:
+            raise ConfigurationError(
+                f"{name}: {column!r} holds a result of training (as the target "
+                f"{bench.target_name} does), not a prediction of it; pass --allow-results to "
+                "score it anyway"
+            )
 
 
 def _evaluate(
@@ -202,18 +240,39 @@ def _save(result: Any, out_dir: Path | None, metric: str) -> dict[str, Path]:
 def _print_json(name: str, result: Any) -> None:
     data = {
         "benchmark": name,
+        "target": result.target,
         "pool_size": result.pool_size,
         "pool_sizes": result.pool_sizes,
-        "summary": result.summary().to_dict(orient="records"),
+        "summary": [  # an undefined metric (constant predictions in every trial): null
+            {k: None if isinstance(v, float) and v != v else v for k, v in row.items()}
+            for row in result.summary().to_dict(orient="records")
+        ],
     }
     out.print_json(json.dumps(data))
+
+
+def _cell(row: Any, metric: str) -> str:
+    """``mean±std`` of ``metric`` over the trials where it is defined, with how many of them
+    when it is undefined in some (constant predictions), ``n/a`` when in all."""
+    from ..evaluation.metrics import ORDER_METRICS
+
+    mean, std = row[f"{metric}_mean"], row[f"{metric}_std"]
+    if mean != mean:  # NaN: undefined in every trial
+        return "n/a"
+    text = f"{mean:.3f}±{std:.3f}"
+    constant = int(row.get("constant_trials", 0) or 0)
+    if constant and row.get("trials") and metric in ORDER_METRICS:
+        text += f" ({int(row['trials']) - constant}/{int(row['trials'])})"
+    return text
 
 
 def metric_table(summary: Any, metric: str, title: str) -> Table:
     """One row per predictor: ``metric`` (mean±std) at each train size, fit and query time,
     and the candidates it was scored on when predictors were scored on different pools.
 
-    ``summary`` is :meth:`EvaluationResult.summary`'s DataFrame.
+    ``summary`` is :meth:`EvaluationResult.summary`'s DataFrame. Where a predictor's
+    predictions were constant in some trials, an order metric is the mean over the others,
+    followed by ``(defined/trials)``; ``n/a`` where it is undefined in all.
     """
     sizes = sorted(summary["train_size"].unique())
     pooled = "pool_size" in summary and summary["pool_size"].nunique() > 1
@@ -227,12 +286,7 @@ def metric_table(summary: Any, metric: str, title: str) -> Table:
     table.add_column("query ms", justify="right")
     for name, part in summary.groupby("predictor", sort=False):
         by_n = part.set_index("train_size")
-        cells = [
-            f"{by_n.at[n, f'{metric}_mean']:.3f}±{by_n.at[n, f'{metric}_std']:.3f}"
-            if n in by_n.index
-            else ""
-            for n in sizes
-        ]
+        cells = [_cell(by_n.loc[n], metric) if n in by_n.index else "" for n in sizes]
         last = by_n.loc[max(by_n.index)]
         pool = [f"{int(last['pool_size']):,}"] if pooled else []
         table.add_row(

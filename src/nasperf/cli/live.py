@@ -57,9 +57,25 @@ class LiveTrainingOptions:
         self, proxies: tuple[str, ...] = (), proxy_batch: int = opt.PROXY_BATCH.default
     ) -> LiveBenchmarkConfig:
         """The :class:`~nasperf.benchmarks.LiveBenchmarkConfig` of these settings (checked
-        there: bad values raise ConfigurationError or UnknownNameError)."""
-        from ..benchmarks import LiveBenchmarkConfig
+        there: bad values raise ConfigurationError or UnknownNameError, worded in terms of
+        the command's options)."""
         from ..training import TrainConfig
+        from .checks import options_named
+
+        with options_named("TrainConfig", _TRAIN_FLAGS):
+            train = TrainConfig(
+                optimizer=self.optimizer,
+                lr=self.lr,
+                batch_size=self.batch_size,
+                epochs=self.epochs,
+            )
+        with options_named("LiveBenchmarkConfig", _CONFIG_FLAGS):
+            return self._config(train, proxies, proxy_batch)
+
+    def _config(
+        self, train: Any, proxies: tuple[str, ...], proxy_batch: int
+    ) -> LiveBenchmarkConfig:
+        from ..benchmarks import LiveBenchmarkConfig
 
         return LiveBenchmarkConfig(
             space=self.space,
@@ -73,12 +89,7 @@ class LiveTrainingOptions:
             limit=self.limit,
             val_fraction=self.val_fraction,
             data_root=str(self.data_root) if self.data_root else None,
-            train=TrainConfig(
-                optimizer=self.optimizer,
-                lr=self.lr,
-                batch_size=self.batch_size,
-                epochs=self.epochs,
-            ),
+            train=train,
             proxies=proxies,
             proxy_batch=proxy_batch,
         )
@@ -89,6 +100,16 @@ class LiveTrainingOptions:
 
         return select_cells(self.space, self.cells, self.seed)
 
+
+#: the options behind the fields of TrainConfig and LiveBenchmarkConfig, for their messages (and
+#: the wording of an option left unset)
+_TRAIN_FLAGS = {"optimizer": "--optimizer", "lr": "--lr", "batch_size": "--batch-size",
+                "epochs": "--epochs"}  # fmt: skip
+_CONFIG_FLAGS = {"space": "--space", "dataset": "--dataset", "cells": "--cells", "seed": "--seed",
+                 "C": "--nb201-c", "N": "--nb201-n", "size": "--size", "channels": "--channels",
+                 "limit": "--limit", "val_fraction": "--val-fraction", "data_root": "--data-root",
+                 "proxies": "--proxies", "proxy_batch": "--proxy-batch",
+                 "None or an integer": "an integer"}  # fmt: skip
 
 #: the typer option of each field of LiveTrainingOptions
 _OPTIONS: dict[str, Any] = {

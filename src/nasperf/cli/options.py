@@ -54,6 +54,7 @@ __all__ = [
     "MINIMIZE",
     "RUN_COLUMN",
     "EPOCH_COLUMN",
+    "TARGET_EPOCH",
     "CURVES_PANEL",
     "FH_PANEL",
 ]
@@ -209,6 +210,13 @@ RUN_COLUMN: Any = typer.Option(
 )
 EPOCH_COLUMN: Any = typer.Option(
     None, "--epoch-column", help="the epoch column (default: epoch)", rich_help_panel=CURVES_PANEL
+)
+TARGET_EPOCH: Any = typer.Option(
+    None,
+    "--target-epoch",
+    help="the epoch whose value of the curve is the target (default: the runs' last; an earlier "
+    "one, as when every run diverged after it, only when named)",
+    rich_help_panel=CURVES_PANEL,
 )
 
 

@@ -35,7 +35,7 @@ _LIVE_ONLY = (
     *("space", "dataset", "epochs", "batch_size", "lr", "optimizer", "val_fraction", "limit"),
     *("nb201_c", "nb201_n", "size", "channels", "data_root", "device"),
 )
-_CURVES_ONLY = ("curve", "minimize", "run_column", "epoch_column")
+_CURVES_ONLY = ("curve", "minimize", "run_column", "epoch_column", "target_epoch")
 _FEAR = ("threshold", "stage2_epochs", "time_ratio")
 #: the options behind the spec's fields, for its messages
 _FLAGS = {"budget_epochs": "--budget", "queries": "--queries", "in_flight": "--in-flight",
@@ -61,6 +61,8 @@ class SearchOptions:
     minimize: bool | None = None
     run_column: str | None = None
     epoch_column: str | None = None
+    target_epoch: int | None = None
+    target: str | None = None
 
 
 with_where = with_settings(SearchOptions, "where", {
@@ -75,7 +77,9 @@ with_where = with_settings(SearchOptions, "where", {
     "in_flight": option(1, "--in-flight", "on a table: jobs in flight in simulated time "
                          "(default 1; asha 4)", show_default=False),
     "curve": opt.CURVE, "minimize": opt.MINIMIZE, "run_column": opt.RUN_COLUMN,
-    "epoch_column": opt.EPOCH_COLUMN,
+    "epoch_column": opt.EPOCH_COLUMN, "target_epoch": opt.TARGET_EPOCH,
+    "target": option(None, "--target", "-b csv: the column searched for its best (higher is "
+                     "better); curves: a column instead of --curve's last"),
 })  # fmt: skip
 
 
@@ -354,15 +358,49 @@ def _check_where(where: SearchOptions) -> None:
     if where.live:
         checks.refuse(("in_flight",), "only applies to a table (live: --workers jobs run at once)")
         checks.refuse(_CURVES_ONLY, "only applies to -b curves:")
+        checks.refuse(("target",), "only applies to -b csv: or curves:")
         if where.out_dir is None:
             raise ConfigurationError("--live needs --out DIR for the runs' checkpoints")
-    else:
-        checks.refuse(_LIVE_ONLY, "only applies to --live (a table's runs are trained already)")
+    else:  # a csv: or curves: table takes --space: the space of its ids
+        own = ("space",) if _ids_of_a_space(where) else ()
+        live_only = [name for name in _LIVE_ONLY if name not in own]
+        checks.refuse(live_only, "only applies to --live (a table's runs are trained already)")
     if where.seeds < 1:  # not the spec's: the seeds are run_seeds'
         raise ConfigurationError(f"--seeds must be >= 1, got {where.seeds}")
     checks.check_executor(where.executor_name)
     checks.check_address(where.executor_name, where.address)
     checks.check_out(where.out_dir, directory=True)
+
+
+def _ids_of_a_space(where: SearchOptions) -> bool:
+    """Whether the table is a user's own (``csv:``, ``curves:``): its ids' space is an option."""
+    return str(where.benchmark).startswith(("csv:", "curves:"))
+
+
+def _table_options(where: SearchOptions, space: str) -> dict[str, str]:
+    """``--target`` and ``--space`` of a ``csv:`` or ``curves:`` table, as its loader's options
+    (an error for another benchmark)."""
+    if not _ids_of_a_space(where):
+        checks.refuse(("target",), "only applies to -b csv: or curves:")
+        return {}
+    options = {} if where.target is None else {"target": where.target}
+    return {**options, "space": space} if checks.given("space") else options
+
+
+def _check_space(spec: Any) -> None:
+    """A strategy that makes new candidates (mutations, neighbours, cells) needs a space to
+    make them in: a table of opaque ids (space ``custom``) only serves those that draw from
+    its candidates."""
+    from ..search import strategy_class
+
+    table = spec.table()
+    if table is not None and table.space == "custom":
+        if not strategy_class(spec.strategy).takes_candidates:
+            raise ConfigurationError(
+                f"{spec.strategy} makes new candidates from a search space, but the ids of "
+                f"{table.name} are opaque (space custom): use search random (or sh, hyperband, "
+                "asha on curves), or --space NAME when the ids are cells of that space"
+            )
 
 
 def _rule_settings(rule: RuleOptions | None) -> dict[str, Any]:
@@ -424,12 +462,18 @@ def _search(
         if not cells_are_queries:
             checks.refuse(("cells",), "only applies to --live or to sample-and-estimate")
         curve = (where.curve, where.minimize, where.run_column, where.epoch_column)
-        settings["benchmark_options"] = curves_options(where.benchmark, *curve) or {}
+        options = curves_options(where.benchmark, *curve, where.target_epoch)
+        settings["benchmark_options"] = {**options, **_table_options(where, training.space)}
         settings.update(benchmark=where.benchmark, in_flight=where.in_flight)
     params = {k: v for k, v in params.items() if v is not None}
     settings.update(budget_epochs=spend.budget, queries=spend.queries)
-    with checks.options_named("SearchSpec", _FLAGS):
+    own = {name: "--batch" if name == "k" else checks.flag(name) for name in params}
+    with (
+        checks.options_named("SearchSpec", _FLAGS),
+        checks.options_named(strategy_class(strategy).__name__, own),  # BANANAS: k is --batch
+    ):
         spec = SearchSpec(strategy, params=params, **settings)
+        _check_space(spec)
         spec.check(seed=training.seed)
     _run(spec, where, training.seed)
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import typer
 
+from ..exceptions import ConfigurationError
 from .checks import check_format
 from .console import new_table, out
-from .options import CURVE, EPOCH_COLUMN, FORMAT, MINIMIZE, RUN_COLUMN
+from .options import CURVE, EPOCH_COLUMN, FORMAT, MINIMIZE, RUN_COLUMN, TARGET_EPOCH
 
 __all__ = ["stop_check", "decision_table"]
 
@@ -31,6 +32,7 @@ def stop_check(
     minimize: bool | None = MINIMIZE,
     run_column: str | None = RUN_COLUMN,
     epoch_column: str | None = EPOCH_COLUMN,
+    target_epoch: int | None = TARGET_EPOCH,
     delta: float = typer.Option(0.05, "--delta", help="baker: stop when P(final >= best) <= Δ"),
     predictor: str = typer.Option(
         "lcsvr",
@@ -50,9 +52,16 @@ def stop_check(
     from ..integrations.stop_check import stop_check as check
 
     check_format(fmt)
+    if target_epoch is not None and target_epoch < 1:
+        raise ConfigurationError(f"--target-epoch must be >= 1, got {target_epoch}")
     history, running = _without_prefix(history), _without_prefix(running)
     done = read_curves(
-        history, curve=curve, minimize=minimize, run_column=run_column, epoch_column=epoch_column
+        history,
+        curve=curve,
+        minimize=minimize,
+        run_column=run_column,
+        epoch_column=epoch_column,
+        full=target_epoch,
     )
     decisions = check(
         done,

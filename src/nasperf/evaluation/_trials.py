@@ -23,7 +23,7 @@ import numpy as np
 from ..exceptions import InvalidDataError, NasperfError
 from ..store import Journal, json_ready
 from ._config import ProtocolConfig
-from .metrics import compute_metrics, interval_metrics
+from .metrics import ORDER_METRICS, compute_metrics, interval_metrics
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..predictors import Predictor
@@ -297,6 +297,12 @@ def sort_rows(rows: list[dict[str, Any]], sizes: Sequence[int], names: Sequence[
     rows.sort(key=lambda r: (r["trial"], size_at[r["train_size"]], name_at[r["predictor"]]))
 
 
+def _constant(y_pred: Any) -> bool:
+    """Whether the predictions give every candidate the same value."""
+    values = np.asarray(y_pred, dtype=np.float64)
+    return bool(values.size > 1 and np.all(values == values[0]))
+
+
 def fit_and_score(
     name: str,
     template: Predictor,
@@ -308,7 +314,9 @@ def fit_and_score(
 ) -> dict:
     """Fit a clone of ``template`` on ``train`` (its seed from the protocol's seed and the
     trial), query it on ``test`` and score it against ``y_test``: the metrics, the fit time and
-    the query time per candidate, and the interval metrics of a predictive distribution."""
+    the query time per candidate, and the interval metrics of a predictive distribution.
+    Predictions that are all equal (``constant``) leave the :data:`ORDER_METRICS` undefined
+    (None)."""
     from sklearn.base import clone
 
     pred = clone(template)
@@ -322,6 +330,9 @@ def fit_and_score(
     y_pred = pred.predict(test)
     t2 = time.perf_counter()
     row: dict = compute_metrics(y_test, y_pred, config.metrics)
+    row["constant"] = _constant(y_pred)
+    if row["constant"]:  # one value for every candidate: no order to compare (not a τ of 0)
+        row.update({name: None for name in ORDER_METRICS if name in row})
     row["fit_time"] = t1 - t0
     row["query_time"] = (t2 - t1) / len(test)
     if hasattr(pred, "predict_dist"):  # its interval's coverage beside its width

@@ -15,6 +15,7 @@ predictors); a predictor evaluated on more than one is then named with its bench
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from ..exceptions import InvalidDataError, NasperfError
 __all__ = ["CostModel", "budget_points", "best_predictor_map", "plot_budget_map", "read_rows"]
 
 _METRIC = "kendall_tau"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -130,9 +133,13 @@ def budget_points(frames: Sequence[pd.DataFrame], cost: CostModel) -> pd.DataFra
     df["name"] = df["predictor"].map(_base_name)
     df["fidelity"] = df["fidelity"].fillna(0).astype(int)
     keys = ["benchmark", "name", "train_size", "fidelity"]
-    agg = df.groupby(keys, as_index=False).agg(
-        tau=(_METRIC, "mean"), fit_time=("fit_time", "mean"), trials=("trial", "nunique")
+    agg = df.groupby(keys, as_index=False).agg(  # τ: over the trials where it is defined
+        tau=(_METRIC, "mean"),
+        fit_time=("fit_time", "mean"),
+        trials=("trial", "nunique"),
+        undefined=(_METRIC, lambda tau: int(tau.isna().sum())),
     )
+    agg = _without_undefined(agg)
     info = {n: _describe(n) for n in agg["name"].unique()}
     agg["family"] = [_family_of(info[n]) for n in agg["name"]]
     learns = agg["name"].map(lambda n: info[n].learns)
@@ -155,6 +162,29 @@ def budget_points(frames: Sequence[pd.DataFrame], cost: CostModel) -> pd.DataFra
     several = agg["name"].isin(shared[shared > 1].index)
     agg.loc[several, "name"] = agg["name"] + " (" + agg["benchmark"] + ")"
     return agg.reset_index(drop=True)
+
+
+def _without_undefined(agg: pd.DataFrame) -> pd.DataFrame:
+    """The configurations with a τ, warning of those whose predictions were constant: in some
+    trials (τ over the others) or in all (left out of the map)."""
+    some = agg[(agg["undefined"] > 0) & agg["tau"].notna()]
+    if len(some):
+        logger.warning(
+            "τ undefined (constant predictions) in some trials, averaged over the others: %s",
+            ", ".join(
+                f"{r.name} n={r.train_size} ({r.undefined} of {r.trials})"
+                for r in some.itertuples()
+            ),
+        )
+    gone = agg["tau"].isna()
+    if gone.any():
+        logger.warning(
+            "left out of the map, τ undefined in every trial (constant predictions): %s",
+            ", ".join(f"{r.name} n={r.train_size}" for r in agg[gone].itertuples()),
+        )
+    if gone.all():
+        raise InvalidDataError("no predictor configuration has a defined τ to map")
+    return agg[~gone]
 
 
 def _log_grid(values: pd.Series, per_decade: int = 2) -> list[float]:

@@ -35,6 +35,7 @@ __all__ = [
     "rmse",
     "METRICS",
     "RANK_METRICS",
+    "ORDER_METRICS",
     "DEFAULT_K",
     "compute_metrics",
     "interval_metrics",
@@ -49,6 +50,17 @@ for _metric in (kendall_tau, spearman, pearson, sparse_kendall_tau, precision_at
 #: metrics that stay meaningful when predictions are not on the target's scale (only their order,
 #: or for Pearson an affine rescaling, matters); mae, rmse and sparse_kendall_tau need the scale
 RANK_METRICS: tuple[str, ...] = ("kendall_tau", "spearman", "pearson", "precision_at_k")
+
+#: metrics that compare the order of the predictions with the targets': undefined (NaN in an
+#: evaluation's rows, see :func:`~nasperf.evaluation.protocol.evaluate_predictors`) when a
+#: predictor gives every candidate the same value, where :mod:`nasperf.stats` reads 0.0
+ORDER_METRICS: tuple[str, ...] = (
+    "kendall_tau",
+    "spearman",
+    "pearson",
+    "sparse_kendall_tau",
+    "precision_at_k",
+)
 
 #: k of precision_at_k in compute_metrics (lowered to the number of values when there are fewer)
 DEFAULT_K = 10

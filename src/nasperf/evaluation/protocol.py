@@ -48,6 +48,7 @@ class EvaluationResult:
     rows: list[dict] = field(default_factory=list)
     pool_size: int = 0  # the largest pool any predictor was scored on
     pool_sizes: dict[str, int] = field(default_factory=dict)  # each predictor's pool
+    target: str = ""  # what the predictions are scored against: the benchmark's target_name
 
     def frame(self) -> pd.DataFrame:
         """One row per predictor, train size and trial."""
@@ -61,19 +62,24 @@ class EvaluationResult:
             keys.insert(1, "fidelity")
         if "pool_size" in df.columns:  # one per predictor: a key, not a value to average
             keys.append("pool_size")
-        value_cols = [c for c in df.columns if c not in (*keys, "trial")]
-        grouped = df.groupby(keys, sort=False, dropna=False)[value_cols]
-        mean = grouped.mean().add_suffix("_mean")
+        value_cols = [c for c in df.columns if c not in (*keys, "trial", "constant")]
+        groups = df.groupby(keys, sort=False, dropna=False)
+        grouped = groups[value_cols]
+        mean = grouped.mean().add_suffix("_mean")  # over the trials where a metric is defined
         std = grouped.std(ddof=0).add_suffix("_std")
-        out = pd.concat([mean, std], axis=1).reset_index()
+        counts = groups.size().rename("trials").to_frame()
+        if "constant" in df.columns:  # trials whose order metrics are undefined
+            counts["constant_trials"] = groups["constant"].sum().astype(int)
+        out = pd.concat([mean, std, counts], axis=1).reset_index()
         order = list(keys)
         for c in value_cols:
             order += [f"{c}_mean", f"{c}_std"]
-        return out[order]
+        return out[[*order, *counts.columns]]
 
     def to_dict(self) -> dict:
         return {
             "benchmark": self.benchmark,
+            "target": self.target,
             "config": asdict(self.config),
             "pool_size": self.pool_size,
             "pool_sizes": self.pool_sizes,
@@ -294,6 +300,7 @@ def evaluate_predictors(
         config,
         pool_size=max(len(p) for p in pools.values()),
         pool_sizes={name: len(pool) for name, pool in pools.items()},
+        target=str(getattr(benchmark, "target_name", "")),
     )
 
     def tasks(done: set[tuple[int, str]]) -> Iterator[TrialTask]:
@@ -329,7 +336,29 @@ def evaluate_predictors(
             on_progress=on_progress,
         )
     sort_rows(result.rows, sizes, list(predictors))
+    _warn_constant(result.rows, config.trials)
     return result
+
+
+def _warn_constant(rows: Sequence[Mapping[str, Any]], trials: int) -> None:
+    """Warn, per predictor and train size, of the trials whose predictions were constant: their
+    order metrics (Kendall τ, ...) are undefined there, not 0."""
+    found: dict[tuple[str, int], int] = {}
+    for row in rows:
+        if row.get("constant"):
+            key = (row["predictor"], row["train_size"])
+            found[key] = found.get(key, 0) + 1
+    for (name, n), count in found.items():
+        rest = "n/a" if count >= trials else "the mean is over the other trials"
+        logger.warning(
+            "%s: constant predictions in %d of %d trials at n=%d; its τ (and the other order "
+            "metrics) is undefined there (%s)",
+            name,
+            count,
+            trials,
+            n,
+            rest,
+        )
 
 
 def _split(

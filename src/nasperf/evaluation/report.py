@@ -262,9 +262,10 @@ def result_figure(result: EvaluationResult, metric: str = "kendall_tau") -> Any:
     order = {name: i for i, name in enumerate(dict.fromkeys(r["predictor"] for r in result.rows))}
     handles = dict(sorted(handles.items(), key=lambda kv: order.get(kv[0], len(order))))
     trials = result.config.trials
+    target = f", target {result.target}" if result.target else ""
     fig.suptitle(
-        f"{result.benchmark}: {label}, mean over {trials} trial{'s' if trials != 1 else ''}, "
-        f"test size {result.config.test_size or 'rest'}"
+        f"{result.benchmark}{target}: {label}, mean over {trials} "
+        f"trial{'s' if trials != 1 else ''}, test size {result.config.test_size or 'rest'}"
     )
     fig.tight_layout()
     fig.legend(

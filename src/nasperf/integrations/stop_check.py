@@ -160,6 +160,14 @@ def _decide(rec: Record, done: CurveRuns, rule: BakerRule, best: float, z: float
     head = (rec.arch, epochs, last, sign * best)
     if rec.info.get("diverged"):
         return Decision(*head, None, None, None, None, STOP, f"diverged after epoch {epochs}")
+    reached = int(rec.info.get("reached", epochs))
+    if reached > done.full:  # nothing to predict: the history ends before the job's epoch
+        reason = (
+            f"ran {reached} epochs, past the {done.full} of the history's finished runs (the "
+            f"horizon the rule predicts); its {done.curve} at epoch {done.full} is shown"
+        )
+        log.warning("%s %s: DONE, not judged", rec.arch, reason)
+        return Decision(rec.arch, reached, *head[2:], None, last, last, last, DONE, reason)
     if epochs >= done.full:
         return Decision(*head, None, last, last, last, DONE, f"reached the full {done.full} epochs")
     run = Run.from_record(rec, done.target_curve)

@@ -11,7 +11,6 @@ surrogate: one with a predictive distribution is used as it is, any other as an 
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections import deque
 from collections.abc import Hashable, Sequence
@@ -19,7 +18,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 
 from ...exceptions import ConfigurationError
-from ...records import Record
+from ...records import Record, is_result_column
 from ...validation import InstanceOf, Interval, Options, Predicate, Validated
 from .._loop import Scheduler, SearchState
 from .._types import Job, Run
@@ -34,9 +33,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-#: column names that hold a result of training (never a free feature)
-_RESULT = re.compile(r"acc|loss|err|test|valid|(^|_)val(_|$)", re.IGNORECASE)
 
 #: BANANAS's acquisition functions: independent Thompson sampling, UCB, the predicted mean
 ACQUISITIONS = ("its", "ucb", "exploit")
@@ -350,7 +346,7 @@ class BANANAS(Validated, _Queries):
             )
         scale = {}
         for name in self.features:
-            if _RESULT.search(name):
+            if is_result_column(name):
                 raise ConfigurationError(
                     f"column {name!r} is a result of training, not a free feature; give "
                     "zero-cost or architecture columns (e.g. sz_jacov, naswot, params_m)"
