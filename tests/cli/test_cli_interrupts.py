@@ -36,6 +36,33 @@ def evaluate_args(results: Path, *more: str) -> list[str]:
     return ["evaluate", "-b", f"csv:{results}", "--target", "acc", *sizes, *more]
 
 
+def resume_line(word: str, what: str, out: Path) -> str:
+    """The line printed when Ctrl-C (``interrupted``) or SIGTERM ends a resumable command."""
+    return f"{word}; {what} kept in {out}: run the same command again to resume from them"
+
+
+def signalled(command: list[str], sig: int, journal: Path) -> tuple[int, str]:
+    """Run ``command``, send its process group ``sig`` once ``journal`` has a row (as a
+    terminal's Ctrl-C, or a batch scheduler's SIGTERM to the job, reaches the workers too);
+    the exit code and stderr."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True,
+        # a runner started in the background (no job control) hands its children SIGINT
+        # ignored, and Python then installs no KeyboardInterrupt handler: restore the default
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if journal.exists() and journal.read_text().count("\n") >= 1:
+            break
+        time.sleep(0.05)
+    os.killpg(proc.pid, sig)
+    _, err = proc.communicate(timeout=60)
+    return proc.returncode, err
+
+
 @pytest.mark.parametrize("with_out", [True, False])
 def test_ctrl_c_is_one_line_and_exit_130(results, tmp_path, capsys, monkeypatch, with_out):
     def interrupted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -45,7 +72,8 @@ def test_ctrl_c_is_one_line_and_exit_130(results, tmp_path, capsys, monkeypatch,
     out = ["--out", str(tmp_path / "out")] if with_out else []
     code, _, err = run(capsys, *evaluate_args(results, "-p", "rf", "--trials", "1", *out))
     assert code == 130
-    expected = "interrupted; rerun the same command to resume" if with_out else "interrupted"
+    expected = resume_line("interrupted", "finished trials", tmp_path / "out")
+    expected = expected if with_out else "interrupted"
     assert [ln for ln in err.splitlines() if ln.strip()] == [expected]
     monkeypatch.undo()
     code, _, err = run(capsys, *evaluate_args(results, "-p", "col:x1", "--trials", "1"))
@@ -75,7 +103,7 @@ def test_sigint_to_a_parallel_evaluation_then_the_same_command_resumes(results, 
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert err.strip().splitlines() == ["interrupted; rerun the same command to resume"], err
+    assert err.strip().splitlines() == [resume_line("interrupted", "finished trials", out)], err
     kept = journal.read_text().count("\n")
     assert 1 <= kept < 16
 
@@ -85,6 +113,64 @@ def test_sigint_to_a_parallel_evaluation_then_the_same_command_resumes(results, 
     assert sorted(e["trial"] for e in entries) == list(range(16))  # each trial once
     rows = pd.read_csv(out / "rows.csv")
     assert len(rows) == 32 and list(rows["trial"]) == sorted(rows["trial"])
+
+
+def test_sigterm_to_a_parallel_evaluation_is_one_line_then_the_same_command_resumes(
+    results, tmp_path, capsys
+) -> None:
+    args = evaluate_args(results, "-p", "rf", "--train-sizes", "10,20", "--test-size", "30")
+    args += ["--trials", "16"]
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "nasperf", "-q", *args, "--workers", "2", "--out", str(out)]
+    code, err = signalled(command, signal.SIGTERM, out / ROWS_FILE)  # a batch scheduler's
+    assert code == 143, err
+    assert err.strip().splitlines() == [resume_line("terminated (SIGTERM)", "finished trials", out)]
+    assert 1 <= (out / ROWS_FILE).read_text().count("\n") < 16
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    code, _, err = run(capsys, *args, "--out", str(tmp_path / "whole"))  # never interrupted
+    assert code == 0, err
+    timing = ["fit_time", "query_time"]
+    resumed, whole = (
+        pd.read_csv(d / "rows.csv").drop(columns=timing) for d in (out, tmp_path / "whole")
+    )
+    pd.testing.assert_frame_equal(resumed, whole)
+
+
+SEARCH = ["search", "re", "-b", "nb201-digits", "--queries", "100", "--seeds", "6"]
+
+
+def test_sigterm_to_a_parallel_search_then_the_same_command_gives_the_rows_of_one_run(
+    tmp_path, capsys
+) -> None:
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "nasperf", "-q", *SEARCH, "--workers", "2", "--out", str(out)]
+    journal = out / "seeds" / "seeds.jsonl"
+    code, err = signalled(command, signal.SIGTERM, journal)
+    assert code == 143, err
+    assert err.strip().splitlines() == [resume_line("terminated (SIGTERM)", "finished seeds", out)]
+    assert 1 <= journal.read_text().count("\n") < 6
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    code, _, err = run(capsys, *SEARCH, "--out", str(tmp_path / "whole"))  # never interrupted
+    assert code == 0, err
+    resumed, whole = (pd.read_csv(d / "seeds.csv") for d in (out, tmp_path / "whole"))
+    pd.testing.assert_frame_equal(resumed, whole)
+
+
+def test_ctrl_c_on_a_search_with_out_says_how_to_resume(tmp_path, capsys, monkeypatch) -> None:
+    def interrupted(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(nasperf.search, "run_seeds", interrupted)
+    out = tmp_path / "out"
+    code, _, err = run(capsys, "search", "random", "-b", "nb201-digits", "--out", str(out))
+    assert code == 130
+    assert [ln for ln in err.splitlines() if ln.strip()] == [
+        resume_line("interrupted", "finished seeds", out)
+    ]
 
 
 def test_two_workers_give_the_rows_of_one(tmp_path, capsys) -> None:

@@ -15,7 +15,15 @@ from rich.markup import escape
 from ..exceptions import ConfigurationError, NasperfError
 from ..version import __version__
 from .benchmarks import benchmarks
-from .console import err, interrupted_message, mark_resumable, out, warnings_to_log
+from .console import (
+    err,
+    interrupted_message,
+    mark_resumable,
+    out,
+    sigterm_as_interrupt,
+    terminated,
+    warnings_to_log,
+)
 from .estimate import estimate
 from .evaluate import evaluate
 from .make_benchmark import make_benchmark
@@ -32,6 +40,7 @@ __all__ = [
     "main",
     "LOGGER",
     "INTERRUPTED",
+    "TERMINATED",
     "log_level",
     "root",
     "one_blas_thread",
@@ -41,6 +50,8 @@ __all__ = [
 LOGGER = "nasperf"
 #: the exit code after Ctrl-C (128 + SIGINT, as shells report it)
 INTERRUPTED = 130
+#: the exit code after SIGTERM (128 + SIGTERM), which ends a command as Ctrl-C does
+TERMINATED = 143
 
 app = typer.Typer(
     cls=OneLineGroup,  # usage errors as one line, exit code 2
@@ -99,9 +110,10 @@ def root(
 
 
 def _interrupted() -> int:
-    """After Ctrl-C (the workers are ended already, what finished is kept): one line."""
+    """After Ctrl-C or SIGTERM (the workers are ended already, what finished is kept): one
+    line, and exit code 130 or 143."""
     err.print(interrupted_message(), highlight=False, markup=False, soft_wrap=True)
-    return INTERRUPTED
+    return TERMINATED if terminated() else INTERRUPTED
 
 
 #: the thread variables of the BLAS and OpenMP runtimes (read when a process starts them)
@@ -132,7 +144,8 @@ def one_blas_thread() -> Iterator[None]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: NasperfError becomes one line on stderr and exit code 2 (usage errors too);
-    Ctrl-C one line (``interrupted``, and whether a rerun resumes) and exit code 130.
+    Ctrl-C one line (``interrupted``, what was kept and how a rerun resumes) and exit code
+    130; SIGTERM (a batch scheduler's) the same line, ``terminated``, and exit code 143.
 
     The ``nasperf`` logger's level is set for the run (-v, -q) and restored after it.
     """
@@ -144,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     logger = logging.getLogger(LOGGER)
     level = logger.level
     try:
-        with warnings_to_log(), one_blas_thread():  # -vv shows third-party warnings
+        with warnings_to_log(), one_blas_thread(), sigterm_as_interrupt():  # -vv: warnings
             app(args=argv, prog_name="nasperf")  # usage errors: typer prints them, exits 2
     except NasperfError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, soft_wrap=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 import threading
 import time
 import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -27,6 +29,8 @@ __all__ = [
     "WARNINGS_LOGGER",
     "mark_resumable",
     "interrupted_message",
+    "terminated",
+    "sigterm_as_interrupt",
 ]
 
 #: the logger of the progress lines written when stderr is not a terminal
@@ -216,20 +220,61 @@ def warnings_to_log() -> Iterator[None]:
                 os.environ["PYTHONWARNINGS"] = before
 
 
-# -- Ctrl-C --------------------------------------------------------------------------------------
+# -- Ctrl-C and SIGTERM ----------------------------------------------------------------------------
 _resumable = threading.Event()  # set by a command that a rerun continues
+_kept: list[str] = []  # what such a command keeps, and where (empty: not said)
+_terminated = threading.Event()  # set when SIGTERM ended the command
 
 
-def mark_resumable(resumable: bool = True) -> None:
-    """Say whether rerunning the running command continues its work (it writes as it goes);
-    the line printed on Ctrl-C says so."""
+def mark_resumable(
+    resumable: bool = True, *, kept: str | Path | None = None, what: str = ""
+) -> None:
+    """Say whether rerunning the running command continues its work (it writes as it goes):
+    ``what`` it keeps (``"finished trials"``) in the directory ``kept``; the line printed on
+    Ctrl-C or SIGTERM says so, and how to resume."""
+    _kept.clear()
     if resumable:
         _resumable.set()
+        if kept is not None:
+            _kept.append(f"{what or 'what finished'} kept in {kept}")
     else:
         _resumable.clear()
 
 
-def interrupted_message() -> str:
-    """The one line printed when Ctrl-C ends a command."""
-    return "interrupted; rerun the same command to resume" if _resumable.is_set() else "interrupted"
+def terminated() -> bool:
+    """Whether SIGTERM (not Ctrl-C) ended the last command run in :func:`sigterm_as_interrupt`."""
+    return _terminated.is_set()
 
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Inside the block SIGTERM (a batch scheduler's, ``kill``) ends a command as Ctrl-C does:
+    a KeyboardInterrupt in the main thread, so the workers are ended and what finished is kept;
+    :func:`terminated` tells the two apart afterwards. A second SIGTERM meanwhile is ignored, so
+    the clean-up is not cut short. Outside the main thread (no handler can be set) nothing."""
+    _terminated.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: object) -> None:
+        _terminated.set()
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def interrupted_message() -> str:
+    """The one line printed when Ctrl-C or SIGTERM ends a command: what ended it, what was
+    kept and how to resume."""
+    word = "terminated (SIGTERM)" if _terminated.is_set() else "interrupted"
+    if not _resumable.is_set():
+        return word
+    if _kept:
+        return f"{word}; {_kept[0]}: run the same command again to resume from them"
+    return f"{word}; rerun the same command to resume"

@@ -215,7 +215,7 @@ def _evaluate(
     check_address(name, address)
     in_process = name == "local" and workers == 1
     if out_dir is not None:
-        mark_resumable()
+        mark_resumable(kept=out_dir, what="finished trials")
     with (
         nullcontext() if in_process else make_executor(name, workers, address) as executor,
         progress() as bar,

@@ -16,7 +16,7 @@ import typer
 from ..exceptions import ConfigurationError, UnknownNameError
 from . import checks
 from . import options as opt
-from .console import new_table, out, progress
+from .console import mark_resumable, new_table, out, progress
 from .evaluate import curves_options
 from .live import (
     LiveTrainingOptions,
@@ -485,6 +485,9 @@ def _run(spec: Any, where: SearchOptions, seed: int) -> None:
 
     seeds = list(range(seed, seed + where.seeds))
     journal = None if where.out_dir is None else where.out_dir / "seeds"  # a rerun continues
+    if where.out_dir is not None:
+        what = "finished seeds" + (" and runs' checkpoints" if spec.live else "")
+        mark_resumable(kept=where.out_dir, what=what)
     with progress() as bar, make_executor(where.executor_name, where.workers, where.address) as ex:
         task = bar.add_task(f"{spec.name} on {spec.where()} (seeds)", total=len(seeds))
         epochs = bar.add_task("this seed's search (epochs)", total=None) if spec.live else None
