@@ -16,6 +16,7 @@ __all__ = [
     "NotFittedError",
     "OptionalDependencyError",
     "ConfigurationError",
+    "ClusterUnavailableError",
     "require",
 ]
 
@@ -69,6 +70,10 @@ class OptionalDependencyError(NasperfError, ImportError):
 
 class ConfigurationError(NasperfError, ValueError):
     """Impossible settings: sizes larger than the pool, negative counts, bad fidelities."""
+
+
+class ClusterUnavailableError(NasperfError, ConnectionError):
+    """A cluster asked for by address (Ray's ``--address``) cannot be found or reached."""
 
 
 def require(module: str, extra: str):  # noqa: ANN201 - returns a module

@@ -77,12 +77,18 @@ def check_seed(seed: int) -> None:
 
 
 def check_address(executor: str, address: str | None) -> None:
-    """``--address`` names a Ray cluster: it means nothing without ``--executor ray``."""
+    """``--address`` names a Ray cluster: it means nothing without ``--executor ray``, and
+    the cluster is found and answers within a few seconds, before any work (else one error
+    saying what to do; Ray itself would wait for ever)."""
     if address is not None and executor != "ray":
         raise ConfigurationError(
             f"--address {address} only applies to the ray executor (--executor ray), "
             f"not {executor!r}"
         )
+    if address is not None:
+        from ..execution import RayExecutor
+
+        RayExecutor.check_address(address)
 
 
 def check_executor(name: str) -> None:

@@ -6,7 +6,9 @@ jobs on a table's simulated clock. ``fear`` and ``sample-and-estimate`` are alia
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+import inspect
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -168,10 +170,12 @@ def search_command(
     budget: tuple[str, ...] = ("budget", "queries"),
     fitness: Any = with_fitness,
     rule: bool = False,
+    cells_live_only: bool = True,
 ) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Register ``fn(args: SearchArgs, **own options)`` as ``nasperf search NAME`` with the
-    shared options: live training (``cells``: with ``--cells``), where it runs, the ``budget``
-    options named, a ``fitness`` (None: none) and a stopping ``rule``."""
+    shared options: live training (``cells``: with ``--cells``, only read live unless not
+    ``cells_live_only``), where it runs, the ``budget`` options named, a ``fitness`` (None:
+    none) and a stopping ``rule``. The help marks the options a table search refuses."""
     parts: dict[str, Any] = {
         "training": with_live_training if cells else with_live_training_of_space,
         "where": with_where,
@@ -179,7 +183,36 @@ def search_command(
     }
     parts.update({"scoring": fitness} if fitness is not None else {})
     parts.update({"stopping": with_rule} if rule else {})
-    return lambda fn: search_app.command(name)(with_bundle(SearchArgs, "args", parts)(fn))
+    live_only = (*_LIVE_ONLY_HELP, *(("cells",) if cells_live_only else ()))
+    return lambda fn: search_app.command(name)(
+        _marked_live_only(with_bundle(SearchArgs, "args", parts)(fn), live_only)
+    )
+
+
+#: the options whose help says "(live only)": a table search refuses them (``--space`` also
+#: names the space of a csv: or curves: table's ids)
+_LIVE_ONLY_HELP = (
+    *(name for name in _LIVE_ONLY if name != "space"),
+    *_FEAR,  # FEAR trains: a table cannot give its scores
+    *("variant", "k", "probe_size", "layer", "ema_decay", "c"),  # a live feature history's
+)
+
+
+def _marked_live_only(command: Callable[..., None], names: Iterable[str]) -> Callable[..., None]:
+    """``command`` with " (live only)" after the help of its options ``names`` (parameter
+    names; those it lacks are skipped). The options are copies: other commands share them."""
+    names = set(names)
+    signature = inspect.signature(command)
+    params = []
+    for param in signature.parameters.values():
+        info = param.default
+        if param.name in names and isinstance(info, typer.models.OptionInfo):
+            info = copy.copy(info)
+            info.help = f"{info.help} (live only)"
+            param = param.replace(default=info)
+        params.append(param)
+    command.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    return command
 
 
 # -- the subcommands ------------------------------------------------------------------------------
@@ -329,7 +362,7 @@ ESTIMATOR: Any = option(
 )
 
 
-@search_command("sample-and-estimate", budget=(), fitness=None)
+@search_command("sample-and-estimate", budget=(), fitness=None, cells_live_only=False)
 @with_feature_history
 def sample_cmd(
     args: SearchArgs, *, feature_history: Any, estimator: str = ESTIMATOR, top_k: int = TOP_K
