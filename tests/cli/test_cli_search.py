@@ -98,7 +98,7 @@ def _row(out: str) -> dict[str, str]:
 
 # -- the subcommands and their options ------------------------------------------------------------
 def test_search_is_a_group_of_one_subcommand_per_strategy(capsys) -> None:
-    group = typer.main.get_command(app).commands["search"]
+    group = typer.main.get_command(app).get_command(None, "search")  # imported on first use
     assert tuple(group.commands) == SUBCOMMANDS
     code, out, _ = run(capsys, "search")  # no subcommand: the help, as typer's no_args_is_help
     assert code == 2

@@ -14,7 +14,6 @@ from rich.markup import escape
 
 from ..exceptions import ConfigurationError, NasperfError
 from ..version import __version__
-from .benchmarks import benchmarks
 from .console import (
     err,
     interrupted_message,
@@ -24,19 +23,12 @@ from .console import (
     terminated,
     warnings_to_log,
 )
-from .estimate import estimate
-from .evaluate import evaluate
-from .make_benchmark import make_benchmark
-from .map import budget_map
-from .predictors import predictors
-from .proxies import proxies
-from .search import search_app
-from .stop_check import stop_check
-from .train_pfn import train_pfn
-from .usage import OneLineGroup
+from .usage import LazyCommand, OneLineGroup
 
 __all__ = [
     "app",
+    "COMMANDS",
+    "NasperfGroup",
     "main",
     "LOGGER",
     "INTERRUPTED",
@@ -53,23 +45,76 @@ INTERRUPTED = 130
 #: the exit code after SIGTERM (128 + SIGTERM), which ends a command as Ctrl-C does
 TERMINATED = 143
 
+#: the commands, in the order of the help: each module is imported when its command runs (or
+#: shows its own help), so listing commands and ``--help`` import no scientific stack. The
+#: summaries are the first lines of the commands' docstrings (a test keeps them equal).
+COMMANDS: tuple[LazyCommand, ...] = (
+    LazyCommand(
+        "evaluate", "evaluate:evaluate", "Evaluate predictors with the White et al. 2021 protocol."
+    ),
+    LazyCommand(
+        "proxies",
+        "proxies:proxies",
+        "Compute zero-cost proxies on real networks and data; resumable, one row per cell.",
+    ),
+    LazyCommand(
+        "make-benchmark",
+        "make_benchmark:make_benchmark",
+        "Train sampled cells on a dataset into a benchmark (live:DIR); resumable.",
+    ),
+    LazyCommand(
+        "search",
+        "search:search_app",
+        "Search on a table (simulated time, -b NAME) or live (--live): one subcommand per "
+        "strategy.",
+    ),
+    LazyCommand(
+        "estimate",
+        "estimate:estimate",
+        "Estimate sampled cells' trained accuracy from a short run (feature histories).",
+    ),
+    LazyCommand(
+        "benchmarks",
+        "benchmarks:benchmarks",
+        "List the benchmarks, whether their data is found, and their sizes.",
+    ),
+    LazyCommand(
+        "predictors",
+        "predictors:predictors",
+        "List the predictors: family, what each needs, its paper, and White et al.'s 31 marked.",
+    ),
+    LazyCommand(
+        "map",
+        "map:budget_map",
+        "Map the best predictor at each initialisation and query budget (White et al.'s Fig. 1).",
+    ),
+    LazyCommand(
+        "stop-check",
+        "stop_check:stop_check",
+        "Say STOP or CONTINUE for each running job, with P(final >= best so far).",
+    ),
+    LazyCommand(
+        "train-pfn",
+        "train_pfn:train_pfn",
+        "Train the curve PFN; run it again with the same options to resume after a stop.",
+    ),
+)
+
+
+class NasperfGroup(OneLineGroup):
+    """The application's group, with :data:`COMMANDS` imported on first use."""
+
+    lazy_commands = COMMANDS
+    lazy_package = __package__
+
+
 app = typer.Typer(
-    cls=OneLineGroup,  # usage errors as one line, exit code 2
+    cls=NasperfGroup,  # usage errors as one line, exit code 2; commands imported on use
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     help="Estimate how well neural network candidates will perform, long before training ends.",
 )
-app.command("evaluate")(evaluate)
-app.command("proxies")(proxies)
-app.command("make-benchmark")(make_benchmark)
-app.add_typer(search_app, name="search")
-app.command("estimate")(estimate)
-app.command("benchmarks")(benchmarks)
-app.command("predictors")(predictors)
-app.command("map")(budget_map)
-app.command("stop-check")(stop_check)
-app.command("train-pfn")(train_pfn)
 
 
 def _print_version(value: bool) -> None:
