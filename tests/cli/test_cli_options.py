@@ -41,7 +41,8 @@ def _commands(group: Any, prefix: str = "") -> dict[str, Any]:
     """``{name: command}`` of every command under ``group``, a subcommand of a group named
     with its group (``search bananas``); a group itself is no command."""
     found: dict[str, Any] = {}
-    for name, command in group.commands.items():
+    for name in group.list_commands(None):  # the application's commands load on first use
+        command = group.get_command(None, name)
         if hasattr(command, "commands"):
             found.update(_commands(command, f"{prefix}{name} "))
         else:
@@ -79,7 +80,8 @@ SEARCH_MEANING = ("--workers", "--predictor", "--features")
 def _one_default_and_one_help(flag: str, by_command: dict[str, Any]) -> None:
     defaults = {str(o.default) for o in by_command.values()}
     assert len(defaults) == 1, (flag, {k: o.default for k, o in by_command.items()})
-    helps = {o.help for o in by_command.values()}
+    # a table search marks the options it refuses "(live only)": the same help otherwise
+    helps = {(o.help or "").removesuffix(" (live only)") for o in by_command.values()}
     if flag != "--cells":  # proxies also takes 'all'
         assert len(helps) == 1, (flag, helps)
 

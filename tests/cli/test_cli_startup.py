@@ -105,7 +105,7 @@ def test_the_predictor_catalog_is_what_the_predictors_say() -> None:
     from nasperf.predictors.registry import predictor_catalog
 
     assert CATALOG == predictor_catalog(), (
-        "the catalog is stale: run python -m nasperf.predictors._catalog"
+        "the catalog is stale: run python -m nasperf.predictors.registry"
     )
 
 

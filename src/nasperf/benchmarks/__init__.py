@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import ConfigurationError, UnknownNameError
 from ..paths import DATA_ENV, data_dir
 from ..registry import Registry
+from ._names import GRAPH_DATASETS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..records import Record
@@ -49,7 +50,6 @@ _LAZY: dict[str, str] = {
     ),
     **dict.fromkeys(
         (
-            "GRAPH_DATASETS",
             "load_csv",
             "load_nas_bench_graph",
             "load_nb201_curves",
@@ -86,19 +86,6 @@ def _call(module: str, function: str, *args: Any, **kwargs: Any) -> Any:
     """``module.function(*args, **kwargs)``, importing the module (of this package) first."""
     return getattr(importlib.import_module(f".{module}", __name__), function)(*args, **kwargs)
 
-
-#: the NAS-Bench-Graph datasets (here, so that the registry imports no loader)
-_GRAPH_DATASETS = (
-    "cora",
-    "citeseer",
-    "pubmed",
-    "cs",
-    "physics",
-    "photo",
-    "computers",
-    "arxiv",
-    "proteins",
-)
 
 __all__ = [
     "live_benchmark_records",
@@ -223,7 +210,7 @@ for _s in ("nb101", "nb201", "nb301"):
         data_file=f"suite_zero/zc_nasbench{_s[2:]}.json",
         candidates=491 if _s == "nb201" else 500,
     )
-for _d in _GRAPH_DATASETS:
+for _d in GRAPH_DATASETS:
     BENCHMARKS.add(
         f"nbgraph-{_d}",
         partial(_call, "_loaders", "load_nas_bench_graph", _d),

@@ -18,8 +18,8 @@ from ..exceptions import DataNotFoundError, InvalidArchitectureError, InvalidDat
 from ..paths import find_data_file
 from ..records import Record
 from ..spaces import get_space
-from . import _GRAPH_DATASETS
 from ._base import Benchmark, TabularBenchmark
+from ._names import GRAPH_DATASETS
 
 __all__ = [
     "load_nb201_table",
@@ -48,8 +48,6 @@ NB201_ID_COLUMNS = ("index", "arch_str")
 SUITE_ZERO_FILES = {"nb101": "nasbench101", "nb201": "nasbench201", "nb301": "nasbench301"}
 SUITE_ZERO_SPACES = {"nb101": "nb101", "nb201": "nb201", "nb301": "darts"}
 
-#: the NAS-Bench-Graph datasets (listed in the package's light ``__init__``)
-GRAPH_DATASETS = _GRAPH_DATASETS
 
 
 def _read_csv(path: Path) -> pd.DataFrame:

@@ -31,6 +31,7 @@ from .options import (
     MINIMIZE,
     RUN_COLUMN,
     SEED,
+    TARGET,
     TARGET_EPOCH,
     WORKERS,
     out_option,
@@ -79,9 +80,7 @@ def evaluate(
     ),
     fmt: str = FORMAT,
     metric: str = typer.Option("kendall_tau", "--metric", help="metric shown in the table"),
-    target: str | None = typer.Option(
-        None, "--target", help="csv: the column to predict (curves: instead of --curve's last)"
-    ),
+    target: str | None = TARGET,
     features: str | None = typer.Option(None, "--features", help="csv: feature columns"),
     id_column: str | None = typer.Option(None, "--id-column", help="csv: candidate id column"),
     space: str = typer.Option(
@@ -127,7 +126,7 @@ def evaluate(
         )
     feats = names(features, "--features") if features else None
     curve_options = curves_options(
-        benchmark, curve, minimize, run_column, epoch_column, target_epoch
+        benchmark, curve, minimize, run_column, epoch_column, target_epoch=target_epoch
     )
     bench = load_benchmark(
         benchmark, target=target, features=feats, id_column=id_column, space=space,
@@ -161,6 +160,7 @@ def curves_options(
     minimize: bool | None,
     run_column: str | None,
     epoch_column: str | None,
+    *,
     target_epoch: int | None = None,
 ) -> dict[str, Any]:
     """The options of a ``curves:`` benchmark that were given (an error for another one);

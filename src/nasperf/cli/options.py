@@ -55,6 +55,7 @@ __all__ = [
     "RUN_COLUMN",
     "EPOCH_COLUMN",
     "TARGET_EPOCH",
+    "TARGET",
     "CURVES_PANEL",
     "FH_PANEL",
 ]
@@ -217,6 +218,13 @@ TARGET_EPOCH: Any = typer.Option(
     help="the epoch whose value of the curve is the target (default: the runs' last; an earlier "
     "one, as when every run diverged after it, only when named)",
     rich_help_panel=CURVES_PANEL,
+)
+
+TARGET: Any = typer.Option(
+    None,
+    "--target",
+    help="csv: the column to predict (a search looks for its highest); curves: a column "
+    "instead of --curve's last",
 )
 
 

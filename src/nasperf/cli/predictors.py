@@ -50,16 +50,11 @@ def predictor_row(name: str, spec: Any) -> tuple[str, str, str, str, str]:
     installed, and the registry's summary.
 
     What a predictor is and needs comes from its ``capabilities()``, through the generated
-    catalog (so listing imports no predictor); one missing there is asked directly.
+    catalog (so listing imports no predictor).
     """
-    from ..predictors._catalog import CATALOG
+    from ..predictors.registry import listed_capabilities
 
-    row = CATALOG.get(name)
-    if row is None:  # registered after the catalog was generated: ask the class
-        from ..predictors import make_predictor
-
-        needs = make_predictor(name).capabilities()
-        row = (needs.family, needs.describe(), needs.extra)
+    row = listed_capabilities(name)
     family, requires, extra = row
     return name, family, requires, _extra_status(extra), spec.summary
 

@@ -80,8 +80,7 @@ with_where = with_settings(SearchOptions, "where", {
                          "(default 1; asha 4)", show_default=False),
     "curve": opt.CURVE, "minimize": opt.MINIMIZE, "run_column": opt.RUN_COLUMN,
     "epoch_column": opt.EPOCH_COLUMN, "target_epoch": opt.TARGET_EPOCH,
-    "target": option(None, "--target", "-b csv: the column searched for its best (higher is "
-                     "better); curves: a column instead of --curve's last"),
+    "target": opt.TARGET,
 })  # fmt: skip
 
 
@@ -495,7 +494,7 @@ def _search(
         if not cells_are_queries:
             checks.refuse(("cells",), "only applies to --live or to sample-and-estimate")
         curve = (where.curve, where.minimize, where.run_column, where.epoch_column)
-        options = curves_options(where.benchmark, *curve, where.target_epoch)
+        options = curves_options(where.benchmark, *curve, target_epoch=where.target_epoch)
         settings["benchmark_options"] = {**options, **_table_options(where, training.space)}
         settings.update(benchmark=where.benchmark, in_flight=where.in_flight)
     params = {k: v for k, v in params.items() if v is not None}

@@ -1,13 +1,11 @@
 """What each registered predictor is and needs, as its ``capabilities()`` say: a generated copy
 read by ``nasperf predictors`` so that listing imports no predictor (and no scientific stack).
 
-Regenerate after adding or changing a predictor: ``python -m nasperf.predictors._catalog``
+Regenerate after adding or changing a predictor: ``python -m nasperf.predictors.registry``
 (a test fails while this copy differs from the classes).
 """
 
 from __future__ import annotations
-
-import json
 
 __all__ = ["CATALOG"]
 
@@ -67,24 +65,3 @@ CATALOG: dict[str, tuple[str, str, str | None]] = {
     "zc-meco": ("zero-cost", "live model + data; no training data", "torch"),
 }  # fmt: skip
 
-
-def _render(catalog: dict[str, tuple[str, str, str | None]]) -> str:
-    def text(value: str | None) -> str:
-        return "None" if value is None else json.dumps(value)
-
-    rows = "".join(
-        f"    {text(name)}: ({', '.join(map(text, row))}),\n" for name, row in catalog.items()
-    )
-    return "CATALOG: dict[str, tuple[str, str, str | None]] = {\n" + rows + "}  # fmt: skip\n"
-
-
-if __name__ == "__main__":  # pragma: no cover - the generator
-    import pathlib
-    import re
-
-    from .registry import predictor_catalog
-
-    path = pathlib.Path(__file__)
-    text = path.read_text()
-    text = re.sub(r"CATALOG: dict\[.*?\n\}[^\n]*\n", _render(predictor_catalog()), text, flags=re.S)
-    path.write_text(text)

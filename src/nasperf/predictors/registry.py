@@ -28,6 +28,7 @@ __all__ = [
     "get_predictor_class",
     "make_predictor",
     "predictor_catalog",
+    "listed_capabilities",
     "split_params",
 ]
 
@@ -367,6 +368,19 @@ def make_predictor(name: str, **params: object) -> Predictor:
     return PREDICTORS.create(name, **params)
 
 
+def listed_capabilities(name: str) -> tuple[str, str, str | None]:
+    """The family, requirements (described) and extra of the predictor registered as
+    ``name``, from the generated catalog (no import), or asked of its class if it is not
+    there yet."""
+    from ._catalog import CATALOG
+
+    row = CATALOG.get(name)
+    if row is None:  # registered after the catalog was generated
+        needs = make_predictor(name).capabilities()
+        row = (needs.family, needs.describe(), needs.extra)
+    return row
+
+
 def predictor_catalog() -> dict[str, tuple[str, str, str | None]]:
     """Each registered predictor's family, requirements (described) and extra, asked of the
     classes themselves (imports every predictor module; :mod:`._catalog` keeps a copy)."""
@@ -375,3 +389,27 @@ def predictor_catalog() -> dict[str, tuple[str, str, str | None]]:
         needs = make_predictor(name).capabilities()
         catalog[name] = (needs.family, needs.describe(), needs.extra)
     return catalog
+
+
+def write_catalog() -> None:
+    """Regenerate :mod:`._catalog` from the classes' capabilities."""
+    import json
+    import pathlib
+
+    def text(value: str | None) -> str:
+        return "None" if value is None else json.dumps(value)
+
+    rows = "".join(
+        f"    {text(name)}: ({', '.join(map(text, row))}),\n"
+        for name, row in predictor_catalog().items()
+    )
+    table = "CATALOG: dict[str, tuple[str, str, str | None]] = {\n" + rows + "}  # fmt: skip\n"
+    path = pathlib.Path(__file__).with_name("_catalog.py")
+    text_before = path.read_text()
+    start = text_before.index("CATALOG: dict[")
+    end = text_before.index("}  # fmt: skip\n", start) + len("}  # fmt: skip\n")
+    path.write_text(text_before[:start] + table + text_before[end:])
+
+
+if __name__ == "__main__":  # pragma: no cover - python -m nasperf.predictors.registry
+    write_catalog()
