@@ -57,7 +57,7 @@ def test_options_reach_the_settings(capsys, calls) -> None:
         (["--method", "sotl"], "unknown method 'sotl'"),
         (["--variant", "mean"], "variant"),
         (["--short-epochs", "0"], "epochs"),
-        (["--val-fraction", "0"], "val_fraction"),
+        (["--val-fraction", "0"], "--val-fraction"),
     ],
 )
 def test_bad_input_before_any_training(capsys, calls, args: list[str], fragment: str) -> None:
