@@ -12,7 +12,7 @@ TORCH  := torch==2.13.0
 # the tests run in parallel on every core (pytest-xdist); override with e.g. `make test JOBS=1`
 JOBS   ?= auto
 
-.PHONY: run test test-slow package bench lint clean
+.PHONY: run test test-slow package docs bench lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ $(VENV)/.installed-run: pyproject.toml | $(PY)
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed-run
 	$(PIP) -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-docs: pyproject.toml $(VENV)/.installed-run
+	$(PIP) -e '.[docs]'
 	touch $@
 
 run: $(VENV)/.installed-run
@@ -47,6 +51,10 @@ package: $(VENV)/.installed-test
 	$(PY) -m build --outdir dist
 	$(VENV)/bin/twine check --strict dist/*
 
+# the documentation site (site/); a broken reference or link fails the build
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+
 bench: $(VENV)/.installed-test
 	$(PY) experiments/bench_predictors.py
 	$(PY) experiments/bench_proxies.py
@@ -57,4 +65,4 @@ lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check src tests experiments examples
 
 clean:
-	rm -rf $(VENV) runs dist .pytest_cache .ruff_cache
+	rm -rf $(VENV) runs dist site .pytest_cache .ruff_cache
