@@ -485,3 +485,35 @@ def test_fear_random_search_live_end_to_end(tmp_path, capsys) -> None:  # noqa: 
     assert float(values["final val acc"]) > 10.0
     estimates = json.loads((tmp_path / "estimates.json").read_text())
     assert len(estimates) == 4 and all("stage1_seconds" in r for r in estimates if r["estimate"])
+
+
+@pytest.mark.parametrize("seeds", [1, 2])
+def test_fear_live_out_holds_the_summary_trace_and_scores(tmp_path, capsys, seeds) -> None:  # noqa: ANN001
+    """search fear --live --out writes what --help says it holds, for one seed and for many:
+    summary.csv (the table printed), trace.csv (the returned candidate of each seed) and
+    estimates.json (each candidate's FEAR score); many seeds add seeds.csv and the plot."""
+    args = ["search", "fear", "--live", "--out", str(tmp_path), "--dataset", "digits",
+            "--nb201-c", "4", "--nb201-n", "1", "--epochs", "2", "--batch-size", "64",
+            "--limit", "100", "--cells", "2", "--stage2-epochs", "1", "--threshold", "0.2",
+            "--time-ratio", "0", "--top-k", "1", "--seeds", str(seeds),
+            "--device", "cpu"]  # fmt: skip
+    code, out, err = run(capsys, *args)
+    assert code == 0, err
+    printed = _row(out)
+    summary = list(csv.DictReader((tmp_path / "summary.csv").open()))
+    assert len(summary) == 1 and list(summary[0]) == list(printed)  # the table printed
+    best = summary[0].pop("best", "")  # one seed: the returned cell, cut short on screen
+    assert best.startswith(printed.pop("best", "").rstrip("…")) and summary[0] == printed
+    trace = list(csv.DictReader((tmp_path / "trace.csv").open()))
+    assert len(trace) == seeds and all(r["arch"].startswith("|") for r in trace)
+    estimates = json.loads((tmp_path / "estimates.json").read_text())
+    assert len(estimates) == 2 * seeds  # --cells 2 scored under each seed
+    assert all(r["arch"].startswith("|") and "stage1_seconds" in r for r in estimates)
+    assert all(isinstance(r["estimate"], float) for r in estimates)  # none dropped: ratio 0
+    if seeds == 1:
+        assert not (tmp_path / "seeds.csv").exists()
+        return
+    assert [r["seed"] for r in trace] == ["0", "1"]
+    assert sorted(r["seed"] for r in estimates) == [0, 0, 1, 1]
+    assert len(list(csv.DictReader((tmp_path / "seeds.csv").open()))) == 2
+    assert (tmp_path / "anytime.png").read_bytes()[:4] == b"\x89PNG"

@@ -101,3 +101,53 @@ def test_workers_exit_when_the_driver_is_killed(tmp_path: Path) -> None:
         for p in out.iterdir():
             if alive(int(p.name)):
                 os.kill(int(p.name), signal.SIGKILL)
+
+
+def square_slowly(x: int) -> int:
+    time.sleep(0.5)
+    return x * x
+
+
+STARTING = """
+import sys
+sys.path.insert(0, {tests!r})
+from test_interrupts import square_slowly
+from nasperf.cli.console import interrupted_message, sigterm_as_interrupt, terminated
+from nasperf.execution import LocalExecutor
+
+try:
+    with sigterm_as_interrupt(), LocalExecutor(workers=2) as ex:
+        outcomes = ex.map_unordered(square_slowly, range(8))
+        print("submitting", flush=True)
+        list(outcomes)
+except KeyboardInterrupt:
+    print(interrupted_message(), file=sys.stderr)
+    sys.exit(143 if terminated() else 130)
+"""
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_while_the_workers_start_is_one_line_and_no_hang(
+    tmp_path: Path, sig: int, code: int
+) -> None:
+    """Ctrl-C, or SIGTERM to the process group, while the pool's spawned workers are still
+    starting: Python 3.11's pool thread must not fail on the futures cancelled meanwhile (a
+    thread traceback) nor leave its queue's feeder blocked (a hang at exit)."""
+    script = STARTING.format(tests=str(Path(__file__).parent))
+    for delay in (0.05, 0.2, 0.4):
+        driver = subprocess.Popen(
+            [sys.executable, "-c", script], cwd=tmp_path, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        )  # fmt: skip
+        try:
+            assert driver.stdout is not None and driver.stdout.readline() == "submitting\n"
+            time.sleep(delay)  # the workers import for longer than this
+            os.killpg(driver.pid, sig)  # as a terminal's Ctrl-C or a batch scheduler's kill
+            _, err = driver.communicate(timeout=15)
+        finally:
+            if driver.poll() is None:
+                os.killpg(driver.pid, signal.SIGKILL)
+                driver.communicate()
+        word = "terminated (SIGTERM)" if sig == signal.SIGTERM else "interrupted"
+        assert driver.returncode == code and err.splitlines() == [word], (delay, err)

@@ -71,7 +71,9 @@ with_where = with_settings(SearchOptions, "where", {
     "benchmark": typer.Option(None, "--benchmark", "-b",
                               help="a benchmark table: its runs replayed in simulated time"),
     "live": option(False, "--live", "train the cells for real (live-training options)"),
-    "out_dir": opt.out_option("trace, seeds journal and plot (and live checkpoints)"),
+    "out_dir": opt.out_option("summary.csv, trace.csv and a fitness's estimates.json (many "
+                              "seeds: seeds.csv and anytime.png too), the seeds journal (live: "
+                              "the runs' checkpoints)"),
     "seeds": option(1, "--seeds", "independent searches, seeds --seed.. (rerun: continued)"),
     "workers": option(1, "--workers", "the executor's workers: seeds at once, or live jobs"),
     "executor_name": opt.EXECUTOR,

@@ -35,6 +35,21 @@ _STARTED: Any = None
 PARENT_POLL_S = 0.5
 
 
+#: seconds :meth:`LocalExecutor.terminate` gives the workers, then the pool's thread, to end
+TERMINATE_GRACE_S = 5.0
+
+
+def _settle_cancelled(manager: threading.Thread | None, timeout: float) -> None:
+    """Wait (at most ``timeout`` seconds) until a pool's ``manager`` thread, told to shut down,
+    has dropped the cancelled futures from its pending work (it does so when it wakes)."""
+    deadline = time.monotonic() + timeout
+    while manager is not None and manager.is_alive() and time.monotonic() < deadline:
+        pending = list(getattr(manager, "pending_work_items", {}).values())
+        if not any(item.future.cancelled() for item in pending):
+            return
+        time.sleep(0.01)
+
+
 def _init_worker(started: Any, parent: int) -> None:
     """Set a new worker up: Ctrl-C is the driver's to handle (it ends the workers itself, so
     the terminal shows no worker traceback), and the worker exits when the driver dies."""
@@ -72,6 +87,10 @@ def _sigint_blocked() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - not POSIX
         yield
         return
+    from multiprocessing import resource_tracker
+
+    # started first: starting it (a pool's first queue does) unblocks SIGINT in this thread
+    resource_tracker.ensure_running()
     old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
@@ -121,20 +140,34 @@ class LocalExecutor(Executor):
 
     def terminate(self) -> None:
         """End the pool's workers now (SIGTERM, SIGKILL after a grace period) and release it;
-        tasks still running are lost. Used when the driver is interrupted."""
-        if self._pool is None:
+        tasks still running are lost. Used when the driver is interrupted. Never waits long:
+        the pool's threads get a few seconds, and none is joined at the interpreter's exit."""
+        pool = self._pool
+        if pool is None:
             return
-        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)  # shutdown() forgets these
+        call_queue = getattr(pool, "_call_queue", None)
+        # the pool's own thread drops the futures cancelled while it was starting: Python 3.11
+        # would fail setting an error on them once its workers die (InvalidStateError, and a
+        # thread traceback), leaving its queue's feeder blocked, which hangs the exit
+        pool.shutdown(wait=False, cancel_futures=True)
+        _settle_cancelled(manager, TERMINATE_GRACE_S)
         for proc in processes:
             if proc.is_alive():
                 proc.terminate()
-        deadline = time.monotonic() + 5.0
+        deadline = time.monotonic() + TERMINATE_GRACE_S
         for proc in processes:
             proc.join(max(0.0, deadline - time.monotonic()))
             if proc.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
                 proc.kill()
                 proc.join(1.0)
-        self.close()
+        if manager is not None:
+            manager.join(max(0.0, deadline - time.monotonic()))
+        if call_queue is not None:  # its feeder may be blocked on a pipe no worker reads
+            call_queue.cancel_join_thread()
+        self._pool = None
+        self._queue.close()
 
     def map_unordered(
         self, fn: Callable[[_T], _R], items: Iterable[_T], *, retries: int = 1
@@ -206,8 +239,11 @@ class LocalExecutor(Executor):
                 if broken:
                     yield from schedule.recover(broken)
                 schedule.fill()
-        finally:  # stopped early: drop what has not started; the pool stays for close()
-            schedule.cancel()
+        except (GeneratorExit, Exception):  # stopped early: drop what has not started
+            schedule.cancel()  # the pool stays for close()
+            raise
+        # Ctrl-C or SIGTERM (KeyboardInterrupt): nothing is cancelled here, terminate() ends the
+        # pool; a future cancelled while its workers die trips Python 3.11's pool thread
 
     @staticmethod
     def _after_break(
@@ -341,6 +377,11 @@ class _PoolSchedule:
         self.isolate = len(isolated) + len(alone)
 
     def cancel(self) -> None:
-        """Cancel the futures that have not started."""
+        """Cancel the futures that have not started (none once a worker died: the pool is
+        breaking, and its thread fails them all)."""
+        pool = self.executor._pool
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        if not all(proc.is_alive() for proc in processes):
+            return
         for future in self.running:
             future.cancel()

@@ -174,22 +174,30 @@ def _write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[Any]])
 def write_results(
     results: Sequence[SearchResult], out_dir: str | Path, *, bench: Any = None
 ) -> list[Path]:
-    """Write one seed's ``trace.csv`` (and a fitness's ``estimates.json``), or many seeds'
-    ``seeds.csv`` and ``anytime.png``, into ``out_dir``; return the paths. ``bench`` is the
-    table searched (None: live), for its recorded time and its optimum (live: the best value
-    any seed found)."""
+    """Write the results of a search's seeds into ``out_dir`` and return the paths:
+    ``summary.csv`` (the row :func:`summarise` prints), ``trace.csv`` (each seed's incumbent at
+    each run completed; a ``seed`` column first when there are many) and, for a short-budget
+    fitness, ``estimates.json`` (every candidate's estimate; each with its ``seed`` when there
+    are many); many seeds add ``seeds.csv`` (each seed's outcome) and ``anytime.png``.
+    ``bench`` is the table searched (None: live), for its recorded time, its metric and its
+    optimum (live: the best value any seed found)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if len(results) == 1:
-        res = results[0]
-        points = [
-            (p.epochs, p.seconds, p.arch, p.value, p.true_value, p.test_value, p.jobs)
-            for p in res.trace
-        ]
-        paths = [_write_csv(out_dir / "trace.csv", TRACE_COLUMNS, points)]
-        if res.estimates:
-            text = json.dumps(res.estimates, indent=1)
-            paths.append(atomic_write(out_dir / "estimates.json", text))
+    many = len(results) > 1
+    _, row = summarise(results, "", bench=bench)
+    paths = [_write_csv(out_dir / "summary.csv", list(row), [list(row.values())])]
+    points = [
+        ((r.seed,) if many else ())
+        + (p.epochs, p.seconds, p.arch, p.value, p.true_value, p.test_value, p.jobs)
+        for r in results
+        for p in r.trace
+    ]
+    header = ("seed", *TRACE_COLUMNS) if many else TRACE_COLUMNS
+    paths.append(_write_csv(out_dir / "trace.csv", header, points))
+    estimates = [{"seed": r.seed, **e} if many else e for r in results for e in r.estimates]
+    if estimates:
+        paths.append(atomic_write(out_dir / "estimates.json", json.dumps(estimates, indent=1)))
+    if not many:
         return paths
     rows = []
     for r in results:
@@ -197,7 +205,7 @@ def write_results(
         values = (last.true_value, last.test_value) if last else (None, None)
         cost = (r.epochs_used, r.seconds_used, r.completed, r.stopped, r.failed)
         rows.append((r.seed, r.best_arch, r.best_value, *values, *cost))
-    path = _write_csv(out_dir / "seeds.csv", SEED_COLUMNS, rows)
+    paths.append(_write_csv(out_dir / "seeds.csv", SEED_COLUMNS, rows))
     if bench is not None:
         optimum, name = max(float(rec.target) for rec in bench.records()), bench.name
         unit = "simulated seconds" if records_time(bench) else "epochs: no time recorded"
@@ -206,7 +214,7 @@ def write_results(
         name, unit = "live training: regret against the best value any seed found", "seconds"
     by_strategy = {results[0].strategy: results}
     plot = plot_anytime(by_strategy, optimum, out_dir / "anytime.png", name, f"time ({unit})")
-    return [path, plot]
+    return [*paths, plot]
 
 
 def anytime(
