@@ -142,9 +142,14 @@ class LocalExecutor(Executor):
         """End the pool's workers now (SIGTERM, SIGKILL after a grace period) and release it;
         tasks still running are lost. Used when the driver is interrupted. Never waits long:
         the pool's threads get a few seconds, and none is joined at the interpreter's exit."""
+        if self._pool is not None:
+            self._release_pool(kill=True)
+
+    def _release_pool(self, *, kill: bool) -> None:
+        """Shut the pool down without ever waiting long: its workers are ended (``kill``) or
+        waited for (a broken pool has ended them already) for a few seconds, then killed; its
+        thread gets as long; a queue feeder blocked on a pipe no worker reads is not joined."""
         pool = self._pool
-        if pool is None:
-            return
         processes = list((getattr(pool, "_processes", None) or {}).values())
         manager = getattr(pool, "_executor_manager_thread", None)  # shutdown() forgets these
         call_queue = getattr(pool, "_call_queue", None)
@@ -153,9 +158,10 @@ class LocalExecutor(Executor):
         # thread traceback), leaving its queue's feeder blocked, which hangs the exit
         pool.shutdown(wait=False, cancel_futures=True)
         _settle_cancelled(manager, TERMINATE_GRACE_S)
-        for proc in processes:
-            if proc.is_alive():
-                proc.terminate()
+        if kill:
+            for proc in processes:
+                if proc.is_alive():
+                    proc.terminate()
         deadline = time.monotonic() + TERMINATE_GRACE_S
         for proc in processes:
             proc.join(max(0.0, deadline - time.monotonic()))
@@ -221,10 +227,9 @@ class LocalExecutor(Executor):
         started, self._started = self._started, set()
         if self._pool is not None:
             # quick: a broken pool has already killed its workers; waiting for them keeps the
-            # queue alive until no process can still be unpickling it
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
-            self._queue.close()
+            # queue alive until no process can still be unpickling it (bounded: the pool's
+            # thread could wait forever on its queue's feeder)
+            self._release_pool(kill=False)
         return started
 
     def _on_pool(
