@@ -211,3 +211,23 @@ def test_stop_check_says_a_job_ran_past_the_history(tmp_path, capsys, caplog) ->
     assert decisions["r0"]["action"] == "DONE" and decisions["r0"]["epochs"] == 15
     assert "past the 10" in decisions["r0"]["reason"]
     assert decisions["r1"]["action"] in ("STOP", "CONTINUE")
+
+
+def test_sample_and_estimate_on_a_table_keeps_epochs_and_simulated_seconds_apart(
+    tmp_path, capsys
+) -> None:
+    """Reported: simulated time shown as epochs (200/396 with one job in flight, 100/198 with
+    two). Epochs are work and do not depend on how many jobs run at once; the simulated
+    seconds do, and each has its own column."""
+    traces = {}
+    for jobs in (1, 2):
+        out = tmp_path / f"jobs{jobs}"
+        code, _, _ = run(capsys, "search", "sample-and-estimate", "-b", "nb201-digits",
+                         "--estimator", "early-stop-acc", "--in-flight", str(jobs),
+                         "--out", str(out))  # fmt: skip
+        assert code == 0
+        traces[jobs] = pd.read_csv(out / "trace.csv").iloc[-1]
+        summary = pd.read_csv(out / "summary.csv")
+        assert {"epochs", "seconds"} <= set(summary.columns)
+    assert traces[1]["epochs"] == traces[2]["epochs"]
+    assert traces[2]["seconds"] < 0.7 * traces[1]["seconds"]
