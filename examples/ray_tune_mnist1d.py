@@ -112,7 +112,8 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("nasperf").setLevel(logging.WARNING)
     data = load_dataset("mnist1d", val_fraction=0.2, seed=args.seed)
-    ray.init(num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
+    # a private instance of --cpus CPUs, even where a Ray head runs on the machine
+    ray.init(address="local", num_cpus=args.cpus, include_dashboard=False, log_to_driver=False)
     try:
         baker = PredictiveScheduler(
             max_t=args.epochs,

@@ -160,7 +160,7 @@ def test_a_tune_run_stops_the_bad_trials_and_keeps_the_best(tmp_path) -> None:  
 
     # the trials' workers cannot import this test module: ship its functions by value
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         # one trial at a time: which trials have completed when a trial is judged, and so the
         # decisions, do not depend on how the two CPUs interleave (CI saw a flaky run without it)
