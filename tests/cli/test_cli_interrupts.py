@@ -138,6 +138,19 @@ def test_sigterm_to_a_parallel_evaluation_is_one_line_then_the_same_command_resu
     pd.testing.assert_frame_equal(resumed, whole)
 
 
+@pytest.mark.ray
+def test_sigterm_on_the_ray_executor_is_the_same_one_line(results, tmp_path) -> None:
+    """ray.init installs SIGTERM handlers of its own (exit 15 and a crash report): nasperf's
+    are put back, so a batch scheduler's SIGTERM ends a Ray run as it ends a pool's."""
+    args = evaluate_args(results, "-p", "rf", "--train-sizes", "10,20", "--test-size", "30")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "nasperf", "-q", *args, "--trials", "40",
+               "--executor", "ray", "--workers", "2", "--out", str(out)]  # fmt: skip
+    code, err = signalled(command, signal.SIGTERM, out / ROWS_FILE)
+    assert code == 143, err
+    assert err.strip().splitlines() == [resume_line("terminated (SIGTERM)", "finished trials", out)]
+
+
 SEARCH = ["search", "re", "-b", "nb201-digits", "--queries", "100", "--seeds", "6"]
 
 

@@ -147,6 +147,7 @@ def test_search_on_a_csv_table(tmp_path, capsys) -> None:
                          "10")  # fmt: skip
     assert code == 0, err
     assert "random" in out and "t.csv" in out
+    assert "final acc" in out and "val acc" not in out  # the table names the column searched
     code, _, err = run(capsys, "search", "re", "-b", table, "--target", "acc", "--queries", "40")
     assert_one_line_error(code, err, "use search random")
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -164,12 +166,31 @@ def check_address(address: str | None, timeout: float = CONNECT_TIMEOUT) -> None
         if auto is None:
             return
         # ray.init turns on the token of a cluster it finds itself: that one is its to ask
-        what, address, ask = f"--address auto ({auto[0]}):", auto[1], auto[0] == "RAY_ADDRESS"
+        # (a ray:// RAY_ADDRESS is Ray Client's: no GCS to ask there either)
+        what = f"--address auto ({auto[0]}: {auto[1]}):"
+        address, ask = auto[1], auto[0] == "RAY_ADDRESS" and "://" not in auto[1]
     host, port = _host_port(address, what)
     _probe(host, port, timeout, what)
     if ask:
         _ask_gcs(host, port, GCS_TIMEOUT, what)
     _answered[given] = time.monotonic()
+
+
+def _ray_log_level() -> int:
+    """Ray's own log level: WARNING, or higher where nasperf's logger is (``-q``: errors)."""
+    return max(logging.WARNING, logging.getLogger("nasperf").getEffectiveLevel())
+
+
+def _sigterm_handler() -> Any:
+    """SIGTERM's handler now, or None where it cannot be set again (not the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.getsignal(signal.SIGTERM)
+
+
+def _restore_sigterm(handler: Any) -> None:
+    if handler is not None:
+        signal.signal(signal.SIGTERM, handler)
 
 
 def _nothing() -> None:
@@ -251,8 +272,11 @@ class RayExecutor(Executor):
             start = {"address": self.address}
         # the workers' output only where it can go to stderr (else it stays in Ray's logs)
         self._undo_output, to_stderr = _worker_output_to_stderr(ray)
+        # ray.init installs its own SIGTERM handlers (sys.exit, a crash report): nasperf's own
+        # (SIGTERM ends a command as Ctrl-C does: one line, exit 143) is put back after it
+        on_sigterm = _sigterm_handler()
         try:
-            ray.init(**start, logging_level=logging.WARNING, log_to_driver=to_stderr)
+            ray.init(**start, logging_level=_ray_log_level(), log_to_driver=to_stderr)
         except ConnectionError as exc:
             self._undo_output()
             raise ClusterUnavailableError(
@@ -261,6 +285,8 @@ class RayExecutor(Executor):
         except BaseException:
             self._undo_output()
             raise
+        finally:
+            _restore_sigterm(on_sigterm)
         self._owns_ray = True
         return ray
 

@@ -61,6 +61,10 @@ class ShownMetric:
     def of(cls, bench: Any = None) -> ShownMetric:
         """The metric of the table ``bench`` (None: a live search, an accuracy)."""
         curve = "val_acc" if bench is None else str(bench.target_curve)
+        if bench is not None and not isinstance(bench, CurvesBenchmark):
+            records = bench.records()
+            if records and curve not in records[0].curves:  # a csv: table: its target column
+                return cls(str(bench.target_name))
         if curve == "val_acc" and not isinstance(bench, CurvesBenchmark):
             return cls()
         true_sign = -1.0 if isinstance(bench, CurvesBenchmark) and bench.runs.minimize else 1.0
