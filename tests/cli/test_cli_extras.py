@@ -50,6 +50,13 @@ def no_work(monkeypatch) -> list:  # noqa: ANN001
     return calls
 
 
+def assert_refused_before_work(capsys, no_work: list, out, args: list[str], message: str) -> None:  # noqa: ANN001
+    """``nasperf ARGS --out OUT`` is one line with ``message``, exit 2, nothing run or written."""
+    code, _, err = run(capsys, *args, "--out", str(out))
+    assert_one_line_error(code, err, message)
+    assert no_work == [] and not out.exists()
+
+
 @pytest.mark.parametrize(
     ("hidden", "args", "message"),
     [
@@ -71,10 +78,8 @@ def test_a_search_without_an_extra_it_needs_is_one_line_before_any_work(
     hide, no_work, tmp_path, capsys, hidden, args, message
 ) -> None:
     hide(*hidden)
-    out = tmp_path / "out"
-    code, _, err = run(capsys, "search", args[0], *DIGITS, *args[1:], "--out", str(out))
-    assert_one_line_error(code, err, message)
-    assert no_work == [] and not out.exists()
+    search = ["search", args[0], *DIGITS, *args[1:]]
+    assert_refused_before_work(capsys, no_work, tmp_path / "out", search, message)
 
 
 def test_the_extra_named_is_the_one_the_listing_names(hide, capsys) -> None:
@@ -97,11 +102,9 @@ def test_a_live_search_without_torch_is_one_line_before_the_data_loads(
     hide, no_work, tmp_path, capsys
 ) -> None:
     hide("torch")
-    out = tmp_path / "out"
-    args = ["search", "random", "--live", "--cells", "2", "--epochs", "1", "--out", str(out)]
-    code, _, err = run(capsys, *args)
-    assert_one_line_error(code, err, "a live search (it trains the cells) needs the 'torch' extra")
-    assert no_work == [] and not out.exists()
+    args = ["search", "random", "--live", "--cells", "2", "--epochs", "1"]
+    message = "a live search (it trains the cells) needs the 'torch' extra"
+    assert_refused_before_work(capsys, no_work, tmp_path / "out", args, message)
 
 
 @pytest.mark.parametrize(
@@ -117,11 +120,8 @@ def test_evaluate_without_an_extra_is_one_line_before_any_trial(
     hide, no_work, tmp_path, capsys, hidden, more, message
 ) -> None:
     hide(*hidden)
-    out = tmp_path / "out"
-    args = ["evaluate", *DIGITS, *more, "--trials", "1", "--train-sizes", "10", "--out", str(out)]
-    code, _, err = run(capsys, *args, "--test-size", "20")
-    assert_one_line_error(code, err, message)
-    assert no_work == [] and not out.exists()
+    args = ["evaluate", *DIGITS, *more, "--trials", "1", "--train-sizes", "10", "--test-size", "20"]
+    assert_refused_before_work(capsys, no_work, tmp_path / "out", args, message)
 
 
 def test_with_the_extras_installed_the_checks_let_the_work_start(no_work, tmp_path, capsys):

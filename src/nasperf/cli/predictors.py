@@ -54,8 +54,7 @@ def predictor_row(name: str, spec: Any) -> tuple[str, str, str, str, str]:
     """
     from ..predictors.registry import listed_capabilities
 
-    row = listed_capabilities(name)
-    family, requires, extra = row
+    family, requires, extra = listed_capabilities(name)
     return name, family, requires, _extra_status(extra), spec.summary
 
 

@@ -50,6 +50,11 @@ def _settle_cancelled(manager: threading.Thread | None, timeout: float) -> None:
         time.sleep(0.01)
 
 
+def _pool_processes(pool: ProcessPoolExecutor | None) -> list[Any]:
+    """The worker processes of ``pool`` (none before it starts them, or without a pool)."""
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
 def _init_worker(started: Any, parent: int) -> None:
     """Set a new worker up: Ctrl-C is the driver's to handle (it ends the workers itself, so
     the terminal shows no worker traceback), and the worker exits when the driver dies."""
@@ -150,7 +155,7 @@ class LocalExecutor(Executor):
         waited for (a broken pool has ended them already) for a few seconds, then killed; its
         thread gets as long; a queue feeder blocked on a pipe no worker reads is not joined."""
         pool = self._pool
-        processes = list((getattr(pool, "_processes", None) or {}).values())
+        processes = _pool_processes(pool)
         manager = getattr(pool, "_executor_manager_thread", None)  # shutdown() forgets these
         call_queue = getattr(pool, "_call_queue", None)
         # the pool's own thread drops the futures cancelled while it was starting: Python 3.11
@@ -384,9 +389,7 @@ class _PoolSchedule:
     def cancel(self) -> None:
         """Cancel the futures that have not started (none once a worker died: the pool is
         breaking, and its thread fails them all)."""
-        pool = self.executor._pool
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        if not all(proc.is_alive() for proc in processes):
+        if not all(proc.is_alive() for proc in _pool_processes(self.executor._pool)):
             return
         for future in self.running:
             future.cancel()

@@ -12,6 +12,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ClusterUnavailableError, ConfigurationError, require
@@ -181,16 +182,19 @@ def _ray_log_level() -> int:
     return max(logging.WARNING, logging.getLogger("nasperf").getEffectiveLevel())
 
 
-def _sigterm_handler() -> Any:
-    """SIGTERM's handler now, or None where it cannot be set again (not the main thread)."""
+@contextmanager
+def _sigterm_kept() -> Iterator[None]:
+    """SIGTERM's handler as it was before the block, whatever the block installs (in the main
+    thread, where handlers can be set; a handler set outside Python is left alone)."""
     if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.getsignal(signal.SIGTERM)
-
-
-def _restore_sigterm(handler: Any) -> None:
-    if handler is not None:
-        signal.signal(signal.SIGTERM, handler)
+        yield
+        return
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        yield
+    finally:
+        if before is not None:
+            signal.signal(signal.SIGTERM, before)
 
 
 def _nothing() -> None:
@@ -272,11 +276,11 @@ class RayExecutor(Executor):
             start = {"address": self.address}
         # the workers' output only where it can go to stderr (else it stays in Ray's logs)
         self._undo_output, to_stderr = _worker_output_to_stderr(ray)
-        # ray.init installs its own SIGTERM handlers (sys.exit, a crash report): nasperf's own
-        # (SIGTERM ends a command as Ctrl-C does: one line, exit 143) is put back after it
-        on_sigterm = _sigterm_handler()
         try:
-            ray.init(**start, logging_level=_ray_log_level(), log_to_driver=to_stderr)
+            # ray.init installs its own SIGTERM handlers (sys.exit, a crash report): nasperf's
+            # (SIGTERM ends a command as Ctrl-C does: one line, exit 143) is put back after it
+            with _sigterm_kept():
+                ray.init(**start, logging_level=_ray_log_level(), log_to_driver=to_stderr)
         except ConnectionError as exc:
             self._undo_output()
             raise ClusterUnavailableError(
@@ -285,8 +289,6 @@ class RayExecutor(Executor):
         except BaseException:
             self._undo_output()
             raise
-        finally:
-            _restore_sigterm(on_sigterm)
         self._owns_ray = True
         return ray
 

@@ -375,20 +375,19 @@ def listed_capabilities(name: str) -> tuple[str, str, str | None]:
     from ._catalog import CATALOG
 
     row = CATALOG.get(name)
-    if row is None:  # registered after the catalog was generated
-        needs = make_predictor(name).capabilities()
-        row = (needs.family, needs.describe(), needs.extra)
-    return row
+    return _asked_capabilities(name) if row is None else row  # None: registered after it
+
+
+def _asked_capabilities(name: str) -> tuple[str, str, str | None]:
+    """The catalog's row of ``name``, asked of its class (imports it)."""
+    needs = make_predictor(name).capabilities()
+    return needs.family, needs.describe(), needs.extra
 
 
 def predictor_catalog() -> dict[str, tuple[str, str, str | None]]:
     """Each registered predictor's family, requirements (described) and extra, asked of the
     classes themselves (imports every predictor module; :mod:`._catalog` keeps a copy)."""
-    catalog: dict[str, tuple[str, str, str | None]] = {}
-    for name in PREDICTORS:
-        needs = make_predictor(name).capabilities()
-        catalog[name] = (needs.family, needs.describe(), needs.extra)
-    return catalog
+    return {name: _asked_capabilities(name) for name in PREDICTORS}
 
 
 def write_catalog() -> None:
